@@ -1,0 +1,72 @@
+"""Findings: what the guard says, one row per thing a runner should hear about."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date
+from typing import Literal
+
+import polars as pl
+
+Severity = Literal["info", "warning", "critical"]
+SEVERITY_RANK: dict[str, int] = {"info": 0, "warning": 1, "critical": 2}
+
+FINDING_SCHEMA: dict[str, pl.DataType | type[pl.DataType]] = {
+    "athlete_id": pl.String,
+    "rule": pl.String,
+    "severity": pl.String,
+    "date": pl.Date,
+    "plan_week": pl.Int32,
+    "value": pl.Float64,
+    "limit": pl.Float64,
+    "message": pl.String,
+    "evidence": pl.String,  # key into the plan's [sources.*]
+}
+
+
+@dataclass(frozen=True)
+class Finding:
+    athlete_id: str
+    rule: str
+    severity: Severity
+    date: date
+    plan_week: int  # 0 where the finding has no week (a shoe)
+    value: float | None
+    limit: float | None
+    message: str
+    evidence: str
+
+
+def empty() -> pl.DataFrame:
+    return pl.DataFrame(schema=FINDING_SCHEMA)
+
+
+def frame(
+    source: pl.DataFrame,
+    *,
+    rule: str,
+    severity: pl.Expr,
+    day: pl.Expr,
+    plan_week: pl.Expr,
+    value: pl.Expr,
+    limit: pl.Expr,
+    message: pl.Expr,
+    evidence: pl.Expr,
+) -> pl.DataFrame:
+    """Shape rows of ``source`` (already filtered to violations) into the findings schema."""
+    out = source.select(
+        pl.col("athlete_id"),
+        pl.lit(rule).alias("rule"),
+        severity.alias("severity"),
+        day.alias("date"),
+        plan_week.alias("plan_week"),
+        value.alias("value"),
+        limit.alias("limit"),
+        message.alias("message"),
+        evidence.alias("evidence"),
+    )
+    return out.cast(FINDING_SCHEMA)  # type: ignore[arg-type]
+
+
+def to_findings(findings: pl.DataFrame) -> list[Finding]:
+    return [Finding(**row) for row in findings.iter_rows(named=True)]

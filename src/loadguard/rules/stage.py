@@ -1,0 +1,126 @@
+"""Stage rules: what each plan stage prescribes (session time, run/walk intervals, surface)."""
+
+from __future__ import annotations
+
+from datetime import date
+
+import polars as pl
+
+from loadguard import findings
+from loadguard.metrics import Metrics
+from loadguard.plan import Plan
+from loadguard.rules.common import fmt, with_stage
+
+
+def session_duration(m: Metrics, plan: Plan, as_of: date) -> pl.DataFrame:
+    """A session longer than its stage's longest prescribed session (plus a minute's grace)."""
+    limits = plan.session
+    runs = with_stage(m.runs, plan).filter(
+        pl.col("session_hi").is_not_null()
+        & pl.col("in_plan")
+        & (pl.col("minutes") > pl.col("session_hi") + limits.grace_s / 60.0)
+    )
+    critical = pl.col("minutes") > pl.col("session_hi") * limits.critical_factor
+    return findings.frame(
+        runs,
+        rule="session_duration",
+        severity=pl.when(critical).then(pl.lit("critical")).otherwise(pl.lit("warning")),
+        day=pl.col("local_date"),
+        plan_week=pl.col("plan_week"),
+        value=pl.col("minutes"),
+        limit=pl.col("session_hi"),
+        message=pl.format(
+            "{}: a {}-minute session in week {} ({}); this stage's sessions are {}-{} minutes.",
+            pl.col("local_date").cast(pl.String),
+            fmt(pl.col("minutes"), 0),
+            pl.col("plan_week"),
+            pl.col("stage"),
+            fmt(pl.col("session_lo"), 0),
+            fmt(pl.col("session_hi"), 0),
+        ),
+        evidence=pl.col("stage_evidence"),
+    )
+
+
+def interval_structure(m: Metrics, plan: Plan, as_of: date) -> pl.DataFrame:
+    """Continuous running longer than the stage's run interval before continuous running starts."""
+    limits = plan.session
+    runs = with_stage(m.runs, plan).filter(
+        pl.col("run_interval_s").is_not_null()
+        & pl.col("in_plan")
+        & pl.col("longest_run_s").is_not_null()
+        & (pl.col("longest_run_s") > pl.col("run_interval_s") + limits.interval_grace_s)
+    )
+    critical = pl.col("longest_run_s") > pl.col("run_interval_s") * limits.interval_critical_factor
+    return findings.frame(
+        runs,
+        rule="interval_structure",
+        severity=pl.when(critical).then(pl.lit("critical")).otherwise(pl.lit("warning")),
+        day=pl.col("local_date"),
+        plan_week=pl.col("plan_week"),
+        value=pl.col("longest_run_s") / 60.0,
+        limit=pl.col("run_interval_s") / 60.0,
+        message=pl.format(
+            "{}: you ran {} minutes without a walk break; week {} ({}) runs {} min, walks {} min.",
+            pl.col("local_date").cast(pl.String),
+            fmt(pl.col("longest_run_s") / 60.0),
+            pl.col("plan_week"),
+            pl.col("stage"),
+            fmt(pl.col("run_interval_s") / 60.0, 0),
+            fmt(pl.col("walk_interval_s") / 60.0, 0),
+        ),
+        evidence=pl.col("stage_evidence"),
+    )
+
+
+def surface_phase(m: Metrics, plan: Plan, as_of: date) -> pl.DataFrame:
+    """Hard ground too early: any paved km in a stage that allows none (per run), or more
+    than the stage's share of the week on paved ground where some is allowed (per week)."""
+    per_run = with_stage(m.runs, plan).filter(
+        pl.col("in_plan") & (pl.col("hard_share_max") == 0) & (pl.col("surface_paved_km") > 0)
+    )
+    runs = findings.frame(
+        per_run,
+        rule="surface_phase",
+        severity=pl.lit("warning"),
+        day=pl.col("local_date"),
+        plan_week=pl.col("plan_week"),
+        value=pl.col("surface_paved_km") / pl.col("km") * 100.0,
+        limit=pl.lit(0.0),
+        message=pl.format(
+            "{}: {} km on paved ground in week {}. Until week 5 the plan keeps you on soft"
+            " ground (gravel, grass, trail) to spare the heel.",
+            pl.col("local_date").cast(pl.String),
+            fmt(pl.col("surface_paved_km")),
+            pl.col("plan_week"),
+        ),
+        evidence=pl.col("stage_evidence"),
+    )
+    share = pl.col("surface_paved_km") / pl.col("run_km")
+    per_week = with_stage(m.weeks, plan).filter(
+        pl.col("in_plan")
+        & (pl.col("hard_share_max") > 0)
+        & (pl.col("hard_share_max") < 1)
+        & (pl.col("run_km") > 0)
+        & (share > pl.col("hard_share_max"))
+    )
+    weeks = findings.frame(
+        per_week,
+        rule="surface_phase",
+        severity=pl.lit("warning"),
+        day=pl.col("week_start"),
+        plan_week=pl.col("plan_week"),
+        value=share * 100.0,
+        limit=pl.col("hard_share_max") * 100.0,
+        message=pl.format(
+            "Week {}: {} % of your running ({} of {} km) was on paved ground; in this stage"
+            " bring it in gradually, at most {} %.",
+            pl.col("plan_week"),
+            fmt(share * 100.0, 0),
+            fmt(pl.col("surface_paved_km")),
+            fmt(pl.col("run_km")),
+            fmt(pl.col("hard_share_max") * 100.0, 0),
+        ),
+        evidence=pl.col("stage_evidence"),
+    )
+    return pl.concat([runs, weeks])

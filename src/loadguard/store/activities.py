@@ -1,0 +1,199 @@
+"""Raw records, normalised activities and their streams in the store.
+
+A raw record and the activities normalised from it are written in one
+transaction: either both are stored or neither. The same run arriving twice
+(another file, another source) is kept but marked ``duplicate_of`` the first,
+so it never counts twice and nothing stored is lost.
+"""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
+
+import polars as pl
+
+from loadguard.contract import Activity, RawRecord, Streams
+from loadguard.runwalk import RunWalk
+from loadguard.store import streamcodec
+from loadguard.store.db import Store, now_iso
+
+# Two activities are the same run when they start within this many seconds
+# and their distances differ by at most DUPLICATE_DISTANCE (share) or 50 m.
+DUPLICATE_START_S = 120
+DUPLICATE_DISTANCE = 0.03
+
+
+@dataclass(frozen=True)
+class StoredActivity:
+    id: int
+    duplicate_of: int | None
+
+
+def has_raw(store: Store, athlete_id: str, source: str, key: str) -> bool:
+    row = store.conn.execute(
+        "SELECT 1 FROM raw_records WHERE athlete_id = ? AND source = ? AND key = ?",
+        (athlete_id, source, key),
+    ).fetchone()
+    return row is not None
+
+
+def _find_duplicate(store: Store, athlete_id: str, activity: Activity) -> int | None:
+    start = int(activity.start_utc.timestamp())
+    tolerance = max(50.0, activity.distance_m * DUPLICATE_DISTANCE)
+    row = store.conn.execute(
+        "SELECT id FROM activities WHERE athlete_id = ? AND duplicate_of IS NULL"
+        " AND sport = ? AND start_utc BETWEEN ? AND ? AND ABS(distance_m - ?) <= ?"
+        " AND NOT (source = ? AND source_id = ?)"
+        " ORDER BY ABS(start_utc - ?) LIMIT 1",
+        (
+            athlete_id,
+            activity.sport,
+            start - DUPLICATE_START_S,
+            start + DUPLICATE_START_S,
+            activity.distance_m,
+            tolerance,
+            activity.source,
+            activity.source_id,
+            start,
+        ),
+    ).fetchone()
+    return None if row is None else int(row[0])
+
+
+def store_raw_with_activities(
+    store: Store,
+    athlete_id: str,
+    raw: RawRecord,
+    normalised: list[tuple[Activity, timedelta, str, RunWalk | None]],
+) -> list[StoredActivity]:
+    """Store one raw record and its activities atomically.
+
+    Each activity comes with its resolved UTC offset, where the offset came
+    from ('source' or 'timezone') and its run/walk structure (or None).
+    """
+    stored: list[StoredActivity] = []
+    with store.conn:
+        cur = store.conn.execute(
+            "INSERT INTO raw_records (athlete_id, source, key, media_type, origin, payload,"
+            " received_at) VALUES (?, ?, ?, ?, ?, ?, ?)",
+            (athlete_id, raw.source, raw.key, raw.media_type, raw.origin, raw.payload, now_iso()),
+        )
+        raw_id = cur.lastrowid
+        for activity, offset, offset_from, rw in normalised:
+            duplicate_of = _find_duplicate(store, athlete_id, activity)
+            cur = store.conn.execute(
+                "INSERT INTO activities (athlete_id, raw_id, source, source_id, sport, sub_sport,"
+                " name, description, device, gear_id, start_utc, utc_offset_s, offset_from,"
+                " distance_m, timer_s, elapsed_s, run_s, walk_s, run_bouts, walk_bouts,"
+                " longest_run_s, extras, duplicate_of)"
+                " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)"
+                " ON CONFLICT(athlete_id, source, source_id) DO NOTHING",
+                (
+                    athlete_id,
+                    raw_id,
+                    activity.source,
+                    activity.source_id,
+                    activity.sport,
+                    activity.sub_sport,
+                    activity.name,
+                    activity.description,
+                    activity.device,
+                    activity.gear_id,
+                    int(activity.start_utc.timestamp()),
+                    int(offset.total_seconds()),
+                    offset_from,
+                    activity.distance_m,
+                    activity.timer_s,
+                    activity.elapsed_s,
+                    rw.run_s if rw else None,
+                    rw.walk_s if rw else None,
+                    rw.run_bouts if rw else None,
+                    rw.walk_bouts if rw else None,
+                    rw.longest_run_s if rw else None,
+                    json.dumps(dict(activity.extras)),
+                    duplicate_of,
+                ),
+            )
+            if cur.rowcount == 0:  # the same activity id from another raw record: keep the first
+                continue
+            activity_id = int(cur.lastrowid or 0)
+            if activity.streams is not None and len(activity.streams):
+                store.conn.execute(
+                    "INSERT INTO streams (activity_id, samples, data) VALUES (?, ?, ?)",
+                    (activity_id, len(activity.streams), streamcodec.encode(activity.streams)),
+                )
+            stored.append(StoredActivity(activity_id, duplicate_of))
+        store.clear_failure(athlete_id, raw.source, raw.origin)
+    return stored
+
+
+def streams_of(store: Store, activity_id: int) -> Streams | None:
+    row = store.conn.execute(
+        "SELECT data FROM streams WHERE activity_id = ?", (activity_id,)
+    ).fetchone()
+    return None if row is None else streamcodec.decode(row[0])
+
+
+def assign_shoe(store: Store, athlete_id: str, activity_id: int, shoe_id: int | None) -> None:
+    with store.conn:
+        cur = store.conn.execute(
+            "UPDATE activities SET shoe_id = ? WHERE id = ? AND athlete_id = ?",
+            (shoe_id, activity_id, athlete_id),
+        )
+    if cur.rowcount == 0:
+        from loadguard.store.db import StoreError
+
+        raise StoreError(f"athlete {athlete_id!r} has no activity {activity_id}")
+
+
+ACTIVITY_SCHEMA: dict[str, pl.DataType | type[pl.DataType]] = {
+    "athlete_id": pl.String,
+    "activity_id": pl.Int64,
+    "source": pl.String,
+    "sport": pl.String,
+    "sub_sport": pl.String,
+    "name": pl.String,
+    "description": pl.String,
+    "gear_id": pl.String,
+    "start_utc": pl.Int64,
+    "utc_offset_s": pl.Int64,
+    "distance_m": pl.Float64,
+    "timer_s": pl.Float64,
+    "elapsed_s": pl.Float64,
+    "run_s": pl.Float64,
+    "walk_s": pl.Float64,
+    "run_bouts": pl.Int64,
+    "walk_bouts": pl.Int64,
+    "longest_run_s": pl.Float64,
+    "shoe_id": pl.Int64,
+}
+
+
+def activities_frame(store: Store, athlete_ids: list[str]) -> pl.DataFrame:
+    """Every counted (non-duplicate) activity of these athletes, one row each.
+
+    ``start_utc`` becomes a UTC datetime; ``start_local`` is the naive local
+    wall-clock time (utc + offset), which is what plan weeks are counted in.
+    """
+    marks = ",".join("?" * len(athlete_ids))
+    rows = store.conn.execute(
+        "SELECT athlete_id, id, source, sport, sub_sport, name, description, gear_id, start_utc,"
+        " utc_offset_s, distance_m, timer_s, elapsed_s, run_s, walk_s, run_bouts, walk_bouts,"
+        f" longest_run_s, shoe_id FROM activities WHERE athlete_id IN ({marks})"
+        " AND duplicate_of IS NULL ORDER BY athlete_id, start_utc",
+        athlete_ids,
+    ).fetchall()
+    frame = pl.DataFrame(rows, schema=ACTIVITY_SCHEMA, orient="row")
+    return with_time_columns(frame)
+
+
+def with_time_columns(frame: pl.DataFrame) -> pl.DataFrame:
+    utc = pl.from_epoch(pl.col("start_utc"), time_unit="s").dt.replace_time_zone("UTC")
+    local = pl.from_epoch(pl.col("start_utc") + pl.col("utc_offset_s"), time_unit="s")
+    return frame.with_columns(start_utc=utc, start_local=local)
+
+
+def epoch_to_utc(seconds: int) -> datetime:
+    return datetime.fromtimestamp(seconds, tz=UTC)

@@ -1,0 +1,240 @@
+"""The SQLite store: where it lives, opening it, athletes, shoes and import failures.
+
+Activities, raw records and streams live in :mod:`loadguard.store.activities`.
+"""
+
+from __future__ import annotations
+
+import os
+import sqlite3
+from dataclasses import dataclass
+from datetime import UTC, date, datetime
+from pathlib import Path
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+import platformdirs
+
+from loadguard.store.schema import migrate
+
+
+class StoreError(Exception):
+    """A request the store cannot honour (unknown athlete, duplicate shoe, ...)."""
+
+
+def default_db_path() -> Path:
+    """``LOADGUARD_DB`` if set, else ``loadguard.sqlite`` in the user's data folder."""
+    env = os.environ.get("LOADGUARD_DB")
+    if env:
+        return Path(env)
+    return Path(platformdirs.user_data_dir("loadguard")) / "loadguard.sqlite"
+
+
+def now_iso() -> str:
+    return datetime.now(UTC).isoformat(timespec="seconds")
+
+
+@dataclass(frozen=True)
+class Athlete:
+    id: str
+    name: str
+    plan_id: str
+    plan_start: date
+    timezone: str
+
+    @property
+    def zone(self) -> ZoneInfo:
+        return ZoneInfo(self.timezone)
+
+
+@dataclass(frozen=True)
+class Shoe:
+    id: int
+    athlete_id: str
+    name: str
+    initial_km: float
+    heel_stack_mm: float | None
+    drop_mm: float | None
+    minimalist: bool | None
+    default_from: date | None
+    retired_on: date | None
+    gear_id: str | None
+
+
+@dataclass(frozen=True)
+class Failure:
+    source: str
+    origin: str
+    reason: str
+    attempts: int
+    last_tried: str
+
+
+def _date(value: str | None) -> date | None:
+    return date.fromisoformat(value) if value else None
+
+
+class Store:
+    """One open SQLite database. Use as a context manager or call :meth:`close`."""
+
+    def __init__(self, path: Path) -> None:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        self.path = path
+        self.conn = sqlite3.connect(path)
+        self.conn.execute("PRAGMA foreign_keys = ON")
+        self.conn.execute("PRAGMA journal_mode = WAL")
+        self.conn.execute("PRAGMA synchronous = NORMAL")
+        migrate(self.conn)
+
+    def close(self) -> None:
+        self.conn.close()
+
+    def __enter__(self) -> Store:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
+    # -- athletes -------------------------------------------------------------
+    def add_athlete(
+        self, athlete_id: str, name: str, plan_id: str, plan_start: date, timezone: str
+    ) -> Athlete:
+        try:
+            ZoneInfo(timezone)
+        except (ZoneInfoNotFoundError, ValueError):
+            raise StoreError(
+                f"time zone {timezone!r} is not a known IANA zone (e.g. Europe/Copenhagen)"
+            ) from None
+        with self.conn:
+            self.conn.execute(
+                "INSERT INTO athletes (id, name, plan_id, plan_start, timezone, created_at)"
+                " VALUES (?, ?, ?, ?, ?, ?) ON CONFLICT(id) DO UPDATE SET name = excluded.name,"
+                " plan_id = excluded.plan_id, plan_start = excluded.plan_start,"
+                " timezone = excluded.timezone",
+                (athlete_id, name, plan_id, plan_start.isoformat(), timezone, now_iso()),
+            )
+        return self.athlete(athlete_id)
+
+    def athletes(self) -> list[Athlete]:
+        rows = self.conn.execute(
+            "SELECT id, name, plan_id, plan_start, timezone FROM athletes ORDER BY id"
+        ).fetchall()
+        return [Athlete(r[0], r[1], r[2], date.fromisoformat(r[3]), r[4]) for r in rows]
+
+    def athlete(self, athlete_id: str | None = None) -> Athlete:
+        """The named athlete, or the only one when no name is given."""
+        everyone = self.athletes()
+        if athlete_id is None:
+            if len(everyone) == 1:
+                return everyone[0]
+            if not everyone:
+                raise StoreError("no athlete yet: run `loadguard athlete add` first")
+            names = ", ".join(a.id for a in everyone)
+            raise StoreError(f"several athletes in this store ({names}): name one with --athlete")
+        for a in everyone:
+            if a.id == athlete_id:
+                return a
+        raise StoreError(f"no athlete {athlete_id!r} in {self.path}")
+
+    # -- shoes ----------------------------------------------------------------
+    def add_shoe(
+        self,
+        athlete_id: str,
+        name: str,
+        *,
+        initial_km: float = 0.0,
+        heel_stack_mm: float | None = None,
+        drop_mm: float | None = None,
+        minimalist: bool | None = None,
+        default_from: date | None = None,
+        gear_id: str | None = None,
+    ) -> Shoe:
+        if initial_km < 0:
+            raise StoreError(f"shoe {name!r}: initial km must be 0 or more, got {initial_km}")
+        for label, value in (("heel stack", heel_stack_mm), ("drop", drop_mm)):
+            if value is not None and not 0 <= value <= 60:
+                raise StoreError(f"shoe {name!r}: {label} {value} mm is outside 0-60 mm")
+        try:
+            with self.conn:
+                cur = self.conn.execute(
+                    "INSERT INTO shoes (athlete_id, name, initial_km, heel_stack_mm, drop_mm,"
+                    " minimalist, default_from, gear_id, created_at)"
+                    " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
+                    (
+                        athlete_id,
+                        name,
+                        initial_km,
+                        heel_stack_mm,
+                        drop_mm,
+                        None if minimalist is None else int(minimalist),
+                        default_from.isoformat() if default_from else None,
+                        gear_id,
+                        now_iso(),
+                    ),
+                )
+        except sqlite3.IntegrityError:
+            raise StoreError(f"athlete {athlete_id!r} already has a shoe named {name!r}") from None
+        return self.shoe(athlete_id, str(cur.lastrowid))
+
+    def shoes(self, athlete_id: str) -> list[Shoe]:
+        rows = self.conn.execute(
+            "SELECT id, athlete_id, name, initial_km, heel_stack_mm, drop_mm, minimalist,"
+            " default_from, retired_on, gear_id FROM shoes WHERE athlete_id = ? ORDER BY id",
+            (athlete_id,),
+        ).fetchall()
+        return [
+            Shoe(
+                r[0],
+                r[1],
+                r[2],
+                r[3],
+                r[4],
+                r[5],
+                None if r[6] is None else bool(r[6]),
+                _date(r[7]),
+                _date(r[8]),
+                r[9],
+            )
+            for r in rows
+        ]
+
+    def shoe(self, athlete_id: str, ref: str) -> Shoe:
+        """A shoe by id or by name."""
+        for s in self.shoes(athlete_id):
+            if str(s.id) == ref or s.name == ref:
+                return s
+        raise StoreError(f"athlete {athlete_id!r} has no shoe {ref!r} (see `loadguard shoe list`)")
+
+    def retire_shoe(self, athlete_id: str, ref: str, on: date) -> Shoe:
+        shoe = self.shoe(athlete_id, ref)
+        with self.conn:
+            self.conn.execute(
+                "UPDATE shoes SET retired_on = ? WHERE id = ?", (on.isoformat(), shoe.id)
+            )
+        return self.shoe(athlete_id, str(shoe.id))
+
+    # -- import failures ------------------------------------------------------
+    def record_failure(
+        self, athlete_id: str, source: str, origin: str, reason: str, key: str | None
+    ) -> None:
+        stamp = now_iso()
+        self.conn.execute(
+            "INSERT INTO import_failures (athlete_id, source, origin, key, reason, first_seen,"
+            " last_tried) VALUES (?, ?, ?, ?, ?, ?, ?)"
+            " ON CONFLICT(athlete_id, source, origin) DO UPDATE SET reason = excluded.reason,"
+            " key = excluded.key, last_tried = excluded.last_tried, attempts = attempts + 1",
+            (athlete_id, source, origin, key, reason, stamp, stamp),
+        )
+
+    def clear_failure(self, athlete_id: str, source: str, origin: str) -> None:
+        self.conn.execute(
+            "DELETE FROM import_failures WHERE athlete_id = ? AND source = ? AND origin = ?",
+            (athlete_id, source, origin),
+        )
+
+    def failures(self, athlete_id: str) -> list[Failure]:
+        rows = self.conn.execute(
+            "SELECT source, origin, reason, attempts, last_tried FROM import_failures"
+            " WHERE athlete_id = ? ORDER BY origin",
+            (athlete_id,),
+        ).fetchall()
+        return [Failure(*r) for r in rows]

@@ -1,0 +1,113 @@
+"""SQLite schema as an ordered list of migrations; applied on open, never edited once shipped."""
+
+from __future__ import annotations
+
+import sqlite3
+from datetime import UTC, datetime
+
+MIGRATIONS: tuple[str, ...] = (
+    # 1: the spine
+    """
+    CREATE TABLE athletes (
+        id          TEXT PRIMARY KEY,
+        name        TEXT NOT NULL,
+        plan_id     TEXT NOT NULL,
+        plan_start  TEXT NOT NULL,            -- ISO date, the first day of plan week 1 (local)
+        timezone    TEXT NOT NULL,            -- IANA name, fallback for activities without an offset
+        created_at  TEXT NOT NULL
+    );
+    CREATE TABLE raw_records (
+        id          INTEGER PRIMARY KEY,
+        athlete_id  TEXT NOT NULL REFERENCES athletes(id) ON DELETE CASCADE,
+        source      TEXT NOT NULL,
+        key         TEXT NOT NULL,            -- content hash (files) or provider id (APIs)
+        media_type  TEXT NOT NULL,
+        origin      TEXT NOT NULL,
+        payload     BLOB NOT NULL,            -- exactly what the source gave
+        received_at TEXT NOT NULL,
+        UNIQUE (athlete_id, source, key)
+    );
+    CREATE TABLE shoes (
+        id            INTEGER PRIMARY KEY,
+        athlete_id    TEXT NOT NULL REFERENCES athletes(id) ON DELETE CASCADE,
+        name          TEXT NOT NULL,
+        initial_km    REAL NOT NULL DEFAULT 0,
+        heel_stack_mm REAL,
+        drop_mm       REAL,
+        minimalist    INTEGER,
+        default_from  TEXT,                   -- ISO date from which runs get this shoe by default
+        retired_on    TEXT,
+        gear_id       TEXT,                   -- the provider's id (Strava gear), if any
+        created_at    TEXT NOT NULL,
+        UNIQUE (athlete_id, name)
+    );
+    CREATE TABLE activities (
+        id            INTEGER PRIMARY KEY,
+        athlete_id    TEXT NOT NULL REFERENCES athletes(id) ON DELETE CASCADE,
+        raw_id        INTEGER NOT NULL REFERENCES raw_records(id) ON DELETE CASCADE,
+        source        TEXT NOT NULL,
+        source_id     TEXT NOT NULL,
+        sport         TEXT NOT NULL,
+        sub_sport     TEXT NOT NULL,
+        name          TEXT NOT NULL DEFAULT '',
+        description   TEXT NOT NULL DEFAULT '',
+        device        TEXT NOT NULL DEFAULT '',
+        gear_id       TEXT,
+        start_utc     INTEGER NOT NULL,       -- epoch seconds
+        utc_offset_s  INTEGER NOT NULL,       -- local = utc + offset
+        offset_from   TEXT NOT NULL,          -- 'source' or 'timezone'
+        distance_m    REAL NOT NULL,
+        timer_s       REAL NOT NULL,
+        elapsed_s     REAL NOT NULL,
+        run_s         REAL,                   -- run/walk structure from the speed stream
+        walk_s        REAL,
+        run_bouts     INTEGER,
+        walk_bouts    INTEGER,
+        longest_run_s REAL,
+        extras        TEXT NOT NULL DEFAULT '{}',
+        duplicate_of  INTEGER REFERENCES activities(id) ON DELETE SET NULL,
+        shoe_id       INTEGER REFERENCES shoes(id) ON DELETE SET NULL,  -- explicit assignment
+        UNIQUE (athlete_id, source, source_id)
+    );
+    CREATE INDEX activities_by_start ON activities (athlete_id, start_utc);
+    CREATE TABLE streams (
+        activity_id INTEGER PRIMARY KEY REFERENCES activities(id) ON DELETE CASCADE,
+        samples     INTEGER NOT NULL,
+        data        BLOB NOT NULL
+    );
+    CREATE TABLE import_failures (
+        id          INTEGER PRIMARY KEY,
+        athlete_id  TEXT NOT NULL REFERENCES athletes(id) ON DELETE CASCADE,
+        source      TEXT NOT NULL,
+        origin      TEXT NOT NULL,
+        key         TEXT,
+        reason      TEXT NOT NULL,
+        first_seen  TEXT NOT NULL,
+        last_tried  TEXT NOT NULL,
+        attempts    INTEGER NOT NULL DEFAULT 1,
+        UNIQUE (athlete_id, source, origin)
+    );
+    """,
+)
+
+
+def migrate(conn: sqlite3.Connection) -> int:
+    """Apply pending migrations in order; returns the schema version now in force."""
+    conn.execute(
+        "CREATE TABLE IF NOT EXISTS schema_migrations (version INTEGER PRIMARY KEY, applied_at TEXT)"
+    )
+    row = conn.execute("SELECT COALESCE(MAX(version), 0) FROM schema_migrations").fetchone()
+    current = int(row[0])
+    if current > len(MIGRATIONS):
+        raise RuntimeError(
+            f"the database is at schema version {current}, newer than this loadguard "
+            f"({len(MIGRATIONS)}): upgrade loadguard"
+        )
+    for version, sql in enumerate(MIGRATIONS[current:], start=current + 1):
+        with conn:
+            conn.executescript(f"BEGIN; {sql}")
+            conn.execute(
+                "INSERT INTO schema_migrations VALUES (?, ?)",
+                (version, datetime.now(UTC).isoformat(timespec="seconds")),
+            )
+    return len(MIGRATIONS)
