@@ -147,6 +147,7 @@ def with_shoes(runs: pl.DataFrame, shoes: pl.DataFrame) -> pl.DataFrame:
             right_on="default_from",
             by="athlete_id",
             strategy="backward",
+            check_sortedness=False,  # sorted by local_date above, within every athlete too
         )
         .with_columns(
             default_shoe=pl.when(

@@ -62,4 +62,6 @@ def with_stage(frame: pl.DataFrame, plan: Plan) -> pl.DataFrame:
 
 def fmt(expr: pl.Expr, decimals: int = 1) -> pl.Expr:
     """A number as text with fixed decimals, for messages."""
+    if decimals == 0:
+        return expr.round(0).cast(pl.Int64).cast(pl.String)
     return expr.round(decimals).cast(pl.String)

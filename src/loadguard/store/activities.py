@@ -17,7 +17,7 @@ import polars as pl
 from loadguard.contract import Activity, RawRecord, Streams
 from loadguard.runwalk import RunWalk
 from loadguard.store import streamcodec
-from loadguard.store.db import Store, now_iso
+from loadguard.store.db import Store, StoreError, now_iso
 
 # Two activities are the same run when they start within this many seconds
 # and their distances differ by at most DUPLICATE_DISTANCE (share) or 50 m.
@@ -62,70 +62,107 @@ def _find_duplicate(store: Store, athlete_id: str, activity: Activity) -> int | 
     return None if row is None else int(row[0])
 
 
+Normalised = list[tuple[Activity, timedelta, str, RunWalk | None]]
+
+
 def store_raw_with_activities(
-    store: Store,
-    athlete_id: str,
-    raw: RawRecord,
-    normalised: list[tuple[Activity, timedelta, str, RunWalk | None]],
+    store: Store, athlete_id: str, raw: RawRecord, normalised: Normalised
 ) -> list[StoredActivity]:
     """Store one raw record and its activities atomically.
 
     Each activity comes with its resolved UTC offset, where the offset came
     from ('source' or 'timezone') and its run/walk structure (or None).
     """
-    stored: list[StoredActivity] = []
     with store.conn:
         cur = store.conn.execute(
             "INSERT INTO raw_records (athlete_id, source, key, media_type, origin, payload,"
             " received_at) VALUES (?, ?, ?, ?, ?, ?, ?)",
             (athlete_id, raw.source, raw.key, raw.media_type, raw.origin, raw.payload, now_iso()),
         )
-        raw_id = cur.lastrowid
-        for activity, offset, offset_from, rw in normalised:
-            duplicate_of = _find_duplicate(store, athlete_id, activity)
-            cur = store.conn.execute(
-                "INSERT INTO activities (athlete_id, raw_id, source, source_id, sport, sub_sport,"
-                " name, description, device, gear_id, start_utc, utc_offset_s, offset_from,"
-                " distance_m, timer_s, elapsed_s, run_s, walk_s, run_bouts, walk_bouts,"
-                " longest_run_s, extras, duplicate_of)"
-                " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)"
-                " ON CONFLICT(athlete_id, source, source_id) DO NOTHING",
-                (
-                    athlete_id,
-                    raw_id,
-                    activity.source,
-                    activity.source_id,
-                    activity.sport,
-                    activity.sub_sport,
-                    activity.name,
-                    activity.description,
-                    activity.device,
-                    activity.gear_id,
-                    int(activity.start_utc.timestamp()),
-                    int(offset.total_seconds()),
-                    offset_from,
-                    activity.distance_m,
-                    activity.timer_s,
-                    activity.elapsed_s,
-                    rw.run_s if rw else None,
-                    rw.walk_s if rw else None,
-                    rw.run_bouts if rw else None,
-                    rw.walk_bouts if rw else None,
-                    rw.longest_run_s if rw else None,
-                    json.dumps(dict(activity.extras)),
-                    duplicate_of,
-                ),
-            )
-            if cur.rowcount == 0:  # the same activity id from another raw record: keep the first
-                continue
-            activity_id = int(cur.lastrowid or 0)
-            if activity.streams is not None and len(activity.streams):
-                store.conn.execute(
-                    "INSERT INTO streams (activity_id, samples, data) VALUES (?, ?, ?)",
-                    (activity_id, len(activity.streams), streamcodec.encode(activity.streams)),
-                )
-            stored.append(StoredActivity(activity_id, duplicate_of))
+        stored = _insert_activities(store, athlete_id, int(cur.lastrowid or 0), normalised)
         store.clear_failure(athlete_id, raw.source, raw.origin)
+    return stored
+
+
+def raw_records(store: Store, athlete_id: str) -> list[tuple[int, RawRecord]]:
+    rows = store.conn.execute(
+        "SELECT id, source, key, payload, media_type, origin FROM raw_records"
+        " WHERE athlete_id = ? ORDER BY id",
+        (athlete_id,),
+    ).fetchall()
+    return [(r[0], RawRecord(r[1], r[2], r[3], r[4], r[5])) for r in rows]
+
+
+def replace_activities(
+    store: Store, athlete_id: str, raw_id: int, normalised: Normalised
+) -> list[StoredActivity]:
+    """Swap the activities of one stored raw record for a fresh normalisation, atomically,
+    keeping each activity's explicit shoe assignment."""
+    with store.conn:
+        shoes = dict(
+            store.conn.execute(
+                "SELECT source_id, shoe_id FROM activities WHERE raw_id = ? AND shoe_id IS NOT NULL",
+                (raw_id,),
+            ).fetchall()
+        )
+        store.conn.execute("DELETE FROM activities WHERE raw_id = ?", (raw_id,))
+        stored = _insert_activities(store, athlete_id, raw_id, normalised)
+        for source_id, shoe_id in shoes.items():
+            store.conn.execute(
+                "UPDATE activities SET shoe_id = ? WHERE raw_id = ? AND source_id = ?",
+                (shoe_id, raw_id, source_id),
+            )
+    return stored
+
+
+def _insert_activities(
+    store: Store, athlete_id: str, raw_id: int, normalised: Normalised
+) -> list[StoredActivity]:
+    stored: list[StoredActivity] = []
+    for activity, offset, offset_from, rw in normalised:
+        duplicate_of = _find_duplicate(store, athlete_id, activity)
+        cur = store.conn.execute(
+            "INSERT INTO activities (athlete_id, raw_id, source, source_id, sport, sub_sport,"
+            " name, description, device, gear_id, start_utc, utc_offset_s, offset_from,"
+            " distance_m, timer_s, elapsed_s, run_s, walk_s, run_bouts, walk_bouts,"
+            " longest_run_s, extras, duplicate_of)"
+            " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)"
+            " ON CONFLICT(athlete_id, source, source_id) DO NOTHING",
+            (
+                athlete_id,
+                raw_id,
+                activity.source,
+                activity.source_id,
+                activity.sport,
+                activity.sub_sport,
+                activity.name,
+                activity.description,
+                activity.device,
+                activity.gear_id,
+                int(activity.start_utc.timestamp()),
+                int(offset.total_seconds()),
+                offset_from,
+                activity.distance_m,
+                activity.timer_s,
+                activity.elapsed_s,
+                rw.run_s if rw else None,
+                rw.walk_s if rw else None,
+                rw.run_bouts if rw else None,
+                rw.walk_bouts if rw else None,
+                rw.longest_run_s if rw else None,
+                json.dumps(dict(activity.extras)),
+                duplicate_of,
+            ),
+        )
+        if cur.rowcount == 0:  # the same activity id from another raw record: keep the first
+            continue
+        activity_id = int(cur.lastrowid or 0)
+        if activity.streams is not None and len(activity.streams):
+            store.conn.execute(
+                "INSERT INTO streams (activity_id, samples, data) VALUES (?, ?, ?)",
+                (activity_id, len(activity.streams), streamcodec.encode(activity.streams)),
+            )
+        stored.append(StoredActivity(activity_id, duplicate_of))
     return stored
 
 
@@ -143,8 +180,6 @@ def assign_shoe(store: Store, athlete_id: str, activity_id: int, shoe_id: int | 
             (shoe_id, activity_id, athlete_id),
         )
     if cur.rowcount == 0:
-        from loadguard.store.db import StoreError
-
         raise StoreError(f"athlete {athlete_id!r} has no activity {activity_id}")
 
 

@@ -1,0 +1,28 @@
+# Two commands: `make demo` runs the main job, `make test` runs every check.
+# Both set themselves up: uv is installed into .tools/ if it is not on PATH.
+PYTHON ?= python3
+UV := $(shell command -v uv 2>/dev/null || echo .tools/bin/uv)
+
+.PHONY: demo test lint bench setup
+
+$(UV):
+	$(PYTHON) -m venv .tools
+	.tools/bin/pip install --quiet uv
+
+setup: $(UV)
+	$(UV) sync --quiet --frozen 2>/dev/null || $(UV) sync --quiet
+
+demo: setup
+	$(UV) run loadguard demo
+
+lint: setup
+	$(UV) run ruff check .
+	$(UV) run ruff format --check .
+	$(UV) run mypy
+
+test: lint
+	$(UV) run pytest -q
+
+bench: setup
+	$(UV) run python bench/bench_import.py
+	$(UV) run python bench/bench_guard.py

@@ -1,0 +1,310 @@
+"""`loadguard`: the command line. Thin: parses, calls :mod:`loadguard.service`, prints.
+
+Exit codes: 0 done (check: status green), 1 bad input or a failed import item,
+2 wrong usage, 3 check status yellow, 4 check status red.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from contextlib import contextmanager
+from datetime import date
+from pathlib import Path
+from typing import Annotated
+
+import typer
+from rich.console import Console
+from rich.progress import BarColumn, Progress, TextColumn, TimeElapsedColumn
+from rich.table import Table
+
+from loadguard import registry, service
+from loadguard.plan import PlanError, available_plans, load_plan
+from loadguard.render import render
+from loadguard.store.activities import assign_shoe
+from loadguard.store.db import Athlete, Store, StoreError, default_db_path
+
+EXIT_ERROR, EXIT_YELLOW, EXIT_RED = 1, 3, 4
+STATUS_EXIT = {"green": 0, "yellow": EXIT_YELLOW, "red": EXIT_RED}
+
+app = typer.Typer(no_args_is_help=True, add_completion=False, help=__doc__)
+athlete_app = typer.Typer(no_args_is_help=True, help="Set up and list athletes.")
+shoe_app = typer.Typer(no_args_is_help=True, help="Add, list, retire and assign shoes.")
+app.add_typer(athlete_app, name="athlete")
+app.add_typer(shoe_app, name="shoe")
+
+out = Console()
+err = Console(stderr=True)
+
+
+class State:
+    db: Path = default_db_path()
+
+
+DbOption = Annotated[
+    Path | None,
+    typer.Option("--db", help="SQLite file (default: $LOADGUARD_DB or the user data folder)."),
+]
+AthleteOption = Annotated[
+    str | None, typer.Option("--athlete", "-a", help="Athlete id (default: the only one).")
+]
+
+
+@app.callback()
+def main(db: DbOption = None) -> None:
+    """loadguard: a training-load guard for runners returning from heel fat pad syndrome."""
+    State.db = db or default_db_path()
+
+
+def fail(message: str) -> typer.Exit:
+    err.print(f"[bold red]error:[/] {message}")
+    return typer.Exit(EXIT_ERROR)
+
+
+@contextmanager
+def opened(athlete_id: str | None = None) -> Iterator[tuple[Store, Athlete | None]]:
+    try:
+        with Store(State.db) as store:
+            yield store, (store.athlete(athlete_id) if athlete_id != "" else None)
+    except (StoreError, PlanError, registry.UnknownConnector) as exc:
+        raise fail(str(exc)) from None
+
+
+def _date(value: str, what: str) -> date:
+    try:
+        return date.fromisoformat(value)
+    except ValueError:
+        raise fail(f"{what} {value!r} is not a date like 2026-03-02") from None
+
+
+@athlete_app.command("add")
+def athlete_add(
+    athlete_id: Annotated[str, typer.Argument(help="Short id, e.g. 'anna'.")],
+    start: Annotated[str, typer.Option(help="First day of plan week 1 (YYYY-MM-DD).")],
+    name: Annotated[str | None, typer.Option(help="Display name.")] = None,
+    plan: Annotated[str, typer.Option(help="Plan id (see `loadguard plans`).")] = "heel-fat-pad",
+    tz: Annotated[str, typer.Option(help="IANA time zone, e.g. Europe/Copenhagen.")] = "UTC",
+) -> None:
+    """Create or update an athlete with a rehab plan and its start date."""
+    start_day = _date(start, "--start")
+    with opened("") as (store, _):
+        try:
+            load_plan(plan)
+            a = store.add_athlete(athlete_id, name or athlete_id, plan, start_day, tz)
+        except (StoreError, PlanError) as exc:
+            raise fail(str(exc)) from None
+    out.print(f"athlete [bold]{a.id}[/]: plan {a.plan_id} from {a.plan_start} ({a.timezone})")
+
+
+@athlete_app.command("list")
+def athlete_list() -> None:
+    """List the athletes in this store."""
+    with opened("") as (store, _):
+        for a in store.athletes():
+            out.print(f"{a.id}\t{a.name}\t{a.plan_id}\t{a.plan_start}\t{a.timezone}")
+
+
+@app.command("plans")
+def plans() -> None:
+    """List the rehab plans available."""
+    for plan_id in available_plans():
+        out.print(f"{plan_id}\t{load_plan(plan_id).title}")
+
+
+def _progress_import(
+    store: Store, athlete: Athlete, targets: list[str], source: str, retry: bool
+) -> service.ImportSummary:
+    total = service.ImportSummary()
+    columns = (TextColumn("{task.description}"), BarColumn(), TextColumn("{task.fields[info]}"))
+    with Progress(*columns, TimeElapsedColumn(), console=err, transient=True) as bar:
+        task = bar.add_task("importing", total=None, info="")
+
+        def tick(origin: str, s: service.ImportSummary) -> None:
+            info = f"{s.seen} items, {s.bytes / 1e6:.1f} MB, {len(s.failed)} failed"
+            bar.update(task, advance=1, info=info)
+
+        parts = [service.retry_failures(store, athlete, progress=tick)] if retry else []
+        parts += [
+            service.import_from(store, athlete, t, source=source, progress=tick) for t in targets
+        ]
+    for part in parts:
+        for field in ("seen", "new", "unchanged", "activities", "runs", "duplicates", "bytes"):
+            setattr(total, field, getattr(total, field) + getattr(part, field))
+        total.failed.extend(part.failed)
+    return total
+
+
+@app.command("import")
+def import_(
+    paths: Annotated[list[str] | None, typer.Argument(help="Files, folders or zips.")] = None,
+    athlete: AthleteOption = None,
+    source: Annotated[str, typer.Option(help="Connector to read with.")] = "fit",
+    retry: Annotated[bool, typer.Option(help="Retry every earlier failure too.")] = False,
+) -> None:
+    """Import activities; prints a summary and lists files that failed (exit 1 if any)."""
+    if not paths and not retry:
+        raise fail("give a file, folder or zip to import, or --retry")
+    with opened(athlete) as (store, who):
+        assert who is not None
+        s = _progress_import(store, who, paths or [], source, retry)
+    out.print(
+        f"{s.seen} items: {s.new} new ({s.activities} activities, {s.runs} runs, "
+        f"{s.duplicates} already known from another source), {s.unchanged} unchanged, "
+        f"{len(s.failed)} failed"
+    )
+    for origin, reason in s.failed:
+        out.print(f"  [red]failed[/] {origin}: {reason}")
+    if s.failed:
+        out.print("Fix or replace them, then `loadguard import --retry`.")
+        raise typer.Exit(EXIT_ERROR)
+
+
+@app.command("failures")
+def failures(athlete: AthleteOption = None) -> None:
+    """List items that failed to import and why."""
+    with opened(athlete) as (store, who):
+        assert who is not None
+        rows = store.failures(who.id)
+    for f in rows:
+        out.print(f"{f.origin}\t{f.reason}\t(tried {f.attempts}x, last {f.last_tried})")
+    if not rows:
+        out.print("no failures")
+
+
+@app.command("rebuild")
+def rebuild(athlete: AthleteOption = None) -> None:
+    """Normalise every stored raw record again, without reading the sources."""
+    with opened(athlete) as (store, who):
+        assert who is not None
+        count, failed = service.rebuild(store, who)
+    out.print(f"{count} activities rebuilt, {len(failed)} raw records kept as they were")
+    for origin, reason in failed:
+        out.print(f"  [red]kept[/] {origin}: {reason}")
+
+
+@app.command("runs")
+def runs(
+    athlete: AthleteOption = None,
+    last: Annotated[int, typer.Option(help="How many of the latest runs.")] = 20,
+) -> None:
+    """List the latest runs with their ids (for `loadguard shoe assign`)."""
+    with opened(athlete) as (store, who):
+        assert who is not None
+        report_runs = service.recent_runs(store, who, last)
+    table = Table()
+    for col in ("id", "local start", "km", "min", "longest run min", "shoe"):
+        table.add_column(col)
+    for r in report_runs:
+        table.add_row(*(str(v) for v in r))
+    out.print(table)
+
+
+@shoe_app.command("add")
+def shoe_add(
+    name: str,
+    athlete: AthleteOption = None,
+    initial_km: Annotated[float, typer.Option(help="Km on the shoe before loadguard.")] = 0.0,
+    stack: Annotated[float | None, typer.Option(help="Heel stack height, mm.")] = None,
+    drop: Annotated[float | None, typer.Option(help="Heel-to-toe drop, mm.")] = None,
+    minimalist: Annotated[bool | None, typer.Option("--minimalist/--cushioned")] = None,
+    default_from: Annotated[
+        str | None, typer.Option(help="Runs from this date get this shoe by default.")
+    ] = None,
+) -> None:
+    """Add a shoe with its starting km and profile."""
+    since = _date(default_from, "--default-from") if default_from else None
+    with opened(athlete) as (store, who):
+        assert who is not None
+        try:
+            shoe = store.add_shoe(
+                who.id,
+                name,
+                initial_km=initial_km,
+                heel_stack_mm=stack,
+                drop_mm=drop,
+                minimalist=minimalist,
+                default_from=since,
+            )
+        except StoreError as exc:
+            raise fail(str(exc)) from None
+    out.print(f"shoe {shoe.id} '{shoe.name}' added")
+
+
+@shoe_app.command("list")
+def shoe_list(
+    athlete: AthleteOption = None, as_of: Annotated[str | None, typer.Option()] = None
+) -> None:
+    """List shoes with their mileage."""
+    with opened(athlete) as (store, who):
+        assert who is not None
+        day = _date(as_of, "--as-of") if as_of else service.today(who)
+        report = service.check(store, who, day)
+    for s in report.shoes:
+        out.print(f"{s['id']}\t{s['name']}\t{s['km']:.0f} km\t{s['status']}")
+
+
+@shoe_app.command("retire")
+def shoe_retire(
+    shoe: str, athlete: AthleteOption = None, on: Annotated[str | None, typer.Option()] = None
+) -> None:
+    """Retire a shoe (by id or name) from a date (default today)."""
+    with opened(athlete) as (store, who):
+        assert who is not None
+        day = _date(on, "--on") if on else service.today(who)
+        try:
+            s = store.retire_shoe(who.id, shoe, day)
+        except StoreError as exc:
+            raise fail(str(exc)) from None
+    out.print(f"shoe '{s.name}' retired on {s.retired_on}")
+
+
+@shoe_app.command("assign")
+def shoe_assign(activity_id: int, shoe: str, athlete: AthleteOption = None) -> None:
+    """Say which shoe a run was in (overrides the default shoe)."""
+    with opened(athlete) as (store, who):
+        assert who is not None
+        try:
+            s = store.shoe(who.id, shoe)
+            assign_shoe(store, who.id, activity_id, s.id)
+        except StoreError as exc:
+            raise fail(str(exc)) from None
+    out.print(f"run {activity_id} -> shoe '{s.name}'")
+
+
+@app.command("check")
+def check(
+    athlete: AthleteOption = None,
+    as_of: Annotated[
+        str | None, typer.Option(help="Local date to check as of (default today).")
+    ] = None,
+    json: Annotated[bool, typer.Option("--json", help="Print one JSON object.")] = False,
+) -> None:
+    """Where you stand in the plan and what you are doing wrong. Exit 0/3/4 = green/yellow/red."""
+    with opened(athlete) as (store, who):
+        assert who is not None
+        day = _date(as_of, "--as-of") if as_of else service.today(who)
+        try:
+            report = service.check(store, who, day)
+        except PlanError as exc:
+            raise fail(str(exc)) from None
+    if json:
+        print(service.report_json(report))
+    else:
+        render(report, out)
+    raise typer.Exit(STATUS_EXIT[report.status])
+
+
+@app.command("demo")
+def demo(
+    folder: Annotated[
+        Path, typer.Option(help="Where to write the demo's FIT files and database.")
+    ] = Path("demo-data"),
+) -> None:
+    """Write a 10-week return season as real FIT files, import them into a fresh store, check."""
+    from loadguard import demo as demo_season
+
+    report = demo_season.run(folder, console=out)
+    render(report, out)
+    out.print(
+        f"\nThe demo store is {folder / 'loadguard.sqlite'}; try "
+        f"`loadguard --db {folder / 'loadguard.sqlite'} check --json`."
+    )

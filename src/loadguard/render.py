@@ -1,0 +1,105 @@
+"""The check report for people: rich tables in a terminal."""
+
+from __future__ import annotations
+
+from rich.console import Console, Group
+from rich.panel import Panel
+from rich.table import Table
+from rich.text import Text
+
+from loadguard.report import Report
+
+LIGHT = {"green": "bold green", "yellow": "bold yellow", "red": "bold red"}
+SEVERITY = {"info": "cyan", "warning": "yellow", "critical": "bold red"}
+SURFACE_ORDER = ("grass", "gravel", "trail", "track", "treadmill", "paved", "unknown")
+
+
+def _surface_mix(surface_km: dict[str, float]) -> str:
+    total = sum(surface_km.values())
+    if total <= 0:
+        return "-"
+    parts = [
+        f"{name} {surface_km[name] / total:.0%}"
+        for name in SURFACE_ORDER
+        if surface_km.get(name, 0) > 0
+    ]
+    return ", ".join(parts)
+
+
+def _header(report: Report) -> Panel:
+    light = report.status
+    text = Text()
+    text.append(f"{report.athlete.name}", style="bold")
+    text.append(f"  ·  {report.plan.title}\n")
+    text.append(f"{report.as_of.isoformat()}: plan week {report.plan_week}, {report.stage}\n")
+    text.append("status: ")
+    text.append(f"● {light.upper()}", style=LIGHT.get(light, ""))
+    if report.acwr is not None:
+        text.append(f"    acute:chronic {report.acwr:.2f} (context only)", style="dim")
+    return Panel(text, title="loadguard check", expand=False)
+
+
+def _weeks(report: Report, last: int) -> Table:
+    table = Table(title=f"Plan weeks (last {last})", title_justify="left")
+    for col in ("week", "from", "runs", "km", "min", "change", "cap km", "surface"):
+        table.add_column(col, justify="right" if col not in ("from", "surface") else "left")
+    for w in report.weeks[-last:]:
+        change = "" if w["change_pct"] is None else f"{w['change_pct']:+.0f} %"
+        over = w["cap_km"] is not None and w["run_km"] > w["cap_km"]
+        table.add_row(
+            str(w["plan_week"]),
+            w["week_start"],
+            str(w["runs"]),
+            Text(f"{w['run_km']:.1f}", style="bold red" if over else ""),
+            f"{w['run_min']:.0f}",
+            change,
+            "" if w["cap_km"] is None else f"{w['cap_km']:.1f}",
+            _surface_mix(w["surface_km"]),
+        )
+    return table
+
+
+def _shoes(report: Report) -> Table | Text:
+    if not report.shoes:
+        return Text("No shoes recorded: `loadguard shoe add` tracks their mileage.", style="dim")
+    table = Table(title="Shoes", title_justify="left")
+    for col in ("id", "name", "km", "status"):
+        table.add_column(col)
+    styles = {"ok": "green", "worn": "yellow", "retire": "bold red", "retired": "dim"}
+    for s in report.shoes:
+        table.add_row(
+            str(s["id"]), s["name"], f"{s['km']:.0f}", Text(s["status"], style=styles[s["status"]])
+        )
+    return table
+
+
+def _findings(report: Report, limit: int) -> Table | Text:
+    if not report.findings:
+        return Text("No findings: you are on plan.", style="green")
+    table = Table(title=f"Findings ({len(report.findings)}, newest first)", title_justify="left")
+    for col in ("date", "wk", "rule", "severity", "what", "evidence"):
+        table.add_column(col, overflow="fold")
+    for f in report.findings[:limit]:
+        grade = report.plan.evidence(f.evidence).grade
+        table.add_row(
+            f.date.isoformat(),
+            str(f.plan_week or ""),
+            f.rule,
+            Text(f.severity, style=SEVERITY[f.severity]),
+            f.message,
+            grade,
+        )
+    return table
+
+
+def render(report: Report, console: Console, *, weeks: int = 12, findings: int = 30) -> None:
+    console.print(
+        Group(
+            _header(report),
+            _weeks(report, weeks),
+            _shoes(report),
+            _findings(report, findings),
+        )
+    )
+    if len(report.findings) > findings:
+        console.print(f"... and {len(report.findings) - findings} more (use --json for all)")

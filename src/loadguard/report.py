@@ -1,0 +1,123 @@
+"""The check report as data: one athlete, one as_of, everything the CLI, JSON and web show."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date
+from typing import Any
+
+import polars as pl
+
+from loadguard.findings import Finding, to_findings
+from loadguard.metrics import Metrics
+from loadguard.plan import SURFACE_CLASSES, Plan
+from loadguard.store.db import Athlete
+
+
+@dataclass(frozen=True)
+class Report:
+    athlete: Athlete
+    plan: Plan
+    as_of: date
+    plan_week: int
+    stage: str
+    status: str
+    weeks: list[dict[str, Any]]
+    shoes: list[dict[str, Any]]
+    findings: list[Finding]
+    acwr: float | None
+    runs: int
+
+    def as_dict(self) -> dict[str, Any]:
+        return {
+            "athlete": self.athlete.id,
+            "as_of": self.as_of.isoformat(),
+            "plan": {"id": self.plan.id, "week": self.plan_week, "stage": self.stage},
+            "status": self.status,
+            "weeks": self.weeks,
+            "shoes": self.shoes,
+            "acwr": None if self.acwr is None else round(self.acwr, 2),
+            "findings": [
+                {
+                    "rule": f.rule,
+                    "severity": f.severity,
+                    "date": f.date.isoformat(),
+                    "plan_week": f.plan_week,
+                    "value": None if f.value is None else round(f.value, 2),
+                    "limit": None if f.limit is None else round(f.limit, 2),
+                    "message": f.message,
+                    "evidence": self.plan.evidence(f.evidence).grade,
+                    "source": self.plan.evidence(f.evidence).source,
+                }
+                for f in self.findings
+            ],
+        }
+
+
+def _round(value: float | None, digits: int = 2) -> float | None:
+    return None if value is None else round(value, digits)
+
+
+def _weeks(m: Metrics, plan: Plan) -> list[dict[str, Any]]:
+    cap = plan.weekly_cap
+    out = []
+    for w in m.weeks.iter_rows(named=True):
+        capped = w["plan_week"] >= cap.from_week and (w["prev_km"] or 0) >= cap.min_previous_km
+        out.append(
+            {
+                "week_start": w["week_start"].isoformat(),
+                "plan_week": w["plan_week"],
+                "run_km": round(w["run_km"], 2),
+                "run_min": round(w["run_min"], 1),
+                "runs": w["runs"],
+                "change_pct": _round(w["change_pct"], 1),
+                "cap_km": round(w["prev_km"] * (1 + cap.increase_max), 2) if capped else None,
+                "surface_km": {c: round(w[f"surface_{c}_km"], 2) for c in SURFACE_CLASSES},
+            }
+        )
+    return out
+
+
+def _shoes(m: Metrics, plan: Plan, as_of: date) -> list[dict[str, Any]]:
+    out = []
+    for s in m.shoes.sort("shoe_id").iter_rows(named=True):
+        retired = s["retired_on"] is not None and s["retired_on"] <= as_of
+        if retired:
+            status = "retired"
+        elif s["km"] >= plan.shoes.retire_km:
+            status = "retire"
+        elif s["km"] >= plan.shoes.warn_km:
+            status = "worn"
+        else:
+            status = "ok"
+        out.append(
+            {"id": s["shoe_id"], "name": s["name"], "km": round(s["km"], 1), "status": status}
+        )
+    return out
+
+
+def build_report(
+    athlete: Athlete, plan: Plan, m: Metrics, found: pl.DataFrame, status: str, as_of: date
+) -> Report:
+    plan_week = (as_of - athlete.plan_start).days // 7 + 1
+    stage = plan.stage_for_week(plan_week)
+    if stage is None:
+        stage_name = "before the plan"
+    elif plan_week > plan.weeks:
+        stage_name = f"after the plan ({stage.name})"
+    else:
+        stage_name = stage.name
+    ratio = m.acwr["ratio"][0] if m.acwr.height else None
+    return Report(
+        athlete=athlete,
+        plan=plan,
+        as_of=as_of,
+        plan_week=plan_week,
+        stage=stage_name,
+        status=status,
+        weeks=_weeks(m, plan),
+        shoes=_shoes(m, plan, as_of),
+        findings=to_findings(found),
+        acwr=None if ratio is None else float(ratio),
+        runs=m.runs.height,
+    )

@@ -1,0 +1,214 @@
+"""The one orchestration module: the CLI, the scheduler and the web app all call these.
+
+Data flows one way: connector -> raw record -> normalised activity (store)
+-> metrics -> rules -> findings -> report.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from datetime import date, datetime, timedelta
+from pathlib import Path
+
+import polars as pl
+
+from loadguard import guard, metrics, registry, runwalk
+from loadguard.contract import Activity, ConnectorError, FetchFailure, RawRecord
+from loadguard.plan import Plan, load_plan
+from loadguard.report import Report, build_report
+from loadguard.store import activities as stored
+from loadguard.store.db import Athlete, Store
+
+
+@dataclass
+class ImportSummary:
+    seen: int = 0
+    new: int = 0
+    unchanged: int = 0
+    activities: int = 0
+    runs: int = 0
+    duplicates: int = 0
+    bytes: int = 0
+    failed: list[tuple[str, str]] = field(default_factory=list)
+
+    def as_dict(self) -> dict[str, object]:
+        return {
+            "seen": self.seen,
+            "new": self.new,
+            "unchanged": self.unchanged,
+            "activities": self.activities,
+            "runs": self.runs,
+            "duplicates": self.duplicates,
+            "failed": [{"origin": o, "reason": r} for o, r in self.failed],
+        }
+
+
+Progress = Callable[[str, ImportSummary], None]
+
+
+def _offset(activity: Activity, athlete: Athlete) -> tuple[timedelta, str]:
+    if activity.utc_offset is not None:
+        return activity.utc_offset, "source"
+    local = activity.start_utc.astimezone(athlete.zone)
+    return local.utcoffset() or timedelta(0), "timezone"
+
+
+def _normalise(
+    raw: RawRecord, source: str, athlete: Athlete
+) -> list[tuple[Activity, timedelta, str, runwalk.RunWalk | None]]:
+    out = []
+    for activity in registry.connector(source).normalise(raw):
+        offset, offset_from = _offset(activity, athlete)
+        out.append((activity, offset, offset_from, runwalk.analyse(activity.streams)))
+    return out
+
+
+def import_from(
+    store: Store,
+    athlete: Athlete,
+    target: str,
+    *,
+    source: str = "fit",
+    progress: Progress | None = None,
+) -> ImportSummary:
+    """Read everything ``target`` holds through a connector into the store.
+
+    Unchanged items are skipped by content key; a bad item is recorded as a
+    failure (listed, retryable) and the batch goes on.
+    """
+    connector = registry.connector(source)
+    summary = ImportSummary()
+    for item in connector.fetch(target):
+        summary.seen += 1
+        if isinstance(item, FetchFailure):
+            summary.failed.append((item.origin, item.reason))
+            with store.conn:
+                store.record_failure(athlete.id, item.source, item.origin, item.reason, None)
+        else:
+            summary.bytes += len(item.payload)
+            _import_one(store, athlete, item, source, summary)
+        if progress:
+            progress(item.origin, summary)
+    return summary
+
+
+def _import_one(
+    store: Store, athlete: Athlete, raw: RawRecord, source: str, summary: ImportSummary
+) -> None:
+    if stored.has_raw(store, athlete.id, raw.source, raw.key):
+        summary.unchanged += 1
+        with store.conn:
+            store.clear_failure(athlete.id, raw.source, raw.origin)
+        return
+    try:
+        normalised = _normalise(raw, source, athlete)
+    except ConnectorError as exc:
+        summary.failed.append((raw.origin, str(exc)))
+        with store.conn:
+            store.record_failure(athlete.id, raw.source, raw.origin, str(exc), raw.key)
+        return
+    written = stored.store_raw_with_activities(store, athlete.id, raw, normalised)
+    summary.new += 1
+    summary.activities += len(written)
+    summary.duplicates += sum(1 for w in written if w.duplicate_of is not None)
+    summary.runs += sum(1 for a, *_ in normalised if a.sport == metrics.RUNNING)
+
+
+def retry_failures(
+    store: Store, athlete: Athlete, *, progress: Progress | None = None
+) -> ImportSummary:
+    """Import again every place a failure came from (a zip member retries its zip)."""
+    total = ImportSummary()
+    targets = sorted({(f.source, f.origin.split("!", 1)[0]) for f in store.failures(athlete.id)})
+    for source, target in targets:
+        part = import_from(store, athlete, target, source=source, progress=progress)
+        for name in ("seen", "new", "unchanged", "activities", "runs", "duplicates", "bytes"):
+            setattr(total, name, getattr(total, name) + getattr(part, name))
+        total.failed.extend(part.failed)
+    return total
+
+
+def rebuild(store: Store, athlete: Athlete) -> tuple[int, list[tuple[str, str]]]:
+    """Normalise every stored raw record again (after a connector upgrade), one atomic swap
+    per record; a record that no longer normalises keeps its old activities and is listed."""
+    count, failed = 0, []
+    for raw_id, raw in stored.raw_records(store, athlete.id):
+        try:
+            normalised = _normalise(raw, raw.source, athlete)
+        except ConnectorError as exc:
+            failed.append((raw.origin, str(exc)))
+            continue
+        count += len(stored.replace_activities(store, athlete.id, raw_id, normalised))
+    return count, failed
+
+
+def _frames(store: Store, athlete: Athlete) -> tuple[pl.DataFrame, pl.DataFrame, pl.DataFrame]:
+    athletes = pl.DataFrame(
+        {"athlete_id": [athlete.id], "plan_start": [athlete.plan_start]},
+        schema={"athlete_id": pl.String, "plan_start": pl.Date},
+    )
+    shoes = pl.DataFrame(
+        [
+            (
+                s.id,
+                s.athlete_id,
+                s.name,
+                s.initial_km,
+                s.heel_stack_mm,
+                s.drop_mm,
+                s.minimalist,
+                s.default_from,
+                s.retired_on,
+                s.gear_id,
+            )
+            for s in store.shoes(athlete.id)
+        ],
+        schema=metrics.SHOE_SCHEMA,
+        orient="row",
+    )
+    return stored.activities_frame(store, [athlete.id]), athletes, shoes
+
+
+def today(athlete: Athlete) -> date:
+    """The athlete's local date now (the CLI's default as_of)."""
+    return datetime.now(athlete.zone).date()
+
+
+def check(store: Store, athlete: Athlete, as_of: date, *, plans_dir: Path | None = None) -> Report:
+    """Where the athlete stands in the plan at ``as_of`` and what the guard finds."""
+    plan: Plan = load_plan(athlete.plan_id, plans_dir)
+    activities, athletes, shoes = _frames(store, athlete)
+    m = metrics.compute(activities, athletes, shoes, plan, as_of)
+    found = guard.evaluate(m, plan, as_of)
+    light = guard.status(found, [athlete.id], as_of)[athlete.id]
+    return build_report(athlete, plan, m, found, light, as_of)
+
+
+def report_json(report: Report) -> str:
+    return json.dumps(report.as_dict(), indent=2, default=str)
+
+
+def recent_runs(
+    store: Store, athlete: Athlete, last: int
+) -> list[tuple[int, str, float, float, str, str]]:
+    """The latest runs: id, local start, km, minutes, longest continuous run (min), shoe."""
+    activities, athletes, shoes = _frames(store, athlete)
+    far_future = date(9999, 12, 31)
+    runs = metrics.with_shoes(metrics.runs_frame(activities, athletes, far_future), shoes)
+    names = dict(zip(shoes["shoe_id"].to_list(), shoes["name"].to_list(), strict=True))
+    rows = []
+    for r in runs.sort("start_utc", descending=True).head(last).iter_rows(named=True):
+        longest = "" if r["longest_run_s"] is None else f"{r['longest_run_s'] / 60:.1f}"
+        rows.append(
+            (
+                r["activity_id"],
+                r["start_local"].isoformat(sep=" ", timespec="minutes"),
+                round(r["km"], 2),
+                round(r["minutes"], 1),
+                longest,
+                names.get(r["shoe"], ""),
+            )
+        )
+    return rows
