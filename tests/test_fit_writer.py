@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import io
-import time
 from datetime import UTC, datetime, timedelta, timezone
 from pathlib import Path
 from typing import Any
@@ -271,9 +270,8 @@ def test_a_field_name_the_sdk_would_silently_drop_is_refused() -> None:
         encoder.write(21, {"timestamp": 0, "event": 0, "timer_trigger": 0})
 
 
-def test_forty_runs_of_two_thousand_records_are_written_in_a_few_seconds(tmp_path: Path) -> None:
+def test_forty_runs_on_forty_days_get_forty_distinct_files(tmp_path: Path) -> None:
     runs = [run_walk(START + timedelta(days=day), samples=2000) for day in range(40)]
-    began = time.perf_counter()
     paths = write_samples(runs, tmp_path)
     assert len(set(paths)) == 40
-    assert time.perf_counter() - began < 3.0  # ~0.2 s measured; the SDK alone takes ~6 s
+    assert all(p.stat().st_size > 2000 * 10 for p in paths)

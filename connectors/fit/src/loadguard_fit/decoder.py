@@ -1,12 +1,13 @@
 """A fast FIT decoder: a tight header walk in Python, field extraction in numpy.
 
 1. Check each (possibly chained) file's header and CRC.
-2. Walk the message headers, keeping the current definition of every local
-   message type and collecting the byte offset of every data message under the
-   definition it belongs to. No field is decoded here.
-3. For the wanted messages only, gather each wanted field for all messages of a
-   definition at once (fancy indexing into the bytes), mark invalid values NaN,
-   scale, and merge the definitions of one global message in file order.
+2. Walk the message headers with one table lookup per message (header byte ->
+   message size under the current definitions), collecting only the byte offset
+   of every data message. Definitions are parsed once per distinct layout.
+3. Resolve each message's definition vectorised (local type + offset -> latest
+   definition of that local type), then, for the wanted messages only, gather
+   every wanted field of all messages of one layout at once, mark invalid
+   values NaN, scale, and merge the layouts of one global message in file order.
 4. Synthesise compressed timestamps and compressed speed/distance like the FIT
    SDK (and fitparse) do.
 
@@ -15,7 +16,7 @@ Damaged input raises :class:`ConnectorError`; anything else is a decoder bug.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Mapping
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 
 import fastcrc
@@ -37,7 +38,7 @@ class Table:
 
     ``offsets`` are the messages' byte offsets in the file; ``columns`` maps a
     field number to float64 values in physical units (NaN where invalid or absent).
-    Timestamps stay raw FIT seconds.
+    Timestamps stay raw FIT seconds; positions stay semicircles.
     """
 
     offsets: I64
@@ -62,15 +63,26 @@ class FitData:
 
 
 @dataclass(eq=False)
-class _Def:
-    """One definition message and the data messages defined by it."""
+class _Layout:
+    """One distinct definition: global message, byte order and fields."""
 
-    pos: int
     global_num: int
     big_endian: bool
     size: int  # bytes of a data message after its 1-byte header
     fields: list[tuple[int, int, int, int]]  # (field number, offset, size, base type byte)
-    offsets: list[int] = field(default_factory=list)
+    defined_at: list[int] = field(default_factory=list)
+
+
+@dataclass
+class _Walk:
+    """What a header walk found in one file's data section."""
+
+    positions: list[int]  # offset of every data message, in file order
+    layouts: list[_Layout]
+    def_pos: list[int]  # offset, local type and layout index of every definition
+    def_local: list[int]
+    def_layout: list[int]
+    stop: int  # where the walk ended: past the end if the last message overran it
 
 
 def crc16(data: bytes) -> int:
@@ -84,25 +96,22 @@ def decode(data: bytes, wanted: Mapping[int, frozenset[int]] = p.WANTED) -> FitD
     parts: dict[int, list[tuple[I64, dict[int, F64]]]] = {}
     csd_resets: list[int] = []
     for start, end in _segments(data):
-        defs, comp_pos, comp_off, stop = _walk(data, start, end)
-        if stop > end:
-            last = max((d.offsets[-1] for d in defs if d.offsets), default=start)
+        walk = _walk(data, start, end)
+        if walk.stop > end:
             raise ConnectorError(
-                f"truncated: message at byte {last} runs past the end of the data (byte {end})"
+                f"truncated: message at byte {walk.positions[-1]} runs past the end of the "
+                f"data (byte {end})"
             )
-        stamps = _compressed_timestamps(buf, defs, comp_pos, comp_off) if comp_pos else None
-        for d in defs:
-            fields = wanted.get(d.global_num)
+        for layout, offs, stamps in _resolve(buf, walk):
+            fields = wanted.get(layout.global_num)
             if fields is None:
                 continue
-            if d.global_num == p.RECORD and any(
-                f[0] == p.COMPRESSED_SPEED_DISTANCE for f in d.fields
+            if layout.global_num == p.RECORD and any(
+                f[0] == p.COMPRESSED_SPEED_DISTANCE for f in layout.fields
             ):
-                csd_resets.append(d.pos)
-            if d.offsets:
-                offs = np.asarray(d.offsets, dtype=np.int64)
-                cols = _gather(buf, d, offs, fields, stamps)
-                parts.setdefault(d.global_num, []).append((offs, cols))
+                csd_resets.extend(layout.defined_at)
+            cols = _gather(buf, layout, offs, fields, stamps)
+            parts.setdefault(layout.global_num, []).append((offs, cols))
     tables = {num: _merge(chunks) for num, chunks in parts.items()}
     record = tables.get(p.RECORD)
     if record is not None and p.COMPRESSED_SPEED_DISTANCE in record.columns:
@@ -125,9 +134,10 @@ def _segments(data: bytes) -> list[tuple[int, int]]:
         stored = data[end] | data[end + 1] << 8
         computed = crc16(data[pos:end])
         if computed != stored:
+            where = f" of the chained file at byte {pos}" if pos else ""
             raise ConnectorError(
-                f"file CRC mismatch (expected 0x{stored:04X}, computed 0x{computed:04X}"
-                f"{f' for the chained file at byte {pos}' if pos else ''}): the file is damaged"
+                f"file CRC mismatch{where} (expected 0x{stored:04X}, computed 0x{computed:04X}):"
+                " the file is damaged"
             )
         segments.append((start, end))
         pos = end + 2
@@ -152,7 +162,7 @@ def _check_header(data: bytes, pos: int) -> int:
             raise ConnectorError(f"{what}: the 14-byte header is cut off")
         stored = data[pos + 12] | data[pos + 13] << 8
         computed = crc16(data[pos : pos + 12])
-        if stored and stored != computed:
+        if stored and stored != computed:  # 0x0000 means "not computed"
             raise ConnectorError(
                 f"{what}: header CRC mismatch (expected 0x{stored:04X}, computed 0x{computed:04X})"
             )
@@ -162,169 +172,188 @@ def _check_header(data: bytes, pos: int) -> int:
 def _truncation(data: bytes, pos: int, start: int, end: int) -> str:
     """Say where a file that is shorter than its header declares breaks off."""
     n = len(data)
-    reason = f"truncated: the header at byte {pos} declares {end + 2 - pos} bytes but only {n - pos} are there"
+    reason = (
+        f"truncated: the header at byte {pos} declares {end + 2 - pos} bytes"
+        f" but only {n - pos} are there"
+    )
     try:
-        defs, _, _, stop = _walk(data, start, n)
-    except ConnectorError:
-        return reason
-    if stop > n:
-        last = max((d.offsets[-1] for d in defs if d.offsets), default=start)
-        return f"truncated: message at byte {last} runs past the end of the data ({n} bytes)"
+        walk = _walk(data, start, n)
+    except ConnectorError as err:
+        return f"{reason}, and the data is corrupt: {err}"
+    if walk.stop > n:
+        return (
+            f"truncated: message at byte {walk.positions[-1]} runs past the end of the data"
+            f" ({n} bytes)"
+        )
     return reason
 
 
-def _noop(_: int) -> None:  # pragma: no cover - never called: size 0 is checked first
-    raise AssertionError
-
-
-def _walk(data: bytes, pos: int, end: int) -> tuple[list[_Def], list[int], list[int], int]:
-    """Walk message headers from ``pos`` to ``end``.
-
-    Returns the definitions (each with its data messages' offsets), the offsets
-    and time offsets of compressed-timestamp messages, and where the walk stopped
-    (> ``end`` when the last message runs past it).
-    """
-    sizes = [0] * 16  # whole message size per local type, 0 = undefined
-    appends: list[Callable[[int], None]] = [_noop] * 16
-    defs: list[_Def] = []
-    comp_pos: list[int] = []
-    comp_off: list[int] = []
+def _walk(data: bytes, pos: int, end: int) -> _Walk:
+    """Walk the message headers from ``pos`` to ``end``."""
+    # Whole message size for every header byte under the current definitions;
+    # 0 for definition headers and undefined local types (the slow path).
+    sizes = [0] * 256
+    positions: list[int] = []
+    append = positions.append
+    walk = _Walk(positions, [], [], [], [], end)
+    known: dict[bytes, int] = {}
     while pos < end:
         header = data[pos]
-        if header < 0x40:  # normal data message
-            local = header & 0x0F
-            size = sizes[local]
-            if not size:
-                raise _undefined(local, pos)
-            appends[local](pos)
+        size = sizes[header]
+        if size:
+            append(pos)
             pos += size
-        elif header < 0x80:  # definition message
-            d, pos = _definition(data, pos, end)
-            local = header & 0x0F
-            defs.append(d)
-            sizes[local] = d.size + 1
-            appends[local] = d.offsets.append
-        else:  # compressed timestamp header
-            local = (header >> 5) & 0x03
-            size = sizes[local]
-            if not size:
-                raise _undefined(local, pos)
-            appends[local](pos)
-            comp_pos.append(pos)
-            comp_off.append(header & 0x1F)
-            pos += size
-    return defs, comp_pos, comp_off, pos
+            continue
+        if header & 0xC0 != 0x40:  # a data message, normal or compressed
+            local = (header >> 5) & 0x03 if header & 0x80 else header & 0x0F
+            raise ConnectorError(
+                f"data message for undefined local message type {local} at byte {pos}"
+            )
+        stop = _definition_end(data, pos, end)
+        key = data[pos + 1 : stop] + bytes([header & 0x20])
+        index = known.get(key)
+        if index is None:
+            index = known[key] = len(walk.layouts)
+            walk.layouts.append(_layout(data, pos, stop))
+        layout = walk.layouts[index]
+        layout.defined_at.append(pos)
+        local = header & 0x0F
+        walk.def_pos.append(pos)
+        walk.def_local.append(local)
+        walk.def_layout.append(index)
+        for reserved in range(4):  # bits 4 and 5 of a data header are reserved
+            sizes[local | reserved << 4] = layout.size + 1
+        if local < 4:
+            first = 0x80 | local << 5
+            sizes[first : first + 32] = [layout.size + 1] * 32
+        pos = stop
+    walk.stop = pos
+    return walk
 
 
-def _undefined(local: int, pos: int) -> ConnectorError:
-    return ConnectorError(f"data message for undefined local message type {local} at byte {pos}")
+def _definition_end(data: bytes, pos: int, end: int) -> int:
+    """Where the definition message at ``pos`` ends, checking it fits before ``end``."""
+    stop = pos + 6
+    if stop <= end:
+        stop += 3 * data[pos + 5]
+        if data[pos] & 0x20 and stop < end:
+            stop += 1 + 3 * data[stop]
+        elif data[pos] & 0x20:
+            stop = end + 1
+    if stop > end:
+        raise ConnectorError(f"truncated: definition message at byte {pos} runs past the end")
+    return stop
 
 
-def _definition(data: bytes, pos: int, end: int) -> tuple[_Def, int]:
-    """Parse the definition message at ``pos`` (checking it ends by ``end``); where it ends."""
-    cut = ConnectorError(f"truncated: definition message at byte {pos} runs past the end")
-    if pos + 6 > end:
-        raise cut
-    header = data[pos]
+def _layout(data: bytes, pos: int, stop: int) -> _Layout:
+    """Parse the definition message at ``pos`` (already bounds-checked up to ``stop``)."""
     big = data[pos + 2] != 0
     global_num = int.from_bytes(data[pos + 3 : pos + 5], "big" if big else "little")
-    stop = pos + 6 + 3 * data[pos + 5]
-    if stop > end:
-        raise cut
+    fields_end = pos + 6 + 3 * data[pos + 5]
     fields: list[tuple[int, int, int, int]] = []
     offset = 0
-    for q in range(pos + 6, stop, 3):
+    for q in range(pos + 6, fields_end, 3):
         fields.append((data[q], offset, data[q + 1], data[q + 2]))
         offset += data[q + 1]
-    if header & 0x20:  # developer fields: only their sizes matter
-        if stop >= end:
-            raise cut
-        dev_stop = stop + 1 + 3 * data[stop]
-        if dev_stop > end:
-            raise cut
-        offset += sum(data[stop + 2 : dev_stop : 3])
-        stop = dev_stop
-    return _Def(pos, global_num, big, offset, fields), stop
+    offset += sum(data[fields_end + 2 : stop : 3])  # developer fields: sizes only
+    return _Layout(global_num, big, offset, fields)
 
 
-def _raw(buf: U8, d: _Def, offs: I64, offset: int, size: int, base: int) -> F64 | None:
-    """One field of every message of ``d`` as float64 raw values, NaN where invalid."""
+def _resolve(buf: U8, walk: _Walk) -> list[tuple[_Layout, I64, F64 | None]]:
+    """Every layout with the offsets of its data messages (and compressed timestamps)."""
+    offs = np.asarray(walk.positions, dtype=np.int64)
+    if not len(offs):
+        return []
+    headers = buf[offs].astype(np.int64)
+    compressed = headers >= 0x80
+    local = np.where(compressed, (headers >> 5) & 0x03, headers & 0x0F)
+    # The definition in force for a message: the latest one of its local type before it.
+    def_keys = np.asarray(walk.def_local, dtype=np.int64) << 32 | np.asarray(walk.def_pos)
+    order = np.argsort(def_keys)
+    latest = np.searchsorted(def_keys[order], local << 32 | offs, side="right") - 1
+    layout_of = np.asarray(walk.def_layout, dtype=np.int64)[order][latest]
+    stamps = (
+        _compressed_timestamps(buf, walk, offs, layout_of, headers) if compressed.any() else None
+    )
+    out: list[tuple[_Layout, I64, F64 | None]] = []
+    for index, layout in enumerate(walk.layouts):
+        sel = np.flatnonzero(layout_of == index)
+        if len(sel):
+            out.append((layout, offs[sel], None if stamps is None else stamps[sel]))
+    return out
+
+
+def _raw(buf: U8, big: bool, offs: I64, offset: int, size: int, base: int) -> F64 | None:
+    """One field of the messages at ``offs`` as float64 raw values, NaN where invalid."""
     bt = p.BASE_TYPES.get(base & 0x1F, p.BYTE)
     if size < bt.size or size % bt.size:
         return None  # e.g. a 1-byte field declared uint32: unreadable, treat as invalid
     block = buf[(offs + (1 + offset))[:, None] + np.arange(bt.size)]
-    dtype = np.dtype(bt.dtype).newbyteorder(">" if d.big_endian else "<")
+    dtype = np.dtype(bt.dtype).newbyteorder(">" if big else "<")
     raw = block.view(dtype)[:, 0]
     invalid = (block == 0xFF).all(axis=1) if bt.invalid is None else raw == bt.invalid
-    values = raw.astype(np.float64)
+    values: F64 = raw.astype(np.float64)
     values[invalid] = np.nan
     return values
 
 
 def _gather(
-    buf: U8, d: _Def, offs: I64, wanted: frozenset[int], stamps: tuple[I64, F64] | None
+    buf: U8, layout: _Layout, offs: I64, wanted: frozenset[int], stamps: F64 | None
 ) -> dict[int, F64]:
-    """The wanted fields of all data messages of one definition."""
+    """The wanted fields of the data messages of one layout at ``offs``."""
     cols: dict[int, F64] = {}
-    for num, offset, size, base in d.fields:
+    for num, offset, size, base in layout.fields:
         if num not in wanted:
             continue
-        if d.global_num == p.RECORD and num == p.COMPRESSED_SPEED_DISTANCE:
-            if size >= 3:
+        if layout.global_num == p.RECORD and num == p.COMPRESSED_SPEED_DISTANCE:
+            if size >= 3:  # 3 bytes, little endian whatever the architecture
                 block = buf[(offs + (1 + offset))[:, None] + np.arange(3)].astype(np.int64)
                 packed = (block[:, 0] | block[:, 1] << 8 | block[:, 2] << 16).astype(np.float64)
                 packed[(block == 0xFF).all(axis=1)] = np.nan
                 cols[num] = packed
             continue
-        values = _raw(buf, d, offs, offset, size, base)
+        values = _raw(buf, layout.big_endian, offs, offset, size, base)
         if values is not None:
-            scale = p.SCALES.get((d.global_num, num))
+            scale = p.SCALES.get((layout.global_num, num))
             cols[num] = values / scale if scale else values
     if stamps is not None and p.TIMESTAMP in wanted:
-        comp_pos, comp_ts = stamps
-        idx = np.minimum(np.searchsorted(comp_pos, offs), len(comp_pos) - 1)
-        hit = comp_pos[idx] == offs
+        hit = ~np.isnan(stamps)
         if hit.any():
             ts = cols.setdefault(p.TIMESTAMP, np.full(len(offs), np.nan))
-            ts[hit] = comp_ts[idx[hit]]
+            ts[hit] = stamps[hit]
     return cols
 
 
-def _compressed_timestamps(
-    buf: U8, defs: list[_Def], comp_pos: list[int], comp_off: list[int]
-) -> tuple[I64, F64]:
-    """Timestamps of compressed-header messages: 5-bit offsets rolled over from the last time."""
-    # (offset, 0, full timestamp) and (offset, 1, 5-bit time offset), in file order
-    events: list[tuple[int, int, int]] = []
-    for d in defs:
-        for num, offset, size, base in d.fields:
-            if num == p.TIMESTAMP and d.offsets:
-                offs = np.asarray(d.offsets, dtype=np.int64)
-                values = _raw(buf, d, offs, offset, size, base)
+def _compressed_timestamps(buf: U8, walk: _Walk, offs: I64, layout_of: I64, headers: I64) -> F64:
+    """Timestamps of compressed-header messages (NaN for the others).
+
+    A compressed header carries the low 5 bits of the time; the rest comes from
+    the last timestamp seen in any message, rolling over when the bits wrap.
+    """
+    full = np.full(len(offs), np.nan)
+    for index, layout in enumerate(walk.layouts):
+        for num, offset, size, base in layout.fields:
+            sel = np.flatnonzero(layout_of == index)
+            if num == p.TIMESTAMP and len(sel):
+                values = _raw(buf, layout.big_endian, offs[sel], offset, size, base)
                 if values is not None:
-                    ok = ~np.isnan(values)
-                    stamps_ok = values[ok].astype(np.int64).tolist()
-                    events.extend(
-                        (o, 0, v) for o, v in zip(offs[ok].tolist(), stamps_ok, strict=True)
-                    )
-    events.extend((o, 1, off) for o, off in zip(comp_pos, comp_off, strict=True))
-    events.sort()
+                    full[sel] = values
+    stamps = np.full(len(offs), np.nan)
     last = 0
-    stamps: list[int] = []
-    for _, compressed, value in events:
-        if compressed:
-            stamp = (last & ~0x1F) + value
-            if value < last & 0x1F:
+    for i, (value, header) in enumerate(zip(full.tolist(), headers.tolist(), strict=True)):
+        if value == value:  # a valid full timestamp (not NaN)
+            last = int(value)
+        if header >= 0x80:
+            offset = header & 0x1F
+            stamp = (last & ~0x1F) + offset
+            if offset < last & 0x1F:
                 stamp += 0x20
-            stamps.append(stamp)
-            last = stamp
-        else:
-            last = value
-    return np.asarray(comp_pos, dtype=np.int64), np.asarray(stamps, dtype=np.float64)
+            stamps[i] = last = stamp
+    return stamps
 
 
 def _merge(chunks: list[tuple[I64, dict[int, F64]]]) -> Table:
-    """Merge the messages of several definitions of one global message in file order."""
+    """Merge the messages of several layouts of one global message in file order."""
     if len(chunks) == 1:
         return Table(*chunks[0])
     offsets = np.concatenate([offs for offs, _ in chunks])
@@ -351,7 +380,7 @@ def _expand_speed_distance(record: Table, resets: I64) -> None:
     for e in np.unique(epoch[valid]):
         sel = np.flatnonzero(valid & (epoch == e))
         steps = step[sel]
-        acc = np.cumsum(np.concatenate([steps[:1], (np.diff(steps)) % (1 << p.CSD_BITS)]))
+        acc = np.cumsum(np.concatenate([steps[:1], np.diff(steps) % (1 << p.CSD_BITS)]))
         distance[sel] = acc / p.CSD_DISTANCE_SCALE
     for num, derived in ((p.SPEED, speed), (p.DISTANCE, distance)):
         current = record.columns.get(num)

@@ -3,10 +3,10 @@
 Each :class:`~loadguard.contract.Activity` becomes one file: file_id, device_info, a
 timer start event, one ``record`` per stream sample, a timer stop event, one lap, one
 session and the activity message. garmin-fit-sdk's ``Encoder`` (21.200 or later,
-imported only when writing) encodes every message but the records. It needs about
-0.1 ms a record (~9 s for 40 runs of 2,000), so records are packed here with numpy
-from the SDK profile's field numbers, types and scales (~1 ms a run) and spliced
-between the SDK's messages; ``encode_activity(..., sdk_records=True)`` keeps the
+imported only when writing) encodes every message but the records. It needs 70-110
+us a record (5-9 s for 40 runs of 2,000), so records are packed here with numpy from
+the SDK profile's field numbers, types and scales (~2 ms a run) and spliced between
+the SDK's messages; ``encode_activity(..., sdk_records=True)`` keeps the
 all-SDK path as the reference the tests compare against.
 
 The encoder loses data silently in ways this module guards against:
