@@ -94,10 +94,16 @@ def plan() -> Plan:
 
 def compute(runs: list[Run], as_of: date, shoe_frame: pl.DataFrame | None = None) -> Metrics:
     return metrics.compute(
-        activities(runs), athletes(), shoe_frame if shoe_frame is not None else shoes(), plan(), as_of
+        activities(runs),
+        athletes(),
+        shoe_frame if shoe_frame is not None else shoes(),
+        plan(),
+        as_of,
     )
 
 
-def findings(runs: list[Run], as_of: date, rule: str, shoe_frame: pl.DataFrame | None = None) -> list[dict[str, object]]:
+def findings(
+    runs: list[Run], as_of: date, rule: str, shoe_frame: pl.DataFrame | None = None
+) -> list[dict[str, object]]:
     m = compute(runs, as_of, shoe_frame)
     return guard.RULES[rule](m, plan(), as_of).to_dicts()

@@ -29,10 +29,11 @@ class RunWalk:
 
 def _smooth(speed: np.ndarray, window: int) -> np.ndarray:
     filled = np.where(np.isfinite(speed), speed, 0.0)
-    if len(filled) < window:
+    if window <= 1 or len(filled) < window:
         return filled
-    kernel = np.ones(window) / window
-    return np.convolve(filled, kernel, mode="same")
+    left = window // 2
+    padded = np.pad(filled, (left, window - 1 - left), mode="edge")
+    return np.convolve(padded, np.ones(window) / window, mode="valid")
 
 
 def _bouts(running: np.ndarray, dt: np.ndarray, breaks: np.ndarray) -> list[tuple[bool, float]]:

@@ -102,10 +102,8 @@ def decode(data: bytes, wanted: Mapping[int, frozenset[int]] = p.WANTED) -> FitD
                 f"truncated: message at byte {walk.positions[-1]} runs past the end of the "
                 f"data (byte {end})"
             )
-        for layout, offs, stamps in _resolve(buf, walk):
-            fields = wanted.get(layout.global_num)
-            if fields is None:
-                continue
+        for layout, offs, stamps in _resolve(buf, walk, wanted):
+            fields = wanted[layout.global_num]
             if layout.global_num == p.RECORD and any(
                 f[0] == p.COMPRESSED_SPEED_DISTANCE for f in layout.fields
             ):
@@ -259,36 +257,39 @@ def _layout(data: bytes, pos: int, stop: int) -> _Layout:
     return _Layout(global_num, big, offset, fields)
 
 
-def _resolve(buf: U8, walk: _Walk) -> list[tuple[_Layout, I64, F64 | None]]:
-    """Every layout with the offsets of its data messages (and compressed timestamps)."""
+def _resolve(
+    buf: U8, walk: _Walk, wanted: Mapping[int, frozenset[int]]
+) -> list[tuple[_Layout, I64, F64 | None]]:
+    """Every wanted layout with the offsets of its data messages (and compressed times)."""
     offs = np.asarray(walk.positions, dtype=np.int64)
     if not len(offs):
         return []
-    headers = buf[offs].astype(np.int64)
+    headers = buf[offs]
     compressed = headers >= 0x80
-    local = np.where(compressed, (headers >> 5) & 0x03, headers & 0x0F)
+    local = np.where(compressed, (headers >> 5) & 0x03, headers & 0x0F).astype(np.int64)
     # The definition in force for a message: the latest one of its local type before it.
     def_keys = np.asarray(walk.def_local, dtype=np.int64) << 32 | np.asarray(walk.def_pos)
     order = np.argsort(def_keys)
     latest = np.searchsorted(def_keys[order], local << 32 | offs, side="right") - 1
     layout_of = np.asarray(walk.def_layout, dtype=np.int64)[order][latest]
-    stamps = (
-        _compressed_timestamps(buf, walk, offs, layout_of, headers) if compressed.any() else None
-    )
+    stamps = None
+    if compressed.any():
+        stamps = _compressed_timestamps(buf, walk, offs, layout_of, headers)
     out: list[tuple[_Layout, I64, F64 | None]] = []
     for index, layout in enumerate(walk.layouts):
-        sel = np.flatnonzero(layout_of == index)
-        if len(sel):
-            out.append((layout, offs[sel], None if stamps is None else stamps[sel]))
+        if layout.global_num in wanted:
+            sel = np.flatnonzero(layout_of == index)
+            if len(sel):
+                out.append((layout, offs[sel], None if stamps is None else stamps[sel]))
     return out
 
 
-def _raw(buf: U8, big: bool, offs: I64, offset: int, size: int, base: int) -> F64 | None:
-    """One field of the messages at ``offs`` as float64 raw values, NaN where invalid."""
+def _raw(rows: U8, big: bool, offset: int, size: int, base: int) -> F64 | None:
+    """One field from the message bodies ``rows`` as float64 raw values, NaN where invalid."""
     bt = p.BASE_TYPES.get(base & 0x1F, p.BYTE)
     if size < bt.size or size % bt.size:
         return None  # e.g. a 1-byte field declared uint32: unreadable, treat as invalid
-    block = buf[(offs + (1 + offset))[:, None] + np.arange(bt.size)]
+    block = np.ascontiguousarray(rows[:, offset : offset + bt.size])
     dtype = np.dtype(bt.dtype).newbyteorder(">" if big else "<")
     raw = block.view(dtype)[:, 0]
     invalid = (block == 0xFF).all(axis=1) if bt.invalid is None else raw == bt.invalid
@@ -297,22 +298,35 @@ def _raw(buf: U8, big: bool, offs: I64, offset: int, size: int, base: int) -> F6
     return values
 
 
+def _rows(buf: U8, offs: I64, layout: _Layout, nums: frozenset[int]) -> tuple[U8, int]:
+    """The bytes of the messages at ``offs`` spanning the fields ``nums``, and their start."""
+    spans = [(o, o + n) for num, o, n, _ in layout.fields if num in nums]
+    lo = min((a for a, _ in spans), default=0)
+    hi = max((b for _, b in spans), default=0)
+    if hi == lo:
+        return np.zeros((len(offs), 0), np.uint8), lo
+    # One window of hi - lo bytes per message; the walk checked they all fit.
+    rows: U8 = np.lib.stride_tricks.sliding_window_view(buf, hi - lo)[offs + (1 + lo)]
+    return rows, lo
+
+
 def _gather(
     buf: U8, layout: _Layout, offs: I64, wanted: frozenset[int], stamps: F64 | None
 ) -> dict[int, F64]:
     """The wanted fields of the data messages of one layout at ``offs``."""
     cols: dict[int, F64] = {}
+    rows, lo = _rows(buf, offs, layout, wanted)
     for num, offset, size, base in layout.fields:
         if num not in wanted:
             continue
         if layout.global_num == p.RECORD and num == p.COMPRESSED_SPEED_DISTANCE:
             if size >= 3:  # 3 bytes, little endian whatever the architecture
-                block = buf[(offs + (1 + offset))[:, None] + np.arange(3)].astype(np.int64)
+                block = rows[:, offset - lo : offset - lo + 3].astype(np.int64)
                 packed = (block[:, 0] | block[:, 1] << 8 | block[:, 2] << 16).astype(np.float64)
                 packed[(block == 0xFF).all(axis=1)] = np.nan
                 cols[num] = packed
             continue
-        values = _raw(buf, layout.big_endian, offs, offset, size, base)
+        values = _raw(rows, layout.big_endian, offset - lo, size, base)
         if values is not None:
             scale = p.SCALES.get((layout.global_num, num))
             cols[num] = values / scale if scale else values
@@ -335,7 +349,8 @@ def _compressed_timestamps(buf: U8, walk: _Walk, offs: I64, layout_of: I64, head
         for num, offset, size, base in layout.fields:
             sel = np.flatnonzero(layout_of == index)
             if num == p.TIMESTAMP and len(sel):
-                values = _raw(buf, layout.big_endian, offs[sel], offset, size, base)
+                rows, lo = _rows(buf, offs[sel], layout, frozenset({num}))
+                values = _raw(rows, layout.big_endian, offset - lo, size, base)
                 if values is not None:
                     full[sel] = values
     stamps = np.full(len(offs), np.nan)
