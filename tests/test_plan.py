@@ -59,7 +59,7 @@ def _broken(tmp_path: Path, old: str, new: str) -> Path:
 def test_a_wrong_plan_file_gets_an_error_naming_the_key(
     tmp_path: Path, old: str, new: str, named: str
 ) -> None:
-    with pytest.raises(PlanError, match="heel-fat-pad.toml") as err:
+    with pytest.raises(PlanError, match=r"heel-fat-pad\.toml") as err:
         load_plan_file(_broken(tmp_path, old, new))
     assert named in str(err.value)
 

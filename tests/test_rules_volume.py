@@ -44,10 +44,8 @@ def test_the_cap_applies_every_week_after_the_plan_ends() -> None:
 
 
 def test_the_week_in_progress_is_flagged_before_it_ends() -> None:
-    runs = steady_week(8, 4.0) + [
-        Run(9, 8.0),
-        Run(9, 8.0, offset_days=1),
-    ]  # 16 km by Tuesday: +33 %
+    # 16 km by Tuesday: +33 %
+    runs = [*steady_week(8, 4.0), Run(9, 8.0), Run(9, 8.0, offset_days=1)]
     found = findings(runs, week_day(9, 1), "weekly_volume_cap")
     assert [(f["plan_week"], f["severity"]) for f in found] == [(9, "critical")]
 
