@@ -54,7 +54,8 @@ def frame(
     evidence: pl.Expr,
 ) -> pl.DataFrame:
     """Shape rows of ``source`` (already filtered to violations) into the findings schema."""
-    out = source.select(
+    # polars 2.1's pl.format can panic on columns split into several chunks: rechunk first.
+    out = source.rechunk().select(
         pl.col("athlete_id"),
         pl.lit(rule).alias("rule"),
         severity.alias("severity"),

@@ -16,7 +16,8 @@ from datetime import date, timedelta
 import polars as pl
 
 from loadguard.plan import Plan
-from loadguard.surfaces import SURFACE_COLUMNS, surface_km
+from loadguard.surfaces import surface_km
+from loadguard.weeks import plan_week_expr, weekly
 
 RUNNING = "running"
 
@@ -25,106 +26,85 @@ RUNNING = "running"
 class Metrics:
     runs: pl.DataFrame  # one row per counted run up to as_of
     weeks: pl.DataFrame  # one row per athlete and plan week, zero weeks included
-    calendar_weeks: pl.DataFrame  # one row per athlete and ISO week (Monday) with runs
     shoes: pl.DataFrame  # one row per shoe: km to date, last use
     acwr: pl.DataFrame  # one row per athlete: uncoupled acute:chronic ratio at as_of
     as_of: date
 
 
-def _plan_week(day: pl.Expr) -> pl.Expr:
-    return ((day - pl.col("plan_start")).dt.total_days() // 7 + 1).cast(pl.Int32)
+# The columns of an activity the metrics use; the rest stays in the store.
+USED_COLUMNS = (
+    "athlete_id",
+    "activity_id",
+    "sub_sport",
+    "name",
+    "description",
+    "gear_id",
+    "start_utc",
+    "start_local",
+    "distance_m",
+    "timer_s",
+    "longest_run_s",
+    "shoe_id",
+)
+
+
+def athlete_enum(athletes: pl.DataFrame) -> pl.Enum:
+    """Athlete ids as an Enum: joins and groups then run on integers, not strings."""
+    return pl.Enum(athletes["athlete_id"].to_list())
 
 
 def runs_frame(activities: pl.DataFrame, athletes: pl.DataFrame, as_of: date) -> pl.DataFrame:
-    """Running activities up to and including ``as_of`` (local), with plan week, km and surfaces."""
+    """Running activities up to and including ``as_of`` (local), with plan week, km and surfaces.
+
+    ``athlete_id`` becomes an Enum of the given athletes (see :func:`athlete_enum`).
+    """
+    kind = athlete_enum(athletes)
     runs = (
-        activities.filter(pl.col("sport") == RUNNING)
-        .join(athletes.select("athlete_id", "plan_start"), on="athlete_id", how="inner")
-        .with_columns(local_date=pl.col("start_local").dt.date())
-        .filter(pl.col("local_date") <= as_of)
-        .with_columns(
-            plan_week=_plan_week(pl.col("local_date")),
-            km=pl.col("distance_m") / 1000.0,
-            minutes=pl.col("timer_s") / 60.0,
+        activities.filter(
+            (pl.col("sport") == RUNNING)
+            & pl.col("athlete_id").is_in(athletes["athlete_id"].implode())
         )
-        .sort("athlete_id", "start_utc")
+        .select(USED_COLUMNS)
+        .with_columns(pl.col("athlete_id").cast(kind), local_date=pl.col("start_local").dt.date())
+        .filter(pl.col("local_date") <= as_of)
     )
+    starts = athletes["plan_start"].gather(runs["athlete_id"].to_physical())
+    runs = runs.with_columns(plan_start=starts).with_columns(
+        plan_week=plan_week_expr(pl.col("local_date")),
+        km=pl.col("distance_m") / 1000.0,
+        minutes=pl.col("timer_s") / 60.0,
+    )
+    if not _sorted_by_athlete_and_start(runs):
+        runs = runs.sort("athlete_id", "start_utc")
     return surface_km(runs)
+
+
+def _sorted_by_athlete_and_start(runs: pl.DataFrame) -> bool:
+    """The store hands runs over sorted already; checking is cheaper than sorting again."""
+    key = runs.select(
+        a=pl.col("athlete_id").to_physical().cast(pl.Int64),
+        t=pl.col("start_utc").dt.epoch("s"),
+    )
+    same = key["a"].diff().fill_null(0)
+    return bool(((same > 0) | ((same == 0) & (key["t"].diff().fill_null(0) >= 0))).all())
 
 
 def with_longest_previous(runs: pl.DataFrame, window_days: int) -> pl.DataFrame:
     """Add ``longest_prev_km``: the longest run of the ``window_days`` before each run's start."""
-    epoch = runs.with_columns(_t=pl.col("start_utc").dt.epoch("s"))
-    prior = epoch.rolling(
-        index_column="_t", period=f"{window_days * 86400}i", closed="left", group_by="athlete_id"
-    ).agg(longest_prev_km=pl.col("km").max())
-    # Runs starting in the same second share a window, so (athlete, second) is a safe key.
-    prior = prior.unique(["athlete_id", "_t"])
-    return epoch.join(prior, on=["athlete_id", "_t"], how="left").drop("_t")
-
-
-def weekly(runs: pl.DataFrame, athletes: pl.DataFrame, as_of: date) -> pl.DataFrame:
-    """Volume per plan week, every week from week 1 (or the first run) to as_of's week."""
-    agg = runs.group_by("athlete_id", "plan_week").agg(
-        *[pl.col(c).sum() for c in SURFACE_COLUMNS],
-        run_km=pl.col("km").sum(),
-        run_min=pl.col("minutes").sum(),
-        runs=pl.len(),
-        longest_km=pl.col("km").max(),
+    longest = (
+        pl.col("km")
+        .rolling_max_by("start_utc", window_size=f"{window_days}d", closed="left")
+        .over("athlete_id")
     )
-    first = runs.group_by("athlete_id").agg(first_week=pl.col("plan_week").min())
-    spans = (
-        athletes.select("athlete_id", "plan_start")
-        .join(first, on="athlete_id", how="left")
-        .with_columns(
-            last_week=_plan_week(pl.lit(as_of)),
-            first_week=pl.min_horizontal(pl.col("first_week").fill_null(1), pl.lit(1)),
-        )
-        .with_columns(
-            plan_week=pl.int_ranges("first_week", pl.col("last_week") + 1, dtype=pl.Int32)
-        )
-        .explode("plan_week")
-        .drop_nulls("plan_week")
-        .select(
-            "athlete_id",
-            "plan_week",
-            week_start=pl.col("plan_start")
-            + pl.duration(days=(pl.col("plan_week").cast(pl.Int64) - 1) * 7),
-        )
-    )
-    numeric = ["run_km", "run_min", "runs", "longest_km", *SURFACE_COLUMNS]
-    weeks = (
-        spans.join(agg, on=["athlete_id", "plan_week"], how="left")
-        .with_columns(pl.col(c).fill_null(0) for c in numeric)
-        .sort("athlete_id", "plan_week")
-        .with_columns(prev_km=pl.col("run_km").shift(1).over("athlete_id"))
-        .with_columns(
-            change_pct=pl.when(pl.col("prev_km") > 0)
-            .then((pl.col("run_km") / pl.col("prev_km") - 1.0) * 100.0)
-            .otherwise(None)
-        )
-    )
-    return weeks
-
-
-def calendar_weekly(runs: pl.DataFrame) -> pl.DataFrame:
-    """Volume per calendar week (Monday to Sunday, local time), weeks with runs only."""
-    return (
-        runs.with_columns(week_start=pl.col("local_date").dt.truncate("1w"))
-        .group_by("athlete_id", "week_start")
-        .agg(run_km=pl.col("km").sum(), run_min=pl.col("minutes").sum(), runs=pl.len())
-        .sort("athlete_id", "week_start")
-        .with_columns(prev_km=pl.col("run_km").shift(1).over("athlete_id"))
-        .with_columns(
-            change_pct=pl.when(pl.col("prev_km") > 0)
-            .then((pl.col("run_km") / pl.col("prev_km") - 1.0) * 100.0)
-            .otherwise(None)
-        )
-    )
+    return runs.with_columns(longest_prev_km=longest)
 
 
 def with_shoes(runs: pl.DataFrame, shoes: pl.DataFrame) -> pl.DataFrame:
     """Resolve each run's shoe: explicit assignment > provider gear id > default shoe that day."""
+    kind = runs.schema["athlete_id"]
+    shoes = shoes.filter(pl.col("athlete_id").is_in(kind.categories.implode())).with_columns(  # type: ignore[attr-defined]
+        pl.col("athlete_id").cast(kind)
+    )
     by_gear = shoes.filter(pl.col("gear_id").is_not_null()).select(
         "athlete_id", "gear_id", gear_shoe=pl.col("shoe_id")
     )
@@ -138,16 +118,18 @@ def with_shoes(runs: pl.DataFrame, shoes: pl.DataFrame) -> pl.DataFrame:
         )
         .sort("default_from")
     )
+    if by_gear.height:
+        runs = runs.join(by_gear, on=["athlete_id", "gear_id"], how="left", maintain_order="left")
+    else:
+        runs = runs.with_columns(gear_shoe=pl.lit(None, dtype=pl.Int64))
     resolved = (
-        runs.sort("local_date")
-        .join(by_gear, on=["athlete_id", "gear_id"], how="left")
-        .join_asof(
+        runs.join_asof(
             defaults,
             left_on="local_date",
             right_on="default_from",
             by="athlete_id",
             strategy="backward",
-            check_sortedness=False,  # sorted by local_date above, within every athlete too
+            check_sortedness=False,  # runs are sorted by start within each athlete
         )
         .with_columns(
             default_shoe=pl.when(
@@ -156,17 +138,20 @@ def with_shoes(runs: pl.DataFrame, shoes: pl.DataFrame) -> pl.DataFrame:
         )
         .with_columns(shoe=pl.coalesce("shoe_id", "gear_shoe", "default_shoe"))
         .drop("gear_shoe", "default_shoe", "default_from", "retired_on")
-        .sort("athlete_id", "start_utc")
     )
     return resolved
 
 
 def shoe_mileage(runs: pl.DataFrame, shoes: pl.DataFrame) -> pl.DataFrame:
-    used = runs.group_by("shoe").agg(
-        run_km=pl.col("km").sum(),
-        first_used=pl.col("local_date").min(),
-        last_used=pl.col("local_date").max(),
-        rehab_runs=(pl.col("plan_week") >= 1).sum(),
+    used = (
+        runs.filter(pl.col("shoe").is_not_null())
+        .group_by("shoe")
+        .agg(
+            run_km=pl.col("km").sum(),
+            first_used=pl.col("local_date").min(),
+            last_used=pl.col("local_date").max(),
+            rehab_runs=(pl.col("plan_week") >= 1).sum(),
+        )
     )
     return (
         shoes.join(used, left_on="shoe_id", right_on="shoe", how="left")
@@ -187,7 +172,10 @@ def acwr(runs: pl.DataFrame, athletes: pl.DataFrame, plan: Plan, as_of: date) ->
         chronic_km=pl.col("km").filter((day >= chronic_from) & (day < acute_from)).sum(),
     )
     return (
-        athletes.select("athlete_id", plan_week=_plan_week(pl.lit(as_of)))
+        athletes.select(
+            pl.col("athlete_id").cast(athlete_enum(athletes)),
+            plan_week=plan_week_expr(pl.lit(as_of)),
+        )
         .join(sums, on="athlete_id", how="left")
         .with_columns(pl.col("acute_km", "chronic_km").fill_null(0.0))
         .with_columns(chronic_weekly_km=pl.col("chronic_km") / weeks_in_chronic)
@@ -205,20 +193,23 @@ def compute(
     shoes: pl.DataFrame,
     plan: Plan,
     as_of: date,
+    *,
+    fill_weeks: bool = True,
 ) -> Metrics:
     """All metrics for the given athletes (who share ``plan``) as of a local date.
 
     ``athletes``: athlete_id, plan_start (Date). ``shoes``: shoe_id, athlete_id,
     name, initial_km, heel_stack_mm, drop_mm, minimalist, default_from,
     retired_on, gear_id. ``activities``: as from the store's activities_frame.
+    ``fill_weeks=False`` leaves out plan weeks without runs: no rule needs them,
+    and a platform-wide run skips materialising them.
     """
     runs = runs_frame(activities, athletes, as_of)
     runs = with_longest_previous(runs, plan.session_spike.window_days)
     runs = with_shoes(runs, shoes)
     return Metrics(
         runs=runs,
-        weeks=weekly(runs, athletes, as_of),
-        calendar_weeks=calendar_weekly(runs),
+        weeks=weekly(runs, athletes, as_of, fill=fill_weeks),
         shoes=shoe_mileage(runs, shoes),
         acwr=acwr(runs, athletes, plan, as_of),
         as_of=as_of,

@@ -44,11 +44,8 @@ SUB_SPORTS: dict[str, str] = {
 KNOWN = tuple(c for c in SURFACE_CLASSES if c != "unknown")
 
 
-def surface_km(runs: pl.DataFrame) -> pl.DataFrame:
-    """Add ``surface_<class>_km`` columns (every class incl. unknown) to a runs frame.
-
-    Needs ``name``, ``description``, ``sub_sport`` and ``km`` columns.
-    """
+def _tag_shares(tagged: pl.DataFrame) -> pl.DataFrame:
+    """Per class, the share of each tagged run its tags give that class (tags split evenly)."""
     text = pl.concat_str(
         [pl.col("name").fill_null(""), pl.col("description").fill_null("")], separator=" "
     ).str.to_lowercase()
@@ -58,22 +55,40 @@ def surface_km(runs: pl.DataFrame) -> pl.DataFrame:
         .list.drop_nulls()
         .list.unique()
     )
+    n = pl.col("_tags").list.len()
+    return tagged.select(_tags=tags).select(
+        _any=n > 0,
+        **{cls: pl.col("_tags").list.contains(pl.lit(cls)).cast(pl.Float64) / n for cls in KNOWN},
+    )
+
+
+def surface_km(runs: pl.DataFrame) -> pl.DataFrame:
+    """Add ``surface_<class>_km`` columns (every class incl. unknown) to a runs frame.
+
+    Needs ``name``, ``description``, ``sub_sport`` and ``km`` columns. Tags are
+    parsed only on the runs whose text holds a '#', so a large frame stays fast.
+    """
     label = pl.col("sub_sport").replace_strict(SUB_SPORTS, default=None)
-    frame = runs.with_columns(_tags=tags, _label=label)
-    n_tags = pl.col("_tags").list.len()
-    columns = []
-    for cls in KNOWN:
-        share = (
-            pl.when(n_tags > 0)
-            .then(pl.col("_tags").list.contains(pl.lit(cls)).cast(pl.Float64) / n_tags)
-            .when(pl.col("_label") == cls)
-            .then(1.0)
-            .otherwise(0.0)
+    shares = runs.select(
+        **{cls: (label == cls).fill_null(value=False).cast(pl.Float64) for cls in KNOWN}
+    )
+    has_tag = pl.col("name").fill_null("").str.contains("#", literal=True) | pl.col(
+        "description"
+    ).fill_null("").str.contains("#", literal=True)
+    where = runs.select(has_tag.arg_true()).to_series()
+    if len(where):
+        tagged = _tag_shares(runs[where])
+        keep = tagged["_any"]
+        where, tagged = where.filter(keep), tagged.filter(keep)
+        shares = shares.with_columns(
+            shares[cls].scatter(where, tagged[cls]) if len(where) else shares[cls] for cls in KNOWN
         )
-        columns.append((share * pl.col("km")).alias(f"surface_{cls}_km"))
-    unknown = pl.when((n_tags == 0) & pl.col("_label").is_null()).then(pl.col("km")).otherwise(0.0)
-    columns.append(unknown.alias("surface_unknown_km"))
-    return frame.with_columns(columns).drop("_tags", "_label")
+    known = pl.sum_horizontal(KNOWN)
+    km = runs["km"]
+    return runs.with_columns(
+        *[(shares[cls] * km).alias(f"surface_{cls}_km") for cls in KNOWN],
+        shares.select(((1.0 - known) * km).alias("surface_unknown_km")).to_series(),
+    )
 
 
 SURFACE_COLUMNS = tuple(f"surface_{c}_km" for c in SURFACE_CLASSES)

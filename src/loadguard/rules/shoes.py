@@ -32,18 +32,17 @@ def shoe_wear(m: Metrics, plan: Plan, as_of: date) -> pl.DataFrame:
         message=pl.when(retire)
         .then(
             pl.format(
-                "Shoe '{}' has {} km: past {} km its cushioning is spent. Retire it.",
+                "Shoe '{}' has {} km:"
+                f" past {round(wear.retire_km)} km its cushioning is spent. Retire it.",
                 pl.col("name"),
                 fmt(pl.col("km"), 0),
-                pl.lit(round(wear.retire_km)),
             )
         )
         .otherwise(
             pl.format(
-                "Shoe '{}' has {} km: plan its replacement before {} km.",
+                f"Shoe '{{}}' has {{}} km: plan its replacement before {round(wear.retire_km)} km.",
                 pl.col("name"),
                 fmt(pl.col("km"), 0),
-                pl.lit(round(wear.retire_km)),
             )
         ),
         evidence=pl.lit(wear.evidence),
@@ -65,12 +64,10 @@ def shoe_profile(m: Metrics, plan: Plan, as_of: date) -> pl.DataFrame:
         broken = (value < lo) | (value > hi)
         limit = pl.when(value < lo).then(pl.lit(lo)).otherwise(pl.lit(hi))
         message = pl.format(
-            "Shoe '{}': {} of {} mm is outside the rehab range {}-{} mm.",
+            "Shoe '{}': " + label + " of {} mm is outside the rehab range"
+            f" {round(lo)}-{round(hi)} mm.",
             pl.col("name"),
-            pl.lit(label),
             fmt(value, 0),
-            pl.lit(round(lo)),
-            pl.lit(round(hi)),
         )
         checks.append((broken, value, limit, message))
     if not want.minimalist:

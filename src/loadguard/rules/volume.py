@@ -36,13 +36,13 @@ def weekly_volume_cap(m: Metrics, plan: Plan, as_of: date) -> pl.DataFrame:
         value=pl.col("change_pct"),
         limit=pl.lit(cap.increase_max * 100.0),
         message=pl.format(
-            "Week {}: {} km is +{} % on the week before ({} km). The plan allows +{} % a week"
+            "Week {}: {} km is +{} % on the week before ({} km). The plan allows"
+            f" +{round(cap.increase_max * 100)} % a week"
             " ({} km); hold this week's volume where it is.",
             pl.col("plan_week"),
             fmt(pl.col("run_km")),
             fmt(pl.col("change_pct"), 0),
             fmt(pl.col("prev_km")),
-            pl.lit(round(cap.increase_max * 100)),
             fmt(cap_km),
         ),
         evidence=pl.when(critical).then(pl.lit("weekly_jump")).otherwise(pl.lit(cap.evidence))
@@ -99,11 +99,11 @@ def session_spike(m: Metrics, plan: Plan, as_of: date) -> pl.DataFrame:
         value=pl.col("spike_pct"),
         limit=pl.lit(spike.increase_max * 100.0),
         message=pl.format(
-            "{}: a {} km run, {} % longer than your longest run of the previous {} days ({} km).{}",
+            "{}: a {} km run, {} % longer than your longest run of the previous"
+            f" {spike.window_days} days" + " ({} km).{}",
             pl.col("local_date").cast(pl.String),
             fmt(pl.col("km")),
             fmt(pl.col("spike_pct"), 0),
-            pl.lit(spike.window_days),
             fmt(pl.col("longest_prev_km")),
             advice,
         ),
@@ -123,9 +123,9 @@ def acwr(m: Metrics, plan: Plan, as_of: date) -> pl.DataFrame:
         value=pl.col("ratio"),
         limit=pl.lit(plan.acwr.high),
         message=pl.format(
-            "Last {} days: {} km against {} km a week before that (ratio {}). A contested"
+            f"Last {plan.acwr.acute_days} days:"
+            + " {} km against {} km a week before that (ratio {}). A contested"
             " measure, shown as context only.",
-            pl.lit(plan.acwr.acute_days),
             fmt(pl.col("acute_km")),
             fmt(pl.col("chronic_weekly_km")),
             fmt(pl.col("ratio"), 2),

@@ -1,0 +1,30 @@
+"""loadguard connector for Garmin/ANT FIT files: a watch folder, a file, or an export zip."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from pathlib import Path
+
+from loadguard.contract import Activity, FetchFailure, RawRecord
+
+from .discover import MEDIA_TYPE, SOURCE, fetch
+from .normalise import normalise_payload
+
+__all__ = ["MEDIA_TYPE", "FitConnector"]
+
+
+class FitConnector:
+    """Reads .fit files from a file, a folder (walked recursively) or a zip."""
+
+    name = SOURCE
+
+    def fetch(self, target: str) -> Iterator[RawRecord | FetchFailure]:
+        return fetch(target)
+
+    def normalise(self, raw: RawRecord) -> list[Activity]:
+        return normalise_payload(raw.payload)
+
+    def write_samples(self, activities: list[Activity], folder: Path) -> list[Path]:
+        from .writer import write_samples
+
+        return write_samples(activities, folder)

@@ -83,6 +83,7 @@ class _Walk:
     def_local: list[int]
     def_layout: list[int]
     stop: int  # where the walk ended: past the end if the last message overran it
+    skipped_compressed: bool = False
 
 
 def crc16(data: bytes) -> int:
@@ -96,12 +97,11 @@ def decode(data: bytes, wanted: Mapping[int, frozenset[int]] = p.WANTED) -> FitD
     parts: dict[int, list[tuple[I64, dict[int, F64]]]] = {}
     csd_resets: list[int] = []
     for start, end in _segments(data):
-        walk = _walk(data, start, end)
+        walk = _walk(data, start, end, wanted)
+        if walk.skipped_compressed or walk.stop > end:
+            walk = _walk(data, start, end)
         if walk.stop > end:
-            raise ConnectorError(
-                f"truncated: message at byte {walk.positions[-1]} runs past the end of the "
-                f"data (byte {end})"
-            )
+            raise ConnectorError(_overrun(walk.positions[-1], end))
         for layout, offs, stamps in _resolve(buf, walk, wanted):
             fields = wanted[layout.global_num]
             if layout.global_num == p.RECORD and any(
@@ -177,56 +177,85 @@ def _truncation(data: bytes, pos: int, start: int, end: int) -> str:
     try:
         walk = _walk(data, start, n)
     except ConnectorError as err:
+        if str(err).startswith("truncated"):
+            return str(err)
         return f"{reason}, and the data is corrupt: {err}"
-    if walk.stop > n:
-        return (
-            f"truncated: message at byte {walk.positions[-1]} runs past the end of the data"
-            f" ({n} bytes)"
-        )
-    return reason
+    return _overrun(walk.positions[-1], n) if walk.stop > n else reason
 
 
-def _walk(data: bytes, pos: int, end: int) -> _Walk:
-    """Walk the message headers from ``pos`` to ``end``."""
-    # Whole message size for every header byte under the current definitions;
-    # 0 for definition headers and undefined local types (the slow path).
+def _overrun(pos: int, end: int, what: str = "message") -> str:
+    return f"truncated: {what} at byte {pos} runs past the end of the data at byte {end}"
+
+
+def _walk(data: bytes, pos: int, end: int, keep: Mapping[int, object] | None = None) -> _Walk:
+    """Walk the message headers from ``pos`` to ``end``.
+
+    Only data messages of global numbers in ``keep`` (all when None) are
+    collected. When ``keep`` is given, compressed-timestamp messages are skipped
+    and flagged in ``skipped_compressed``: their times depend on every message
+    before them, so the caller walks again keeping everything.
+    """
+    # Message size for every header byte under the current definitions: > 0 to
+    # collect, < 0 to skip, 0 for definitions and undefined types (the slow path).
     sizes = [0] * 256
+    by_local = [0] * 16
     positions: list[int] = []
     append = positions.append
     walk = _Walk(positions, [], [], [], [], end)
     known: dict[bytes, int] = {}
     while pos < end:
-        header = data[pos]
-        size = sizes[header]
-        if size:
+        size = sizes[data[pos]]
+        if size > 0:
             append(pos)
             pos += size
-            continue
-        if header & 0xC0 != 0x40:  # a data message, normal or compressed
-            local = (header >> 5) & 0x03 if header & 0x80 else header & 0x0F
+        elif size:
+            pos -= size
+        else:
+            pos = _slow_path(data, pos, end, walk, known, sizes, by_local, keep)
+    walk.stop = pos
+    return walk
+
+
+def _slow_path(
+    data: bytes,
+    pos: int,
+    end: int,
+    walk: _Walk,
+    known: dict[bytes, int],
+    sizes: list[int],
+    by_local: list[int],
+    keep: Mapping[int, object] | None,
+) -> int:
+    """Handle a definition or an uncollected message at ``pos``; where the next one starts."""
+    header = data[pos]
+    if header & 0xC0 != 0x40:  # a data message, normal or compressed
+        local = (header >> 5) & 0x03 if header & 0x80 else header & 0x0F
+        if not by_local[local]:
             raise ConnectorError(
                 f"data message for undefined local message type {local} at byte {pos}"
             )
-        stop = _definition_end(data, pos, end)
-        key = data[pos + 1 : stop] + bytes([header & 0x20])
-        index = known.get(key)
-        if index is None:
-            index = known[key] = len(walk.layouts)
-            walk.layouts.append(_layout(data, pos, stop))
-        layout = walk.layouts[index]
-        layout.defined_at.append(pos)
-        local = header & 0x0F
-        walk.def_pos.append(pos)
-        walk.def_local.append(local)
-        walk.def_layout.append(index)
-        for reserved in range(4):  # bits 4 and 5 of a data header are reserved
-            sizes[local | reserved << 4] = layout.size + 1
-        if local < 4:
-            first = 0x80 | local << 5
-            sizes[first : first + 32] = [layout.size + 1] * 32
-        pos = stop
-    walk.stop = pos
-    return walk
+        walk.skipped_compressed = True
+        return pos + by_local[local]
+    stop = _definition_end(data, pos, end)
+    key = data[pos + 1 : stop] + bytes([header & 0x20])
+    index = known.get(key)
+    if index is None:
+        index = known[key] = len(walk.layouts)
+        walk.layouts.append(_layout(data, pos, stop))
+    layout = walk.layouts[index]
+    layout.defined_at.append(pos)
+    local = header & 0x0F
+    walk.def_pos.append(pos)
+    walk.def_local.append(local)
+    walk.def_layout.append(index)
+    size = by_local[local] = layout.size + 1
+    collect = keep is None or layout.global_num in keep
+    for reserved in range(4):  # bits 4 and 5 of a normal data header are reserved
+        sizes[local | reserved << 4] = size if collect else -size
+    if local < 4:
+        first = 0x80 | local << 5
+        sizes[first : first + 32] = [size if keep is None else 0] * 32
+    return stop
 
 
 def _definition_end(data: bytes, pos: int, end: int) -> int:
@@ -239,7 +268,7 @@ def _definition_end(data: bytes, pos: int, end: int) -> int:
         elif data[pos] & 0x20:
             stop = end + 1
     if stop > end:
-        raise ConnectorError(f"truncated: definition message at byte {pos} runs past the end")
+        raise ConnectorError(_overrun(pos, end, "definition message"))
     return stop
 
 
@@ -285,14 +314,17 @@ def _resolve(
 
 
 def _raw(rows: U8, big: bool, offset: int, size: int, base: int) -> F64 | None:
-    """One field from the message bodies ``rows`` as float64 raw values, NaN where invalid."""
+    """One field of the message bodies ``rows`` as float64 raw values, NaN where invalid."""
     bt = p.BASE_TYPES.get(base & 0x1F, p.BYTE)
     if size < bt.size or size % bt.size:
         return None  # e.g. a 1-byte field declared uint32: unreadable, treat as invalid
-    block = np.ascontiguousarray(rows[:, offset : offset + bt.size])
     dtype = np.dtype(bt.dtype).newbyteorder(">" if big else "<")
-    raw = block.view(dtype)[:, 0]
-    invalid = (block == 0xFF).all(axis=1) if bt.invalid is None else raw == bt.invalid
+    # A strided view of the field in every row (rows is C-contiguous); no copy.
+    raw: npt.NDArray[np.generic] = np.ndarray((len(rows),), dtype, rows, offset, (rows.strides[0],))
+    if bt.invalid is None:
+        invalid = (rows[:, offset : offset + bt.size] == 0xFF).all(axis=1)
+    else:
+        invalid = raw == bt.invalid
     values: F64 = raw.astype(np.float64)
     values[invalid] = np.nan
     return values
@@ -307,7 +339,7 @@ def _rows(buf: U8, offs: I64, layout: _Layout, nums: frozenset[int]) -> tuple[U8
         return np.zeros((len(offs), 0), np.uint8), lo
     # One window of hi - lo bytes per message; the walk checked they all fit.
     rows: U8 = np.lib.stride_tricks.sliding_window_view(buf, hi - lo)[offs + (1 + lo)]
-    return rows, lo
+    return np.ascontiguousarray(rows), lo
 
 
 def _gather(
@@ -338,7 +370,7 @@ def _gather(
     return cols
 
 
-def _compressed_timestamps(buf: U8, walk: _Walk, offs: I64, layout_of: I64, headers: I64) -> F64:
+def _compressed_timestamps(buf: U8, walk: _Walk, offs: I64, layout_of: I64, headers: U8) -> F64:
     """Timestamps of compressed-header messages (NaN for the others).
 
     A compressed header carries the low 5 bits of the time; the rest comes from

@@ -1,0 +1,202 @@
+"""Turn decoded FIT messages into loadguard :class:`Activity` objects."""
+
+from __future__ import annotations
+
+import hashlib
+import logging
+import math
+from datetime import UTC, datetime, timedelta
+
+import numpy as np
+
+from loadguard.contract import Activity, ConnectorError, FloatArray, Streams
+
+from . import decoder
+from . import profile as p
+from .decoder import F64, I64, FitData, Table
+
+log = logging.getLogger(__name__)
+
+SOURCE = "fit"
+# FIT date_time values below this are seconds since the device was switched on.
+_SYSTEM_TIME_LIMIT = 0x10000000
+# Sports whose FIT cadence counts strides (one per two steps).
+_STRIDE_SPORTS = frozenset({1, 11, 17})  # running, walking, hiking
+_QUARTER_HOUR = 900
+
+
+def decode(payload: bytes) -> FitData:
+    """Decode with the fast decoder; fall back to fitparse only on a decoder bug."""
+    try:
+        return decoder.decode(payload)
+    except ConnectorError:
+        raise
+    except Exception as bug:  # an internal error, not damaged input
+        log.warning("fast FIT decoder failed (%r); falling back to fitparse", bug)
+        from . import reference
+
+        return reference.decode(payload)
+
+
+def normalise_payload(payload: bytes) -> list[Activity]:
+    """One :class:`Activity` per session in a FIT file (ConnectorError if there is none)."""
+    data = decode(payload)
+    sha = hashlib.sha256(payload).hexdigest()
+    sessions = data.table(p.SESSION)
+    if not len(sessions):
+        raise ConnectorError(_no_session_reason(data))
+    device = _device(data.table(p.FILE_ID))
+    activity = data.table(p.ACTIVITY)
+    records = data.table(p.RECORD)
+    out: list[Activity] = []
+    for index in range(len(sessions)):
+        out.append(_activity(sessions, index, records, activity, sha, device))
+    return out
+
+
+def _no_session_reason(data: FitData) -> str:
+    types = data.table(p.FILE_ID).get(p.FILE_TYPE)
+    valid = types[~np.isnan(types)]
+    if not len(valid):
+        return "the FIT file has no file_id type and no session: not an activity"
+    file_type = int(valid[0])
+    name = p.FILE_TYPES.get(file_type, f"type {file_type}")
+    records = len(data.table(p.RECORD))
+    if file_type == p.ACTIVITY_FILE and records:
+        return (
+            f"activity file with {records} records but no session message: the recording"
+            " was probably cut off before the device wrote its summary"
+        )
+    if file_type == p.ACTIVITY_FILE:
+        return "activity file without a session message: nothing was recorded"
+    return f"a FIT {name} file, not an activity"
+
+
+def _activity(
+    sessions: Table, index: int, records: Table, activity: Table, sha: str, device: str
+) -> Activity:
+    def value(num: int) -> float:
+        return float(sessions.get(num)[index])
+
+    sport_num = value(p.SPORT)
+    sport = p.enum_name(p.SPORTS, int(sport_num), "sport") if sport_num == sport_num else "generic"
+    sub_num = value(p.SUB_SPORT)
+    sub_sport = (
+        p.enum_name(p.SUB_SPORTS, int(sub_num), "sub_sport") if sub_num == sub_num else "generic"
+    )
+    strides = sport_num in _STRIDE_SPORTS
+    elapsed = value(p.TOTAL_ELAPSED_TIME)
+    timer = value(p.TOTAL_TIMER_TIME)
+    start = value(p.START_TIME)
+    if math.isnan(start) and not math.isnan(value(p.TIMESTAMP)):
+        start = value(p.TIMESTAMP) - (elapsed if elapsed == elapsed else 0.0)
+    stamps = records.get(p.TIMESTAMP)
+    if math.isnan(start):
+        if not np.isfinite(stamps).any():
+            raise ConnectorError(f"session {index} has no start time and no timed records")
+        start = float(np.nanmin(stamps))
+    if math.isnan(elapsed):
+        elapsed = timer if timer == timer else _span(stamps, start)
+    if math.isnan(timer):
+        timer = elapsed
+    if len(sessions) == 1:
+        rows = np.flatnonzero(~np.isnan(stamps))
+    else:
+        rows = np.flatnonzero((stamps >= start) & (stamps <= start + elapsed))
+    streams = _streams(records, rows, start, strides)
+    distance = value(p.TOTAL_DISTANCE)
+    if math.isnan(distance):
+        dist = streams.get("distance_m")
+        distance = float(np.nanmax(dist)) if dist is not None and np.isfinite(dist).any() else 0.0
+    start_utc, utc_offset, clock = _start(start, activity)
+    extras: dict[str, float | int | str] = {}
+    for key, num in (
+        ("workout_rpe", p.WORKOUT_RPE),
+        ("workout_feel", p.WORKOUT_FEEL),
+        ("avg_heart_rate", p.AVG_HEART_RATE),
+    ):
+        if value(num) == value(num):
+            extras[key] = int(value(num))
+    if value(p.AVG_CADENCE) == value(p.AVG_CADENCE):
+        cadence = value(p.AVG_CADENCE) + np.nan_to_num(value(p.AVG_FRACTIONAL_CADENCE))
+        extras["avg_cadence_spm"] = round(float(cadence) * (2 if strides else 1), 2)
+    if clock:
+        extras["clock"] = clock
+    return Activity(
+        source=SOURCE,
+        source_id=f"{sha}:{index}",
+        sport=sport,
+        sub_sport=sub_sport,
+        start_utc=start_utc,
+        distance_m=distance,
+        timer_s=timer,
+        elapsed_s=elapsed,
+        utc_offset=utc_offset,
+        device=device,
+        extras=extras,
+        streams=streams,
+    )
+
+
+def _span(stamps: F64, start: float) -> float:
+    return float(np.nanmax(stamps) - start) if np.isfinite(stamps).any() else 0.0
+
+
+def _streams(records: Table, rows: I64, start: float, strides: bool) -> Streams:
+    def col(num: int) -> F64:
+        return records.get(num)[rows]
+
+    semicircle = 180.0 / 2**31
+    speed = col(p.ENHANCED_SPEED)
+    speed = np.where(np.isnan(speed), col(p.SPEED), speed)
+    cadence = col(p.CADENCE)
+    if strides:
+        cadence = 2.0 * (cadence + np.nan_to_num(col(p.FRACTIONAL_CADENCE)))
+    columns: dict[str, FloatArray] = {
+        "t": col(p.TIMESTAMP) - start,
+        "lat": col(p.POSITION_LAT) * semicircle,
+        "lon": col(p.POSITION_LONG) * semicircle,
+        "distance_m": col(p.DISTANCE),
+        "speed_mps": speed.astype(np.float32),
+        "cadence_spm": cadence.astype(np.float32),
+        "heart_rate": col(p.HEART_RATE).astype(np.float32),
+    }
+    return Streams(columns)
+
+
+def _start(start: float, activity: Table) -> tuple[datetime, timedelta | None, str]:
+    """The start as an aware UTC datetime, the athlete's UTC offset, and a clock note."""
+    stamps, local = activity.get(p.TIMESTAMP), activity.get(p.LOCAL_TIMESTAMP)
+    both = np.flatnonzero(~np.isnan(stamps) & ~np.isnan(local))
+    anchor = (float(stamps[both[0]]), float(local[both[0]])) if len(both) else None
+    if start >= _SYSTEM_TIME_LIMIT:
+        offset = None
+        if anchor and anchor[0] >= _SYSTEM_TIME_LIMIT:
+            seconds = round((anchor[1] - anchor[0]) / _QUARTER_HOUR) * _QUARTER_HOUR
+            offset = timedelta(seconds=seconds) if abs(seconds) <= 14 * 3600 else None
+        return _utc(start), offset, ""
+    # Device-relative clock (old Forerunners): the local clock of the activity
+    # message is the only absolute time; the UTC offset is unknown.
+    if anchor is None or anchor[1] < _SYSTEM_TIME_LIMIT:
+        raise ConnectorError(
+            "the file's times are relative to the device clock and it has no absolute time"
+        )
+    return _utc(anchor[1] - (anchor[0] - start)), timedelta(0), "device_local"
+
+
+def _utc(fit_seconds: float) -> datetime:
+    return datetime.fromtimestamp(fit_seconds + p.FIT_EPOCH_UNIX, tz=UTC)
+
+
+def _device(file_id: Table) -> str:
+    if not len(file_id):
+        return ""
+    maker, product = file_id.get(p.MANUFACTURER)[0], file_id.get(p.PRODUCT)[0]
+    if maker != maker:
+        return ""
+    name = p.MANUFACTURERS.get(int(maker), f"manufacturer_{int(maker)}")
+    if product != product:
+        return name
+    if int(maker) in p.GARMIN_MANUFACTURERS:
+        return f"{name} {p.GARMIN_PRODUCTS.get(int(product), str(int(product)))}"
+    return f"{name} {int(product)}"
