@@ -22,34 +22,65 @@ from loadguard.store.activities import ACTIVITY_SCHEMA, with_time_columns
 AS_OF = date(2026, 11, 22)
 
 
-def synthetic(athletes: int, years: float, seed: int = 1) -> tuple[pl.DataFrame, pl.DataFrame, pl.DataFrame]:
+def synthetic(
+    athletes: int, years: float, seed: int = 1
+) -> tuple[pl.DataFrame, pl.DataFrame, pl.DataFrame]:
+    """Runners on a regular weekly schedule (3 or 4 runs, a longer one at the weekend, a
+    run skipped now and then), each somewhere in the heel fat pad plan: during weeks 1-6
+    their sessions follow the stage, mostly; the guard's findings come from the rest."""
     rng = np.random.default_rng(seed)
-    days = int(365 * years)
-    per_athlete = int(days / 7 * 3.5)
-    n = athletes * per_athlete
-    athlete_idx = np.repeat(np.arange(athletes), per_athlete)
-    first_day = (AS_OF - timedelta(days=days)).toordinal()
-    day = np.sort(rng.integers(0, days, size=(athletes, per_athlete)), axis=1).ravel()
-    epoch0 = (date.fromordinal(first_day) - date(1970, 1, 1)).days * 86400
-    start = epoch0 + day * 86400 + 6 * 3600 + rng.integers(0, 12 * 3600, n)
-    # Each runner has a usual run length; a week holds easy runs and one longer run,
-    # with day-to-day noise: realistic enough that most runs raise no finding.
-    usual = np.repeat(rng.uniform(3.0, 10.0, athletes), per_athlete)
-    long_run = rng.random(n) < 0.28
-    km = np.clip(usual * np.where(long_run, 1.5, 1.0) * rng.normal(1.0, 0.08, n), 1.0, 40.0)
-    minutes = km * rng.uniform(5.0, 7.0, n)
+    weeks = int(52 * years)
+    days_back = weeks * 7
+    first_monday = AS_OF - timedelta(days=days_back + AS_OF.weekday())
+    plan = load_plan("heel-fat-pad")
     ids = np.array([f"a{i:05d}" for i in range(athletes)])
+    plan_offset = rng.integers(0, days_back // 7, athletes) * 7  # plan starts on a Monday
+    four = rng.random(athletes) < 0.4
+    usual = rng.uniform(3.0, 10.0, athletes)
+
+    # one row per athlete x week x slot, then drop the empty slots
+    slots = np.array([0, 2, 5, 6])
+    a_idx = np.repeat(np.arange(athletes), weeks * 4)
+    week = np.tile(np.repeat(np.arange(weeks), 4), athletes)
+    slot = np.tile(np.arange(4), athletes * weeks)
+    keep = ((slot < 3) | four[a_idx]) & (rng.random(len(a_idx)) > 0.05)
+    a_idx, week, slot = a_idx[keep], week[keep], slot[keep]
+    n = len(a_idx)
+    day = week * 7 + slots[slot]
+    plan_week = (day - plan_offset[a_idx]) // 7 + 1
+    long_day = slot == np.where(four[a_idx], 3, 2)
+    trend = 1.0 + 0.1 * np.sin(week / 9.0 + a_idx)
+    km = usual[a_idx] * np.where(long_day, 1.4, 1.0) * trend * rng.normal(1.0, 0.06, n)
+    minutes = km * rng.uniform(5.5, 6.5, n)
+    longest = minutes * 60.0
+    for stage in plan.stages:
+        if not stage.session_min or not stage.run_s:
+            continue
+        lo, hi = stage.session_min
+        in_stage = (plan_week >= stage.weeks[0]) & (plan_week <= stage.weeks[1])
+        m = rng.uniform(lo, hi + 2.0, n)  # a few run a little long
+        minutes = np.where(in_stage, m, minutes)
+        km = np.where(in_stage, m / 8.0, km)
+        longest = np.where(in_stage, stage.run_s * rng.uniform(0.9, 1.6, n), longest)
+    soft_phase = (plan_week >= 1) & (plan_week <= 4)
+    surface = np.where(
+        soft_phase & (rng.random(n) < 0.95),
+        "trail",
+        rng.choice(["trail", "street", "generic", "track"], n),
+    )
+    epoch0 = (first_monday - date(1970, 1, 1)).days * 86400
+    start = epoch0 + day.astype(np.int64) * 86400 + 7 * 3600 + rng.integers(0, 3600, n)
     acts = pl.DataFrame(
         {
-            "athlete_id": ids[athlete_idx],
+            "athlete_id": ids[a_idx],
             "activity_id": np.arange(n, dtype=np.int64),
             "source": "fit",
             "sport": "running",
-            "sub_sport": rng.choice(["trail", "street", "generic", "track"], n),
+            "sub_sport": surface,
             "name": "",
             "description": "",
             "gear_id": None,
-            "start_utc": start.astype(np.int64),
+            "start_utc": start,
             "utc_offset_s": 3600,
             "distance_m": km * 1000,
             "timer_s": minutes * 60,
@@ -58,23 +89,23 @@ def synthetic(athletes: int, years: float, seed: int = 1) -> tuple[pl.DataFrame,
             "walk_s": None,
             "run_bouts": None,
             "walk_bouts": None,
-            "longest_run_s": minutes * 60 * rng.uniform(0.2, 1.0, n),
+            "longest_run_s": longest,
             "shoe_id": None,
         },
         schema=ACTIVITY_SCHEMA,
     )
-    starts = [AS_OF - timedelta(days=int(d)) for d in rng.integers(0, days, athletes)]
+    starts = [first_monday + timedelta(days=int(d)) for d in plan_offset]
     people = pl.DataFrame({"athlete_id": ids, "plan_start": starts})
     shoes = pl.DataFrame(
         {
             "shoe_id": np.arange(athletes, dtype=np.int64),
             "athlete_id": ids,
             "name": "daily",
-            "initial_km": rng.uniform(0, 600, athletes),
+            "initial_km": rng.uniform(0, 300, athletes),
             "heel_stack_mm": 30.0,
             "drop_mm": 10.0,
             "minimalist": False,
-            "default_from": [AS_OF - timedelta(days=days)] * athletes,
+            "default_from": [first_monday] * athletes,
             "retired_on": None,
             "gear_id": None,
         },
@@ -85,7 +116,7 @@ def synthetic(athletes: int, years: float, seed: int = 1) -> tuple[pl.DataFrame,
 
 def run_guard(acts: pl.DataFrame, people: pl.DataFrame, shoes: pl.DataFrame) -> int:
     plan = load_plan("heel-fat-pad")
-    m = metrics.compute(acts, people, shoes, plan, AS_OF)
+    m = metrics.compute(acts, people, shoes, plan, AS_OF, fill_weeks=False)
     found = guard.evaluate(m, plan, AS_OF)
     guard.status(found, people["athlete_id"].to_list(), AS_OF)
     return found.height

@@ -191,7 +191,7 @@ def test_a_run_becomes_one_activity_with_session_totals_and_aware_utc_start() ->
     run = only("activity-small-fenix2-run.fit")
     assert (run.sport, run.sub_sport) == ("running", "generic")
     assert run.start_utc == datetime(2015, 8, 15, 14, 45, 8, tzinfo=UTC)
-    assert run.distance_m == pytest.approx(9008.2, abs=0.01)
+    assert run.distance_m == pytest.approx(9008.22)
     assert run.timer_s == pytest.approx(2832.0)
     assert run.elapsed_s == pytest.approx(2832.0)
     assert run.source == "fit"
@@ -214,13 +214,22 @@ def test_streams_are_seconds_from_start_and_positions_are_degrees_nan_without_fi
     assert column(run, "speed_mps").dtype == np.float32
 
 
-def test_running_cadence_is_doubled_from_strides_to_steps_per_minute() -> None:
-    run = only("activity-small-fenix2-run.fit")
-    raw = decoder.decode(path_of("activity-small-fenix2-run.fit").read_bytes()).table(p.RECORD)
-    expected = 2 * (raw.get(p.CADENCE) + np.nan_to_num(raw.get(p.FRACTIONAL_CADENCE)))
-    np.testing.assert_allclose(column(run, "cadence_spm"), expected, rtol=1e-6)
+@pytest.mark.parametrize("name", ["activity-small-fenix2-run.fit", RUN])
+def test_running_cadence_is_doubled_from_strides_to_steps_per_minute(name: str) -> None:
+    run = only(name)
+    raw = decoder.decode(path_of(name).read_bytes()).table(p.RECORD)
+    cadence, fraction = raw.get(p.CADENCE), np.nan_to_num(raw.get(p.FRACTIONAL_CADENCE))
+    np.testing.assert_allclose(column(run, "cadence_spm"), 2 * (cadence + fraction), rtol=1e-6)
     assert 150 < np.nanmedian(column(run, "cadence_spm")) < 200
-    assert run.extras["avg_cadence_spm"] == pytest.approx(162.0)
+
+
+def test_the_fractional_part_counts_in_running_cadence() -> None:
+    run = only(RUN)
+    raw = decoder.decode(path_of(RUN).read_bytes()).table(p.RECORD)
+    half = np.flatnonzero(raw.get(p.FRACTIONAL_CADENCE) == 0.5)
+    assert len(half)
+    np.testing.assert_allclose(column(run, "cadence_spm")[half], 2 * raw.get(p.CADENCE)[half] + 1)
+    assert run.extras["avg_cadence_spm"] == pytest.approx(2 * (83 + 0.671875), abs=0.01)
 
 
 def test_walking_cadence_is_doubled_too_because_garmin_stores_strides_for_walks() -> None:

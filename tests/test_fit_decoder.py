@@ -240,6 +240,12 @@ def test_a_redefined_local_type_switches_layout_and_messages_stay_in_file_order(
     np.testing.assert_array_equal(records.get(p.CADENCE), [np.nan, 80, np.nan, 81])
 
 
+def test_reserved_bits_of_a_data_header_do_not_change_its_local_type() -> None:
+    body = definition(2, p.RECORD, [(p.HEART_RATE, 1, UINT8)])
+    body += data(2, b"\x70") + bytes([0x10 | 2, 0x71]) + bytes([0x20 | 2, 0x72])
+    assert decoder.decode(fit_file(body)).table(p.RECORD).get(3).tolist() == [112, 113, 114]
+
+
 def test_chained_files_are_merged_and_zero_padding_after_them_is_ignored() -> None:
     first = fit_file(definition(0, p.SESSION, [(p.SPORT, 1, 0)]) + data(0, b"\x05"))
     second = fit_file(definition(0, p.SESSION, [(p.SPORT, 1, 0)]) + data(0, b"\x01"), 12)

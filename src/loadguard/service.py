@@ -181,7 +181,7 @@ def check(store: Store, athlete: Athlete, as_of: date, *, plans_dir: Path | None
     plan: Plan = load_plan(athlete.plan_id, plans_dir)
     activities, athletes, shoes = _frames(store, athlete)
     m = metrics.compute(activities, athletes, shoes, plan, as_of)
-    found = guard.evaluate(m, plan, as_of)
+    found = guard.newest_first(guard.evaluate(m, plan, as_of))
     light = guard.status(found, [athlete.id], as_of)[athlete.id]
     return build_report(athlete, plan, m, found, light, as_of)
 

@@ -68,9 +68,15 @@ def surface_km(runs: pl.DataFrame) -> pl.DataFrame:
     Needs ``name``, ``description``, ``sub_sport`` and ``km`` columns. Tags are
     parsed only on the runs whose text holds a '#', so a large frame stays fast.
     """
-    label = pl.col("sub_sport").replace_strict(SUB_SPORTS, default=None)
-    shares = runs.select(
-        **{cls: (label == cls).fill_null(value=False).cast(pl.Float64) for cls in KNOWN}
+    codes = {sub: KNOWN.index(cls) for sub, cls in SUB_SPORTS.items()}
+    code = pl.col("sub_sport").replace_strict(codes, default=-1, return_dtype=pl.Int8)
+    km = pl.col("km")
+    out = runs.with_columns(_code=code).with_columns(
+        *[
+            pl.when(pl.col("_code") == i).then(km).otherwise(0.0).alias(f"surface_{cls}_km")
+            for i, cls in enumerate(KNOWN)
+        ],
+        pl.when(pl.col("_code") < 0).then(km).otherwise(0.0).alias("surface_unknown_km"),
     )
     has_tag = pl.col("name").fill_null("").str.contains("#", literal=True) | pl.col(
         "description"
@@ -80,15 +86,12 @@ def surface_km(runs: pl.DataFrame) -> pl.DataFrame:
         tagged = _tag_shares(runs[where])
         keep = tagged["_any"]
         where, tagged = where.filter(keep), tagged.filter(keep)
-        shares = shares.with_columns(
-            shares[cls].scatter(where, tagged[cls]) if len(where) else shares[cls] for cls in KNOWN
-        )
-    known = pl.sum_horizontal(KNOWN)
-    km = runs["km"]
-    return runs.with_columns(
-        *[(shares[cls] * km).alias(f"surface_{cls}_km") for cls in KNOWN],
-        shares.select(((1.0 - known) * km).alias("surface_unknown_km")).to_series(),
-    )
+        if len(where):
+            tagged_km = runs["km"].gather(where)
+            columns = {f"surface_{cls}_km": tagged[cls] * tagged_km for cls in KNOWN}
+            columns["surface_unknown_km"] = tagged_km * 0.0
+            out = out.with_columns(out[name].scatter(where, v) for name, v in columns.items())
+    return out.drop("_code")
 
 
 SURFACE_COLUMNS = tuple(f"surface_{c}_km" for c in SURFACE_CLASSES)

@@ -54,6 +54,11 @@ def stage_table(plan: Plan, last_week: int) -> pl.DataFrame:
     )
 
 
+def in_plan(frame: pl.DataFrame, plan: Plan) -> pl.DataFrame:
+    """Only the rows inside the plan's weeks, joined to their stage."""
+    return with_stage(frame.filter(pl.col("plan_week").is_between(1, plan.weeks)), plan)
+
+
 def with_stage(frame: pl.DataFrame, plan: Plan) -> pl.DataFrame:
     """Join each row's plan week to its stage (rows before the plan get nulls)."""
     last = int(frame["plan_week"].max() or 1) if frame.height else 1  # type: ignore[arg-type]

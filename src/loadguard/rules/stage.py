@@ -9,15 +9,14 @@ import polars as pl
 from loadguard import findings
 from loadguard.metrics import Metrics
 from loadguard.plan import Plan
-from loadguard.rules.common import fmt, with_stage
+from loadguard.rules.common import fmt, in_plan
 
 
 def session_duration(m: Metrics, plan: Plan, as_of: date) -> pl.DataFrame:
     """A session longer than its stage's longest prescribed session (plus a minute's grace)."""
     limits = plan.session
-    runs = with_stage(m.runs, plan).filter(
+    runs = in_plan(m.runs, plan).filter(
         pl.col("session_hi").is_not_null()
-        & pl.col("in_plan")
         & (pl.col("minutes") > pl.col("session_hi") + limits.grace_s / 60.0)
     )
     critical = pl.col("minutes") > pl.col("session_hi") * limits.critical_factor
@@ -45,9 +44,8 @@ def session_duration(m: Metrics, plan: Plan, as_of: date) -> pl.DataFrame:
 def interval_structure(m: Metrics, plan: Plan, as_of: date) -> pl.DataFrame:
     """Continuous running longer than the stage's run interval before continuous running starts."""
     limits = plan.session
-    runs = with_stage(m.runs, plan).filter(
+    runs = in_plan(m.runs, plan).filter(
         pl.col("run_interval_s").is_not_null()
-        & pl.col("in_plan")
         & pl.col("longest_run_s").is_not_null()
         & (pl.col("longest_run_s") > pl.col("run_interval_s") + limits.interval_grace_s)
     )
@@ -76,8 +74,8 @@ def interval_structure(m: Metrics, plan: Plan, as_of: date) -> pl.DataFrame:
 def surface_phase(m: Metrics, plan: Plan, as_of: date) -> pl.DataFrame:
     """Hard ground too early: any paved km in a stage that allows none (per run), or more
     than the stage's share of the week on paved ground where some is allowed (per week)."""
-    per_run = with_stage(m.runs, plan).filter(
-        pl.col("in_plan") & (pl.col("hard_share_max") == 0) & (pl.col("surface_paved_km") > 0)
+    per_run = in_plan(m.runs.filter(pl.col("surface_paved_km") > 0), plan).filter(
+        pl.col("hard_share_max") == 0
     )
     runs = findings.frame(
         per_run,
@@ -97,9 +95,8 @@ def surface_phase(m: Metrics, plan: Plan, as_of: date) -> pl.DataFrame:
         evidence=pl.col("stage_evidence"),
     )
     share = pl.col("surface_paved_km") / pl.col("run_km")
-    per_week = with_stage(m.weeks, plan).filter(
-        pl.col("in_plan")
-        & (pl.col("hard_share_max") > 0)
+    per_week = in_plan(m.weeks, plan).filter(
+        (pl.col("hard_share_max") > 0)
         & (pl.col("hard_share_max") < 1)
         & (pl.col("run_km") > 0)
         & (share > pl.col("hard_share_max"))

@@ -61,9 +61,10 @@ def session_spike(m: Metrics, plan: Plan, as_of: date) -> pl.DataFrame:
     spike = plan.session_spike
     grace_min = plan.session.grace_s / 60.0
     runs = with_stage(
-        m.runs.filter(pl.col("longest_prev_km") > 0).with_columns(
-            spike_pct=(pl.col("km") / pl.col("longest_prev_km") - 1.0) * 100.0
-        ),
+        m.runs.filter(
+            pl.col("longest_prev_km") > 0,
+            pl.col("km") > pl.col("longest_prev_km") * (1.0 + spike.increase_max),
+        ).with_columns(spike_pct=(pl.col("km") / pl.col("longest_prev_km") - 1.0) * 100.0),
         plan,
     ).filter(pl.col("spike_pct") > spike.increase_max * 100.0)
     within_stage = pl.col("session_hi").is_not_null() & (
