@@ -35,11 +35,19 @@ STATUS_WINDOW_DAYS = 14
 
 
 def evaluate(m: Metrics, plan: Plan, as_of: date) -> pl.DataFrame:
-    """All findings of all rules, newest first within each athlete."""
+    """All findings of all rules, in rule order (:func:`newest_first` orders them for people).
+
+    With ``m.since`` set, only findings dated from that day on are returned.
+    """
     parts = [rule(m, plan, as_of) for rule in RULES.values()]
-    out = pl.concat([findings.empty(), *parts])
+    found = pl.concat([findings.empty(), *parts])
+    return found if m.since is None else found.filter(pl.col("date") >= m.since)
+
+
+def newest_first(found: pl.DataFrame) -> pl.DataFrame:
+    """Findings by athlete, newest first, the most severe first within a day."""
     rank = pl.col("severity").replace_strict(findings.SEVERITY_RANK, return_dtype=pl.Int8)
-    return out.sort(["athlete_id", "date", rank, "rule"], descending=[False, True, True, False])
+    return found.sort(["athlete_id", "date", rank, "rule"], descending=[False, True, True, False])
 
 
 def status(found: pl.DataFrame, athlete_ids: list[str], as_of: date) -> dict[str, str]:

@@ -29,6 +29,7 @@ class Metrics:
     shoes: pl.DataFrame  # one row per shoe: km to date, last use
     acwr: pl.DataFrame  # one row per athlete: uncoupled acute:chronic ratio at as_of
     as_of: date
+    since: date | None = None  # findings before this day are not wanted
 
 
 # The columns of an activity the metrics use; the rest stays in the store.
@@ -76,7 +77,7 @@ def runs_frame(activities: pl.DataFrame, athletes: pl.DataFrame, as_of: date) ->
     )
     if not _sorted_by_athlete_and_start(runs):
         runs = runs.sort("athlete_id", "start_utc")
-    return surface_km(runs)
+    return runs
 
 
 def _sorted_by_athlete_and_start(runs: pl.DataFrame) -> bool:
@@ -195,6 +196,7 @@ def compute(
     as_of: date,
     *,
     fill_weeks: bool = True,
+    since: date | None = None,
 ) -> Metrics:
     """All metrics for the given athletes (who share ``plan``) as of a local date.
 
@@ -203,17 +205,32 @@ def compute(
     retired_on, gear_id. ``activities``: as from the store's activities_frame.
     ``fill_weeks=False`` leaves out plan weeks without runs: no rule needs them,
     and a platform-wide run skips materialising them.
+
+    ``since``: only findings dated from this day on are wanted (a scheduled
+    guard's window). Per-run and weekly metrics then cover just the runs from
+    ``since`` minus the longest look-back any rule needs; shoe mileage still
+    adds up every run.
     """
-    runs = runs_frame(activities, athletes, as_of)
-    runs = with_longest_previous(runs, plan.session_spike.window_days)
-    runs = with_shoes(runs, shoes)
+    runs = with_shoes(runs_frame(activities, athletes, as_of), shoes)
+    mileage = shoe_mileage(runs, shoes)
+    if since is not None:
+        runs = runs.filter(pl.col("local_date") >= since - lookback(plan))
+    runs = with_longest_previous(surface_km(runs), plan.session_spike.window_days)
     return Metrics(
         runs=runs,
         weeks=weekly(runs, athletes, as_of, fill=fill_weeks),
-        shoes=shoe_mileage(runs, shoes),
+        shoes=mileage,
         acwr=acwr(runs, athletes, plan, as_of),
         as_of=as_of,
+        since=since,
     )
+
+
+def lookback(plan: Plan) -> timedelta:
+    """How far before a finding's day the rules look: the spike window, the ACWR's two
+    windows, and the week before plus the week's own days for the weekly cap."""
+    days = max(plan.session_spike.window_days, plan.acwr.acute_days + plan.acwr.chronic_days, 14)
+    return timedelta(days=days + 7)
 
 
 SHOE_SCHEMA: dict[str, pl.DataType | type[pl.DataType]] = {

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -11,6 +12,8 @@ from .discover import MEDIA_TYPE, SOURCE, fetch
 from .normalise import normalise_payload
 
 __all__ = ["MEDIA_TYPE", "FitConnector"]
+
+_SHA256_HEX = re.compile(r"[0-9a-f]{64}")
 
 
 class FitConnector:
@@ -22,7 +25,9 @@ class FitConnector:
         return fetch(target)
 
     def normalise(self, raw: RawRecord) -> list[Activity]:
-        return normalise_payload(raw.payload)
+        # fetch keys a file by the SHA-256 of its bytes; reuse it rather than hash again
+        known = raw.key if raw.source == SOURCE and _SHA256_HEX.fullmatch(raw.key) else ""
+        return normalise_payload(raw.payload, known)
 
     def write_samples(self, activities: list[Activity], folder: Path) -> list[Path]:
         from .writer import write_samples

@@ -2,14 +2,11 @@
 
 1. Check each (possibly chained) file's header and CRC.
 2. Walk the message headers with one table lookup per message (header byte ->
-   message size under the current definitions), collecting only the byte offset
-   of every data message. Definitions are parsed once per distinct layout.
-3. Resolve each message's definition vectorised (local type + offset -> latest
-   definition of that local type), then, for the wanted messages only, gather
-   every wanted field of all messages of one layout at once, mark invalid
-   values NaN, scale, and merge the layouts of one global message in file order.
-4. Synthesise compressed timestamps and compressed speed/distance like the FIT
-   SDK (and fitparse) do.
+   size under the current definitions), collecting the offsets of wanted messages.
+3. Resolve each message's definition vectorised, gather every wanted field of
+   all messages of one layout at once (NaN where invalid, scaled), and merge the
+   layouts of one global message in file order.
+4. Synthesise compressed timestamps and compressed speed/distance as fitparse does.
 
 Damaged input raises :class:`ConnectorError`; anything else is a decoder bug.
 """
@@ -18,6 +15,8 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from dataclasses import dataclass, field
+from functools import cache, cached_property
+from itertools import accumulate
 
 import fastcrc
 import numpy as np
@@ -69,20 +68,33 @@ class _Layout:
     global_num: int
     big_endian: bool
     size: int  # bytes of a data message after its 1-byte header
-    fields: list[tuple[int, int, int, int]]  # (field number, offset, size, base type byte)
+    spec: bytes  # the field definitions: (number, size, base type) byte triples
     defined_at: list[int] = field(default_factory=list)
+
+    @cached_property
+    def fields(self) -> list[tuple[int, int, int, int]]:
+        """(field number, offset in the message body, size, base type byte)."""
+        sizes = self.spec[1::3]
+        offsets = accumulate(sizes, initial=0)
+        return list(zip(self.spec[0::3], offsets, sizes, self.spec[2::3], strict=False))
 
 
 @dataclass
 class _Walk:
-    """What a header walk found in one file's data section."""
+    """The state and findings of a header walk over one file's data section."""
 
-    positions: list[int]  # offset of every data message, in file order
-    layouts: list[_Layout]
-    def_pos: list[int]  # offset, local type and layout index of every definition
-    def_local: list[int]
-    def_layout: list[int]
-    stop: int  # where the walk ended: past the end if the last message overran it
+    keep: Mapping[int, object] | None  # global messages to collect (None: all)
+    positions: list[int] = field(default_factory=list)  # collected data messages
+    layouts: list[_Layout] = field(default_factory=list)
+    known: dict[bytes, int] = field(default_factory=dict)  # definition bytes -> layout
+    def_pos: list[int] = field(default_factory=list)  # every definition: offset,
+    def_local: list[int] = field(default_factory=list)  # local type and layout index
+    def_layout: list[int] = field(default_factory=list)
+    # Message size per header byte: > 0 collect, < 0 skip, 0 slow path (definitions,
+    # undefined types, and compressed headers unless keep is None).
+    sizes: list[int] = field(default_factory=lambda: [0] * 256)
+    by_local: list[int] = field(default_factory=lambda: [0] * 16)
+    stop: int = 0  # where the walk ended: past the end if the last message overran it
     skipped_compressed: bool = False
 
 
@@ -103,13 +115,15 @@ def decode(data: bytes, wanted: Mapping[int, frozenset[int]] = p.WANTED) -> FitD
         if walk.stop > end:
             raise ConnectorError(_overrun(walk.positions[-1], end))
         for layout, offs, stamps in _resolve(buf, walk, wanted):
-            fields = wanted[layout.global_num]
-            if layout.global_num == p.RECORD and any(
-                f[0] == p.COMPRESSED_SPEED_DISTANCE for f in layout.fields
-            ):
-                csd_resets.extend(layout.defined_at)
-            cols = _gather(buf, layout, offs, fields, stamps)
+            cols = _gather(buf, layout, offs, wanted[layout.global_num], stamps)
             parts.setdefault(layout.global_num, []).append((offs, cols))
+        csd_resets.extend(
+            pos
+            for layout in walk.layouts
+            if layout.global_num == p.RECORD
+            and any(f[0] == p.COMPRESSED_SPEED_DISTANCE for f in layout.fields)
+            for pos in layout.defined_at
+        )
     tables = {num: _merge(chunks) for num, chunks in parts.items()}
     record = tables.get(p.RECORD)
     if record is not None and p.COMPRESSED_SPEED_DISTANCE in record.columns:
@@ -139,8 +153,8 @@ def _segments(data: bytes) -> list[tuple[int, int]]:
             )
         segments.append((start, end))
         pos = end + 2
-        if pos < n and not any(data[pos:]):
-            break  # zero padding after the last file
+        if data.count(0, pos) == n - pos:
+            break  # nothing but zero padding after the last file
     return segments
 
 
@@ -195,14 +209,9 @@ def _walk(data: bytes, pos: int, end: int, keep: Mapping[int, object] | None = N
     and flagged in ``skipped_compressed``: their times depend on every message
     before them, so the caller walks again keeping everything.
     """
-    # Message size for every header byte under the current definitions: > 0 to
-    # collect, < 0 to skip, 0 for definitions and undefined types (the slow path).
-    sizes = [0] * 256
-    by_local = [0] * 16
-    positions: list[int] = []
-    append = positions.append
-    walk = _Walk(positions, [], [], [], [], end)
-    known: dict[bytes, int] = {}
+    walk = _Walk(keep)
+    sizes = walk.sizes
+    append = walk.positions.append
     while pos < end:
         size = sizes[data[pos]]
         if size > 0:
@@ -211,36 +220,27 @@ def _walk(data: bytes, pos: int, end: int, keep: Mapping[int, object] | None = N
         elif size:
             pos -= size
         else:
-            pos = _slow_path(data, pos, end, walk, known, sizes, by_local, keep)
+            pos = _slow_path(data, pos, end, walk)
     walk.stop = pos
     return walk
 
 
-def _slow_path(
-    data: bytes,
-    pos: int,
-    end: int,
-    walk: _Walk,
-    known: dict[bytes, int],
-    sizes: list[int],
-    by_local: list[int],
-    keep: Mapping[int, object] | None,
-) -> int:
+def _slow_path(data: bytes, pos: int, end: int, walk: _Walk) -> int:
     """Handle a definition or an uncollected message at ``pos``; where the next one starts."""
     header = data[pos]
     if header & 0xC0 != 0x40:  # a data message, normal or compressed
         local = (header >> 5) & 0x03 if header & 0x80 else header & 0x0F
-        if not by_local[local]:
+        if not walk.by_local[local]:
             raise ConnectorError(
                 f"data message for undefined local message type {local} at byte {pos}"
             )
         walk.skipped_compressed = True
-        return pos + by_local[local]
+        return pos + walk.by_local[local]
     stop = _definition_end(data, pos, end)
     key = data[pos + 1 : stop] + bytes([header & 0x20])
-    index = known.get(key)
+    index = walk.known.get(key)
     if index is None:
-        index = known[key] = len(walk.layouts)
+        index = walk.known[key] = len(walk.layouts)
         walk.layouts.append(_layout(data, pos, stop))
     layout = walk.layouts[index]
     layout.defined_at.append(pos)
@@ -248,13 +248,13 @@ def _slow_path(
     walk.def_pos.append(pos)
     walk.def_local.append(local)
     walk.def_layout.append(index)
-    size = by_local[local] = layout.size + 1
-    collect = keep is None or layout.global_num in keep
+    size = walk.by_local[local] = layout.size + 1
+    collect = walk.keep is None or layout.global_num in walk.keep
     for reserved in range(4):  # bits 4 and 5 of a normal data header are reserved
-        sizes[local | reserved << 4] = size if collect else -size
+        walk.sizes[local | reserved << 4] = size if collect else -size
     if local < 4:
         first = 0x80 | local << 5
-        sizes[first : first + 32] = [size if keep is None else 0] * 32
+        walk.sizes[first : first + 32] = [size if walk.keep is None else 0] * 32
     return stop
 
 
@@ -277,13 +277,9 @@ def _layout(data: bytes, pos: int, stop: int) -> _Layout:
     big = data[pos + 2] != 0
     global_num = int.from_bytes(data[pos + 3 : pos + 5], "big" if big else "little")
     fields_end = pos + 6 + 3 * data[pos + 5]
-    fields: list[tuple[int, int, int, int]] = []
-    offset = 0
-    for q in range(pos + 6, fields_end, 3):
-        fields.append((data[q], offset, data[q + 1], data[q + 2]))
-        offset += data[q + 1]
-    offset += sum(data[fields_end + 2 : stop : 3])  # developer fields: sizes only
-    return _Layout(global_num, big, offset, fields)
+    spec = data[pos + 6 : fields_end]
+    size = sum(spec[1::3]) + sum(data[fields_end + 2 : stop : 3])  # developer fields: sizes
+    return _Layout(global_num, big, size, spec)
 
 
 def _resolve(
@@ -318,7 +314,7 @@ def _raw(rows: U8, big: bool, offset: int, size: int, base: int) -> F64 | None:
     bt = p.BASE_TYPES.get(base & 0x1F, p.BYTE)
     if size < bt.size or size % bt.size:
         return None  # e.g. a 1-byte field declared uint32: unreadable, treat as invalid
-    dtype = np.dtype(bt.dtype).newbyteorder(">" if big else "<")
+    dtype = _dtype(bt.dtype, big)
     # A strided view of the field in every row (rows is C-contiguous); no copy.
     raw: npt.NDArray[np.generic] = np.ndarray((len(rows),), dtype, rows, offset, (rows.strides[0],))
     if bt.invalid is None:
@@ -330,6 +326,11 @@ def _raw(rows: U8, big: bool, offset: int, size: int, base: int) -> F64 | None:
     return values
 
 
+@cache
+def _dtype(code: str, big: bool) -> np.dtype[np.generic]:
+    return np.dtype(code).newbyteorder(">" if big else "<")
+
+
 def _rows(buf: U8, offs: I64, layout: _Layout, nums: frozenset[int]) -> tuple[U8, int]:
     """The bytes of the messages at ``offs`` spanning the fields ``nums``, and their start."""
     spans = [(o, o + n) for num, o, n, _ in layout.fields if num in nums]
@@ -337,9 +338,10 @@ def _rows(buf: U8, offs: I64, layout: _Layout, nums: frozenset[int]) -> tuple[U8
     hi = max((b for _, b in spans), default=0)
     if hi == lo:
         return np.zeros((len(offs), 0), np.uint8), lo
-    # One window of hi - lo bytes per message; the walk checked they all fit.
-    rows: U8 = np.lib.stride_tricks.sliding_window_view(buf, hi - lo)[offs + (1 + lo)]
-    return np.ascontiguousarray(rows), lo
+    # A read-only view with one window of hi - lo bytes starting at every byte;
+    # pick the windows of the messages (the walk checked they all fit).
+    windows: U8 = np.ndarray((len(buf) - (hi - lo) + 1, hi - lo), np.uint8, buf, 0, (1, 1))
+    return windows[offs + (1 + lo)], lo
 
 
 def _gather(
@@ -379,8 +381,10 @@ def _compressed_timestamps(buf: U8, walk: _Walk, offs: I64, layout_of: I64, head
     full = np.full(len(offs), np.nan)
     for index, layout in enumerate(walk.layouts):
         for num, offset, size, base in layout.fields:
+            if num != p.TIMESTAMP:
+                continue
             sel = np.flatnonzero(layout_of == index)
-            if num == p.TIMESTAMP and len(sel):
+            if len(sel):
                 rows, lo = _rows(buf, offs[sel], layout, frozenset({num}))
                 values = _raw(rows, layout.big_endian, offset - lo, size, base)
                 if values is not None:

@@ -38,10 +38,13 @@ def decode(payload: bytes) -> FitData:
         return reference.decode(payload)
 
 
-def normalise_payload(payload: bytes) -> list[Activity]:
-    """One :class:`Activity` per session in a FIT file (ConnectorError if there is none)."""
+def normalise_payload(payload: bytes, sha256: str = "") -> list[Activity]:
+    """One :class:`Activity` per session in a FIT file (ConnectorError if there is none).
+
+    ``sha256`` is the payload's hex digest when the caller already has it.
+    """
     data = decode(payload)
-    sha = hashlib.sha256(payload).hexdigest()
+    sha = sha256 or hashlib.sha256(payload).hexdigest()
     sessions = data.table(p.SESSION)
     if not len(sessions):
         raise ConnectorError(_no_session_reason(data))
