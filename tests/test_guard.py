@@ -6,8 +6,8 @@ from datetime import date, timedelta
 
 import polars as pl
 import pytest
-from builders import athletes, plan, shoes
 
+from builders import athletes, plan, shoes
 from loadguard import guard, metrics, runwalk
 from loadguard.season import season
 from loadguard.store.activities import ACTIVITY_SCHEMA, with_time_columns
