@@ -17,7 +17,7 @@ from rich.console import Console
 from rich.progress import BarColumn, Progress, TextColumn, TimeElapsedColumn
 from rich.table import Table
 
-from loadguard import registry, service
+from loadguard import registry, service, settings
 from loadguard.plan import PlanError, available_plans, load_plan
 from loadguard.render import render
 from loadguard.store.activities import assign_shoe
@@ -37,7 +37,7 @@ err = Console(stderr=True)
 
 
 class State:
-    db: Path = default_db_path()
+    db: Path | None = None  # set by the callback; nothing is read at import time
 
 
 DbOption = Annotated[
@@ -52,7 +52,10 @@ AthleteOption = Annotated[
 @app.callback()
 def main(db: DbOption = None) -> None:
     """loadguard: a training-load guard for runners returning from heel fat pad syndrome."""
-    State.db = db or default_db_path()
+    try:
+        State.db = db or default_db_path()
+    except settings.SettingsError as exc:
+        raise fail(str(exc)) from None
 
 
 def fail(message: str) -> typer.Exit:
@@ -63,9 +66,9 @@ def fail(message: str) -> typer.Exit:
 @contextmanager
 def opened(athlete_id: str | None = None) -> Iterator[tuple[Store, Athlete | None]]:
     try:
-        with Store(State.db) as store:
+        with Store(State.db or default_db_path()) as store:
             yield store, (store.athlete(athlete_id) if athlete_id != "" else None)
-    except (StoreError, PlanError, registry.UnknownConnector) as exc:
+    except (StoreError, PlanError, registry.UnknownConnector, settings.SettingsError) as exc:
         raise fail(str(exc)) from None
 
 
@@ -82,15 +85,18 @@ def athlete_add(
     start: Annotated[str, typer.Option(help="First day of plan week 1 (YYYY-MM-DD).")],
     name: Annotated[str | None, typer.Option(help="Display name.")] = None,
     plan: Annotated[str, typer.Option(help="Plan id (see `loadguard plans`).")] = "heel-fat-pad",
-    tz: Annotated[str, typer.Option(help="IANA time zone, e.g. Europe/Copenhagen.")] = "UTC",
+    tz: Annotated[
+        str | None, typer.Option(help="IANA time zone (default: the settings' athlete.timezone).")
+    ] = None,
 ) -> None:
     """Create or update an athlete with a rehab plan and its start date."""
     start_day = _date(start, "--start")
     with opened("") as (store, _):
         try:
             load_plan(plan)
-            a = store.add_athlete(athlete_id, name or athlete_id, plan, start_day, tz)
-        except (StoreError, PlanError) as exc:
+            zone = tz or settings.current().athlete.timezone
+            a = store.add_athlete(athlete_id, name or athlete_id, plan, start_day, zone)
+        except (StoreError, PlanError, settings.SettingsError) as exc:
             raise fail(str(exc)) from None
     out.print(f"athlete [bold]{a.id}[/]: plan {a.plan_id} from {a.plan_start} ({a.timezone})")
 

@@ -176,10 +176,15 @@ class Plan(_Strict):
 
 
 def default_plans_dir() -> Path:
-    """``LOADGUARD_PLANS`` if set, else the project's ``config/plans``."""
+    """``LOADGUARD_PLANS`` if set, else the settings' plans.dir, else the project's ``config/plans``."""
     env = os.environ.get("LOADGUARD_PLANS")
     if env:
         return Path(env)
+    from loadguard import settings  # here, so loading a plan file alone reads no settings
+
+    configured = settings.current().plans.dir
+    if configured:
+        return configured.expanduser()
     return Path(__file__).resolve().parents[2] / "config" / "plans"
 
 

@@ -14,6 +14,7 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 import platformdirs
 
+from loadguard import settings
 from loadguard.store.schema import migrate
 
 
@@ -22,10 +23,13 @@ class StoreError(Exception):
 
 
 def default_db_path() -> Path:
-    """``LOADGUARD_DB`` if set, else ``loadguard.sqlite`` in the user's data folder."""
+    """``LOADGUARD_DB`` if set, else the settings' store.path, else the user's data folder."""
     env = os.environ.get("LOADGUARD_DB")
     if env:
         return Path(env)
+    configured = settings.current().store.path
+    if configured:
+        return configured.expanduser()
     return Path(platformdirs.user_data_dir("loadguard")) / "loadguard.sqlite"
 
 

@@ -33,12 +33,9 @@ U8 = npt.NDArray[np.uint8]
 
 @dataclass(frozen=True)
 class Table:
-    """All messages of one global number in file order.
-
-    ``offsets`` are the messages' byte offsets in the file; ``columns`` maps a
-    field number to float64 values in physical units (NaN where invalid or absent).
-    Timestamps stay raw FIT seconds; positions stay semicircles.
-    """
+    """All messages of one global number in file order: their byte offsets, and per
+    field number float64 values in physical units (NaN where invalid or absent);
+    timestamps stay FIT seconds, positions semicircles."""
 
     offsets: I64
     columns: dict[int, F64]
@@ -260,13 +257,9 @@ def _slow_path(data: bytes, pos: int, end: int, walk: _Walk) -> int:
 
 def _definition_end(data: bytes, pos: int, end: int) -> int:
     """Where the definition message at ``pos`` ends, checking it fits before ``end``."""
-    stop = pos + 6
-    if stop <= end:
-        stop += 3 * data[pos + 5]
-        if data[pos] & 0x20 and stop < end:
-            stop += 1 + 3 * data[stop]
-        elif data[pos] & 0x20:
-            stop = end + 1
+    stop = pos + 6 + 3 * data[pos + 5] if pos + 6 <= end else end + 1
+    if data[pos] & 0x20:  # developer fields follow, with their count first
+        stop = stop + 1 + 3 * data[stop] if stop < end else end + 1
     if stop > end:
         raise ConnectorError(_overrun(pos, end, "definition message"))
     return stop
@@ -364,11 +357,9 @@ def _gather(
         if values is not None:
             scale = p.SCALES.get((layout.global_num, num))
             cols[num] = values / scale if scale else values
-    if stamps is not None and p.TIMESTAMP in wanted:
-        hit = ~np.isnan(stamps)
-        if hit.any():
-            ts = cols.setdefault(p.TIMESTAMP, np.full(len(offs), np.nan))
-            ts[hit] = stamps[hit]
+    if stamps is not None and p.TIMESTAMP in wanted and not np.isnan(stamps).all():
+        ts = cols.setdefault(p.TIMESTAMP, np.full(len(offs), np.nan))
+        ts[~np.isnan(stamps)] = stamps[~np.isnan(stamps)]
     return cols
 
 
