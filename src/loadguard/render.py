@@ -73,23 +73,19 @@ def _shoes(report: Report) -> Table | Text:
     return table
 
 
-def _findings(report: Report, limit: int) -> Table | Text:
+def _findings(report: Report, limit: int) -> Text:
     if not report.findings:
         return Text("No findings: you are on plan.", style="green")
-    table = Table(title=f"Findings ({len(report.findings)}, newest first)", title_justify="left")
-    for col in ("date", "wk", "rule", "severity", "what", "evidence"):
-        table.add_column(col, overflow="fold")
+    text = Text(f"Findings ({len(report.findings)}, newest first)\n", style="italic")
     for f in report.findings[:limit]:
-        grade = report.plan.evidence(f.evidence).grade
-        table.add_row(
-            f.date.isoformat(),
-            str(f.plan_week or ""),
-            f.rule,
-            Text(f.severity, style=SEVERITY[f.severity]),
-            f.message,
-            grade,
-        )
-    return table
+        source = report.plan.evidence(f.evidence)
+        week = f"week {f.plan_week}" if f.plan_week else "shoes"
+        text.append("● ", style=SEVERITY[f.severity])
+        text.append(f"{f.severity:<8}", style=SEVERITY[f.severity])
+        text.append(f" {f.date.isoformat()}  {week:<8} {f.rule}", style="bold")
+        text.append(f"  [{source.grade}]\n", style="dim")
+        text.append(f"    {f.message}\n")
+    return text
 
 
 def render(report: Report, console: Console, *, weeks: int = 12, findings: int = 30) -> None:
