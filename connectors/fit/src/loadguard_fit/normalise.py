@@ -81,30 +81,27 @@ def _activity(
     def value(num: int) -> float:
         return float(sessions.get(num)[index])
 
-    sport_num = value(p.SPORT)
-    sport = p.enum_name(p.SPORTS, int(sport_num), "sport") if sport_num == sport_num else "generic"
-    sub_num = value(p.SUB_SPORT)
-    sub_sport = (
-        p.enum_name(p.SUB_SPORTS, int(sub_num), "sub_sport") if sub_num == sub_num else "generic"
+    sport = value(p.SPORT)
+    strides = sport in _STRIDE_SPORTS
+    elapsed, timer, start = (
+        value(p.TOTAL_ELAPSED_TIME),
+        value(p.TOTAL_TIMER_TIME),
+        value(p.START_TIME),
     )
-    strides = sport_num in _STRIDE_SPORTS
-    elapsed = value(p.TOTAL_ELAPSED_TIME)
-    timer = value(p.TOTAL_TIMER_TIME)
-    start = value(p.START_TIME)
-    if math.isnan(start) and not math.isnan(value(p.TIMESTAMP)):
-        start = value(p.TIMESTAMP) - (elapsed if elapsed == elapsed else 0.0)
     stamps = records.get(p.TIMESTAMP)
+    if math.isnan(start) and not math.isnan(value(p.TIMESTAMP)):  # end time minus duration
+        start = value(p.TIMESTAMP) - (0.0 if math.isnan(elapsed) else elapsed)
     if math.isnan(start):
         if not np.isfinite(stamps).any():
             raise ConnectorError(f"session {index} has no start time and no timed records")
         start = float(np.nanmin(stamps))
     if math.isnan(elapsed):
-        elapsed = timer if timer == timer else _span(stamps, start)
+        elapsed = timer if not math.isnan(timer) else _span(stamps, start)
     if math.isnan(timer):
         timer = elapsed
     if len(sessions) == 1:
         rows = np.flatnonzero(~np.isnan(stamps))
-    else:
+    else:  # multisport: the records inside this session's time window
         rows = np.flatnonzero((stamps >= start) & (stamps <= start + elapsed))
     streams = _streams(records, rows, start, strides)
     distance = value(p.TOTAL_DISTANCE)
@@ -118,9 +115,9 @@ def _activity(
         ("workout_feel", p.WORKOUT_FEEL),
         ("avg_heart_rate", p.AVG_HEART_RATE),
     ):
-        if value(num) == value(num):
+        if not math.isnan(value(num)):
             extras[key] = int(value(num))
-    if value(p.AVG_CADENCE) == value(p.AVG_CADENCE):
+    if not math.isnan(value(p.AVG_CADENCE)):
         cadence = value(p.AVG_CADENCE) + np.nan_to_num(value(p.AVG_FRACTIONAL_CADENCE))
         extras["avg_cadence_spm"] = round(float(cadence) * (2 if strides else 1), 2)
     if clock:
@@ -128,8 +125,8 @@ def _activity(
     return Activity(
         source=SOURCE,
         source_id=f"{sha}:{index}",
-        sport=sport,
-        sub_sport=sub_sport,
+        sport=_name(p.SPORTS, sport, "sport"),
+        sub_sport=_name(p.SUB_SPORTS, value(p.SUB_SPORT), "sub_sport"),
         start_utc=start_utc,
         distance_m=distance,
         timer_s=timer,
@@ -139,6 +136,11 @@ def _activity(
         extras=extras,
         streams=streams,
     )
+
+
+def _name(names: dict[int, str], value: float, prefix: str) -> str:
+    """The profile name of an enum value; "generic" when the field is absent."""
+    return "generic" if math.isnan(value) else p.enum_name(names, int(value), prefix)
 
 
 def _span(stamps: F64, start: float) -> float:
@@ -195,10 +197,10 @@ def _device(file_id: Table) -> str:
     if not len(file_id):
         return ""
     maker, product = file_id.get(p.MANUFACTURER)[0], file_id.get(p.PRODUCT)[0]
-    if maker != maker:
+    if math.isnan(maker):
         return ""
     name = p.MANUFACTURERS.get(int(maker), f"manufacturer_{int(maker)}")
-    if product != product:
+    if math.isnan(product):
         return name
     if int(maker) in p.GARMIN_MANUFACTURERS:
         return f"{name} {p.GARMIN_PRODUCTS.get(int(product), str(int(product)))}"
