@@ -42,7 +42,8 @@ def test_the_demo_runs_end_to_end_in_a_real_process(tmp_path: Path) -> None:
     assert done.returncode == 0, done.stderr
     out = done.stdout
     assert "imported 30 FIT files" in out
-    assert "unfinished-sync.fit" in out and "truncated" in out
+    assert "unfinished-sync.fit" in out
+    assert "truncated" in out
     for rule in ("weekly_volume_cap", "surface_phase", "session_duration", "interval_structure"):
         assert rule in out
     assert "RED" in out
@@ -109,7 +110,8 @@ def test_a_human_check_shows_the_light_the_week_and_the_shoes(db: Path) -> None:
     code, out = lg(db, "check", "--as-of", "2015-08-16")
     assert code == 4  # the shoe passed 800 km
     assert "plan week 1" in out
-    assert "Trainer" in out and "retire" in out
+    assert "Trainer" in out
+    assert "retire" in out
 
 
 def test_import_lists_failures_and_exits_1(db: Path, tmp_path: Path) -> None:
@@ -118,10 +120,12 @@ def test_import_lists_failures_and_exits_1(db: Path, tmp_path: Path) -> None:
     shutil.copy(path_of(RUN), tmp_path / "run.fit")
     code, out = lg(db, "import", str(tmp_path))
     assert code == 1
-    assert "1 new" in out and "1 failed" in out
+    assert "1 new" in out
+    assert "1 failed" in out
     assert "notes.fit" in out
     code, out = lg(db, "failures")
-    assert code == 0 and "notes.fit" in out
+    assert code == 0
+    assert "notes.fit" in out
 
 
 @pytest.mark.parametrize(
@@ -148,9 +152,11 @@ def test_shoes_are_added_listed_assigned_and_retired(db: Path) -> None:
     lg(db, "import", str(path_of(RUN)))
     assert lg(db, "shoe", "add", "Flat", "--stack", "18", "--drop", "4", "--minimalist")[0] == 0
     code, out = lg(db, "shoe", "add", "Flat")
-    assert code == 1 and "already has a shoe named 'Flat'" in out
+    assert code == 1
+    assert "already has a shoe named 'Flat'" in out
     code, out = lg(db, "shoe", "add", "Odd", "--stack", "90")
-    assert code == 1 and "outside 0-60 mm" in out
+    assert code == 1
+    assert "outside 0-60 mm" in out
     code, out = lg(db, "runs")
     run_id = next(line.split()[1] for line in out.splitlines() if "2015-08-15" in line)
     assert lg(db, "shoe", "assign", run_id, "Flat")[0] == 0
@@ -161,4 +167,5 @@ def test_shoes_are_added_listed_assigned_and_retired(db: Path) -> None:
     code, out = lg(db, "shoe", "list", "--as-of", "2015-08-21")
     assert "retired" in out
     code, out = lg(db, "shoe", "assign", "99999", "Flat")
-    assert code == 1 and "no activity 99999" in out
+    assert code == 1
+    assert "no activity 99999" in out
