@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import random
 import re
 import struct
 from pathlib import Path
@@ -12,6 +13,7 @@ import pytest
 from fitdata import (
     COMPARED,
     DATA,
+    Reference,
     data,
     definition,
     fit_file,
@@ -49,9 +51,11 @@ SOUND = [name for name in FILES if name not in {name for name, _ in BROKEN}]
 
 
 @pytest.fixture(scope="module")
-def fitparse_reference() -> dict[str, dict[str, dict[str, list[float]]] | str]:
-    """fitparse's view of every sound shared file, parsed once per module (it is slow)."""
-    return fitparse_all([path_of(name) for name in SOUND])
+def fitparse_reference(request: pytest.FixtureRequest) -> dict[str, Reference]:
+    """fitparse's view of every sound shared file, parsed once (it is slow) and kept in
+    pytest's cache between runs."""
+    cache = getattr(request.config, "cache", None)  # None with -p no:cacheprovider
+    return fitparse_all([path_of(name) for name in SOUND], cache)
 
 
 def effective_speed(enhanced: np.ndarray, speed: np.ndarray) -> np.ndarray:
@@ -60,7 +64,7 @@ def effective_speed(enhanced: np.ndarray, speed: np.ndarray) -> np.ndarray:
 
 @pytest.mark.parametrize("name", SOUND)
 def test_the_fast_decoder_agrees_with_fitparse_field_by_field(
-    name: str, fitparse_reference: dict[str, dict[str, dict[str, list[float]]] | str]
+    name: str, fitparse_reference: dict[str, Reference]
 ) -> None:
     theirs = fitparse_reference[name]
     if isinstance(theirs, str):
@@ -230,6 +234,30 @@ def test_compressed_timestamps_roll_over_the_five_low_bits() -> None:
     # 1000 = 0b1111101000: low bits 8; offset 10 -> 1002; offset 2 < 10 wraps -> 1026
     assert records.get(p.TIMESTAMP).tolist() == [1002, 1026]
     assert records.get(p.HEART_RATE).tolist() == [128, 129]
+
+
+def test_compressed_timestamps_match_the_fit_rollover_rule_on_a_random_sequence() -> None:
+    """Full timestamps (event messages) and compressed headers (records) interleaved at
+    random; the expected times follow the FIT spec rule one message at a time."""
+    rng = random.Random(20261125)
+    body = definition(0, p.EVENT, [(p.TIMESTAMP, 4, UINT32)])
+    body += definition(1, p.RECORD, [(p.HEART_RATE, 1, UINT8)])
+    body += definition(2, p.RECORD, [(p.TIMESTAMP, 4, UINT32)])  # a field and a header
+    last, expected = 0, []
+    for _ in range(400):
+        kind, offset = rng.random(), rng.randrange(32)
+        if kind < 0.1:
+            last = rng.randrange(10**6, 10**9)
+            body += data(0, struct.pack("<I", last))
+            continue
+        if kind < 0.15:  # the field comes first, then the compressed header applies
+            last = rng.randrange(10**6, 10**9)
+            body += data(2, struct.pack("<I", last), time_offset=offset)
+        else:
+            body += data(1, b"\x50", time_offset=offset)
+        last = (last & ~0x1F) + offset + (0x20 if offset < last & 0x1F else 0)
+        expected.append(last)
+    assert decoder.decode(fit_file(body)).table(p.RECORD).get(p.TIMESTAMP).tolist() == expected
 
 
 def test_a_redefined_local_type_switches_layout_and_messages_stay_in_file_order() -> None:

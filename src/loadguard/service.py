@@ -80,17 +80,19 @@ def import_from(
     """
     connector = registry.connector(source)
     summary = ImportSummary()
-    for item in connector.fetch(target):
-        summary.seen += 1
-        if isinstance(item, FetchFailure):
-            summary.failed.append((item.origin, item.reason))
-            with store.conn:
-                store.record_failure(athlete.id, item.source, item.origin, item.reason, None)
-        else:
-            summary.bytes += len(item.payload)
-            _import_one(store, athlete, item, source, summary)
-        if progress:
-            progress(item.origin, summary)
+    with store.batch() as wrote:
+        for item in connector.fetch(target):
+            summary.seen += 1
+            if isinstance(item, FetchFailure):
+                summary.failed.append((item.origin, item.reason))
+                with store.atomic():
+                    store.record_failure(athlete.id, item.source, item.origin, item.reason, None)
+            else:
+                summary.bytes += len(item.payload)
+                _import_one(store, athlete, item, source, summary)
+                wrote(len(item.payload))
+            if progress:
+                progress(item.origin, summary)
     return summary
 
 
@@ -99,14 +101,14 @@ def _import_one(
 ) -> None:
     if stored.has_raw(store, athlete.id, raw.source, raw.key):
         summary.unchanged += 1
-        with store.conn:
+        with store.atomic():
             store.clear_failure(athlete.id, raw.source, raw.origin)
         return
     try:
         normalised = _normalise(raw, source, athlete)
     except ConnectorError as exc:
         summary.failed.append((raw.origin, str(exc)))
-        with store.conn:
+        with store.atomic():
             store.record_failure(athlete.id, raw.source, raw.origin, str(exc), raw.key)
         return
     written = stored.store_raw_with_activities(store, athlete.id, raw, normalised)

@@ -73,7 +73,7 @@ def store_raw_with_activities(
     Each activity comes with its resolved UTC offset, where the offset came
     from ('source' or 'timezone') and its run/walk structure (or None).
     """
-    with store.conn:
+    with store.atomic():
         cur = store.conn.execute(
             "INSERT INTO raw_records (athlete_id, source, key, media_type, origin, payload,"
             " received_at) VALUES (?, ?, ?, ?, ?, ?, ?)",
@@ -98,7 +98,7 @@ def replace_activities(
 ) -> list[StoredActivity]:
     """Swap the activities of one stored raw record for a fresh normalisation, atomically,
     keeping each activity's explicit shoe assignment."""
-    with store.conn:
+    with store.atomic():
         shoes = dict(
             store.conn.execute(
                 "SELECT source_id, shoe_id FROM activities WHERE raw_id = ? AND shoe_id IS NOT NULL",
@@ -174,7 +174,7 @@ def streams_of(store: Store, activity_id: int) -> Streams | None:
 
 
 def assign_shoe(store: Store, athlete_id: str, activity_id: int, shoe_id: int | None) -> None:
-    with store.conn:
+    with store.atomic():
         cur = store.conn.execute(
             "UPDATE activities SET shoe_id = ? WHERE id = ? AND athlete_id = ?",
             (shoe_id, activity_id, athlete_id),

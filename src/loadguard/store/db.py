@@ -7,6 +7,8 @@ from __future__ import annotations
 
 import os
 import sqlite3
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import UTC, date, datetime
 from pathlib import Path
@@ -16,6 +18,9 @@ import platformdirs
 
 from loadguard import settings
 from loadguard.store.schema import migrate
+
+
+BATCH_BYTES = 64 * 1024 * 1024
 
 
 class StoreError(Exception):
@@ -83,14 +88,67 @@ class Store:
     def __init__(self, path: Path) -> None:
         path.parent.mkdir(parents=True, exist_ok=True)
         self.path = path
-        self.conn = sqlite3.connect(path)
+        # Autocommit mode: transactions are explicit, see atomic() and batch().
+        self.conn = sqlite3.connect(path, isolation_level=None)
+        self._depth = 0
         self.conn.execute("PRAGMA foreign_keys = ON")
+        self.conn.execute(
+            "PRAGMA page_size = 65536"
+        )  # large blobs: fewer overflow pages (new files only)
         self.conn.execute("PRAGMA journal_mode = WAL")
         self.conn.execute("PRAGMA synchronous = NORMAL")
+        # Checkpoint every 64 MB of WAL (1024 pages of 64 KB): imports write megabytes.
+        self.conn.execute("PRAGMA wal_autocheckpoint = 1024")
         migrate(self.conn)
 
     def close(self) -> None:
         self.conn.close()
+
+    @contextmanager
+    def atomic(self) -> Iterator[None]:
+        """All or nothing: a savepoint inside a batch, else a transaction of its own."""
+        name = f"lg{self._depth}"
+        self._depth += 1
+        self.conn.execute(f"SAVEPOINT {name}")
+        try:
+            yield
+        except BaseException:
+            self.conn.execute(f"ROLLBACK TO {name}")
+            self.conn.execute(f"RELEASE {name}")
+            raise
+        else:
+            self.conn.execute(f"RELEASE {name}")
+        finally:
+            self._depth -= 1
+
+    @contextmanager
+    def batch(self, max_bytes: int = BATCH_BYTES) -> Iterator[Callable[[int], None]]:
+        """Group many atomic writes into few commits (an import writes megabytes per file).
+
+        Yields ``wrote(n)``: report bytes written; the batch commits once it holds
+        ``max_bytes``. Each write inside stays atomic on its own (a savepoint), and
+        what completed is committed even when the loop stops with an error.
+        """
+        if self._depth:
+            yield lambda n: None  # already inside a batch or an atomic write
+            return
+        held = 0
+
+        def wrote(n: int) -> None:
+            nonlocal held
+            held += n
+            if held >= max_bytes:
+                self.conn.execute("COMMIT")
+                self.conn.execute("BEGIN")
+                held = 0
+
+        self.conn.execute("BEGIN")
+        self._depth += 1
+        try:
+            yield wrote
+        finally:
+            self._depth -= 1
+            self.conn.execute("COMMIT")
 
     def __enter__(self) -> Store:
         return self
@@ -108,7 +166,7 @@ class Store:
             raise StoreError(
                 f"time zone {timezone!r} is not a known IANA zone (e.g. Europe/Copenhagen)"
             ) from None
-        with self.conn:
+        with self.atomic():
             self.conn.execute(
                 "INSERT INTO athletes (id, name, plan_id, plan_start, timezone, created_at)"
                 " VALUES (?, ?, ?, ?, ?, ?) ON CONFLICT(id) DO UPDATE SET name = excluded.name,"
@@ -158,7 +216,7 @@ class Store:
             if value is not None and not 0 <= value <= 60:
                 raise StoreError(f"shoe {name!r}: {label} {value} mm is outside 0-60 mm")
         try:
-            with self.conn:
+            with self.atomic():
                 cur = self.conn.execute(
                     "INSERT INTO shoes (athlete_id, name, initial_km, heel_stack_mm, drop_mm,"
                     " minimalist, default_from, gear_id, created_at)"
@@ -210,7 +268,7 @@ class Store:
 
     def retire_shoe(self, athlete_id: str, ref: str, on: date) -> Shoe:
         shoe = self.shoe(athlete_id, ref)
-        with self.conn:
+        with self.atomic():
             self.conn.execute(
                 "UPDATE shoes SET retired_on = ? WHERE id = ?", (on.isoformat(), shoe.id)
             )

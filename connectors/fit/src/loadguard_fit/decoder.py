@@ -202,9 +202,9 @@ def _walk(data: bytes, pos: int, end: int, keep: Mapping[int, object] | None = N
     """Walk the message headers from ``pos`` to ``end``.
 
     Only data messages of global numbers in ``keep`` (all when None) are
-    collected. When ``keep`` is given, compressed-timestamp messages are skipped
-    and flagged in ``skipped_compressed``: their times depend on every message
-    before them, so the caller walks again keeping everything.
+    collected. When ``keep`` is given, the first compressed-timestamp message
+    ends the walk with ``skipped_compressed`` set: compressed times depend on
+    every message before them, so the caller walks again keeping everything.
     """
     walk = _Walk(keep)
     sizes = walk.sizes
@@ -231,8 +231,8 @@ def _slow_path(data: bytes, pos: int, end: int, walk: _Walk) -> int:
             raise ConnectorError(
                 f"data message for undefined local message type {local} at byte {pos}"
             )
-        walk.skipped_compressed = True
-        return pos + walk.by_local[local]
+        walk.skipped_compressed = True  # a compressed header while collecting some:
+        return end  # stop here, the caller walks again collecting everything
     stop = _definition_end(data, pos, end)
     key = data[pos + 1 : stop] + bytes([header & 0x20])
     index = walk.known.get(key)
@@ -380,17 +380,24 @@ def _compressed_timestamps(buf: U8, walk: _Walk, offs: I64, layout_of: I64, head
                 values = _raw(rows, layout.big_endian, offset - lo, size, base)
                 if values is not None:
                     full[sel] = values
+    # Only messages with a full timestamp or a compressed header matter, in order.
+    compressed = headers >= 0x80
+    events = np.flatnonzero(compressed | ~np.isnan(full))
+    comp, value = compressed[events], full[events]
+    is_full = ~np.isnan(value)
+    whole = np.where(is_full, value, 0).astype(np.int64)
+    low = (headers[events] & 0x1F).astype(np.int64)
+    # Low 5 bits of the time before and after each event (0 before the first one).
+    after = np.where(comp, low, whole & 0x1F)
+    before = np.where(is_full, whole & 0x1F, np.concatenate([[0], after[:-1]]))
+    step = np.where(comp, (low - before) % 0x20, 0)
+    # Each full timestamp restarts the count; compressed steps add up from it.
+    group = np.cumsum(is_full)
+    base = np.concatenate([[0], whole[is_full]])[group]
+    total = np.cumsum(step)
+    restart = np.concatenate([[0], (total - step)[is_full]])[group]
     stamps = np.full(len(offs), np.nan)
-    last = 0
-    for i, (value, header) in enumerate(zip(full.tolist(), headers.tolist(), strict=True)):
-        if value == value:  # a valid full timestamp (not NaN)
-            last = int(value)
-        if header >= 0x80:
-            offset = header & 0x1F
-            stamp = (last & ~0x1F) + offset
-            if offset < last & 0x1F:
-                stamp += 0x20
-            stamps[i] = last = stamp
+    stamps[events[comp]] = (base + total - restart)[comp]
     return stamps
 
 
