@@ -19,7 +19,6 @@ import platformdirs
 from loadguard import settings
 from loadguard.store.schema import migrate
 
-
 BATCH_BYTES = 64 * 1024 * 1024
 
 
