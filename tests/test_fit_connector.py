@@ -70,8 +70,13 @@ def test_write_samples_delegates_to_the_writer_module(
     monkeypatch: pytest.MonkeyPatch, tmp_path: Path
 ) -> None:
     calls: list[tuple[list[Activity], Path]] = []
+
+    def write_samples(acts: list[Activity], folder: Path) -> list[Path]:
+        calls.append((acts, folder))
+        return [folder / "x.fit"]
+
     fake = types.ModuleType("loadguard_fit.writer")
-    fake.write_samples = lambda acts, folder: calls.append((acts, folder)) or [folder / "x.fit"]  # type: ignore[attr-defined]
+    fake.write_samples = write_samples  # type: ignore[attr-defined]
     monkeypatch.setitem(sys.modules, "loadguard_fit.writer", fake)
     assert FitConnector().write_samples([], tmp_path) == [tmp_path / "x.fit"]
     assert calls == [([], tmp_path)]

@@ -197,10 +197,21 @@ def runs(
         assert who is not None
         report_runs = service.recent_runs(store, who, last)
     table = Table()
-    for col in ("id", "local start", "km", "min", "longest run min", "shoe"):
+    for col in ("id", "local start", "week", "km", "min", "longest run", "surface", "shoe"):
         table.add_column(col)
     for r in report_runs:
-        table.add_row(*(str(v) for v in r))
+        longest = "" if r["longest_run_min"] is None else f"{r['longest_run_min']:.1f} min"
+        surface = ", ".join(f"{k} {v:.1f}" for k, v in r["surface_km"].items())
+        table.add_row(
+            str(r["id"]),
+            r["start_local"].replace("T", " "),
+            str(r["plan_week"]),
+            f"{r['km']:.2f}",
+            f"{r['min']:.0f}",
+            longest,
+            surface,
+            r["shoe"] or "",
+        )
     out.print(table)
 
 

@@ -69,8 +69,8 @@ def run(folder: Path, console: Console | None = None) -> Report:
         for origin, reason in summary.failed:
             console.print(f"  [red]failed[/] {origin}: {reason}")
         race_day = PLAN_START + timedelta(weeks=WEEKS - 1, days=5)
-        for run_id, started, *_ in service.recent_runs(store, athlete, 3):
-            if started.startswith(race_day.isoformat()):
-                assign_shoe(store, athlete.id, int(run_id), flat.id)
+        for run in service.recent_runs(store, athlete, 3):
+            if run["start_local"].startswith(race_day.isoformat()):
+                assign_shoe(store, athlete.id, run["id"], flat.id)
         as_of = PLAN_START + timedelta(weeks=WEEKS, days=-1)
         return service.check(store, athlete, as_of)

@@ -12,6 +12,7 @@ from loadguard.findings import Finding, to_findings
 from loadguard.metrics import Metrics
 from loadguard.plan import SURFACE_CLASSES, Plan
 from loadguard.store.db import Athlete
+from loadguard.weeks import calendar_weekly
 
 
 @dataclass(frozen=True)
@@ -26,7 +27,8 @@ class Report:
     shoes: list[dict[str, Any]]
     findings: list[Finding]
     acwr: float | None
-    runs: int
+    runs: list[dict[str, Any]]
+    calendar_weeks: list[dict[str, Any]]
 
     def as_dict(self) -> dict[str, Any]:
         return {
@@ -37,6 +39,8 @@ class Report:
             "weeks": self.weeks,
             "shoes": self.shoes,
             "acwr": None if self.acwr is None else round(self.acwr, 2),
+            "calendar_weeks": self.calendar_weeks,
+            "runs": self.runs,
             "findings": [
                 {
                     "rule": f.rule,
@@ -61,7 +65,7 @@ def _round(value: float | None, digits: int = 2) -> float | None:
 def _weeks(m: Metrics, plan: Plan) -> list[dict[str, Any]]:
     cap = plan.weekly_cap
     out = []
-    for w in m.weeks.iter_rows(named=True):
+    for w in m.weeks.filter(pl.col("plan_week") >= 1).iter_rows(named=True):
         capped = w["plan_week"] >= cap.from_week and (w["prev_km"] or 0) >= cap.min_previous_km
         out.append(
             {
@@ -76,6 +80,44 @@ def _weeks(m: Metrics, plan: Plan) -> list[dict[str, Any]]:
             }
         )
     return out
+
+
+def _runs(m: Metrics) -> list[dict[str, Any]]:
+    names = dict(zip(m.shoes["shoe_id"].to_list(), m.shoes["name"].to_list(), strict=True))
+    out = []
+    for r in m.runs.iter_rows(named=True):
+        longest = r["longest_run_s"]
+        out.append(
+            {
+                "id": r["activity_id"],
+                "start_local": r["start_local"].isoformat(timespec="minutes"),
+                "plan_week": r["plan_week"],
+                "km": round(r["km"], 2),
+                "min": round(r["minutes"], 1),
+                "longest_run_min": None if longest is None else round(longest / 60, 1),
+                "longest_prev_km": _round(r["longest_prev_km"]),
+                "surface_km": {
+                    c: round(r[f"surface_{c}_km"], 2)
+                    for c in SURFACE_CLASSES
+                    if r[f"surface_{c}_km"] > 0
+                },
+                "shoe": names.get(r["shoe"]),
+            }
+        )
+    return out
+
+
+def _calendar(runs: pl.DataFrame) -> list[dict[str, Any]]:
+    return [
+        {
+            "week_start": w["week_start"].isoformat(),
+            "run_km": round(w["run_km"], 2),
+            "run_min": round(w["run_min"], 1),
+            "runs": w["runs"],
+            "change_pct": _round(w["change_pct"], 1),
+        }
+        for w in calendar_weekly(runs).iter_rows(named=True)
+    ]
 
 
 def _shoes(m: Metrics, plan: Plan, as_of: date) -> list[dict[str, Any]]:
@@ -119,5 +161,6 @@ def build_report(
         shoes=_shoes(m, plan, as_of),
         findings=to_findings(found),
         acwr=None if ratio is None else float(ratio),
-        runs=m.runs.height,
+        runs=_runs(m),
+        calendar_weeks=_calendar(m.runs),
     )

@@ -11,6 +11,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 from pathlib import Path
+from typing import Any
 
 import polars as pl
 
@@ -192,25 +193,7 @@ def report_json(report: Report) -> str:
     return json.dumps(report.as_dict(), indent=2, default=str)
 
 
-def recent_runs(
-    store: Store, athlete: Athlete, last: int
-) -> list[tuple[int, str, float, float, str, str]]:
-    """The latest runs: id, local start, km, minutes, longest continuous run (min), shoe."""
-    activities, athletes, shoes = _frames(store, athlete)
-    far_future = date(9999, 12, 31)
-    runs = metrics.with_shoes(metrics.runs_frame(activities, athletes, far_future), shoes)
-    names = dict(zip(shoes["shoe_id"].to_list(), shoes["name"].to_list(), strict=True))
-    rows = []
-    for r in runs.sort("start_utc", descending=True).head(last).iter_rows(named=True):
-        longest = "" if r["longest_run_s"] is None else f"{r['longest_run_s'] / 60:.1f}"
-        rows.append(
-            (
-                r["activity_id"],
-                r["start_local"].isoformat(sep=" ", timespec="minutes"),
-                round(r["km"], 2),
-                round(r["minutes"], 1),
-                longest,
-                names.get(r["shoe"], ""),
-            )
-        )
-    return rows
+def recent_runs(store: Store, athlete: Athlete, last: int) -> list[dict[str, Any]]:
+    """The latest runs, newest first, as the check report lists them."""
+    report = check(store, athlete, date(9999, 12, 31))
+    return report.runs[::-1][:last]
