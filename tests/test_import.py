@@ -8,6 +8,7 @@ from dataclasses import replace
 from datetime import date, timedelta
 from pathlib import Path
 
+import numpy as np
 import pytest
 
 from fitdata import DATA, path_of
@@ -31,12 +32,11 @@ def athlete(store: Store) -> Athlete:
     return store.athlete("anna")
 
 
-def counts(store: Store) -> tuple[int, int, int]:
+def counts(store: Store) -> tuple[int, int]:
     q = store.conn.execute
     return (
         q("SELECT COUNT(*) FROM raw_records").fetchone()[0],
         q("SELECT COUNT(*) FROM activities").fetchone()[0],
-        q("SELECT COUNT(*) FROM streams").fetchone()[0],
     )
 
 
@@ -55,7 +55,7 @@ def test_importing_a_watch_folder_twice_stores_each_run_once(store: Store, tmp_p
     before = counts(store)
     again = service.import_from(store, athlete(store), str(folder))
     assert (again.new, again.unchanged) == (0, 3)
-    assert counts(store) == before == (3, 3, 3)
+    assert counts(store) == before == (3, 3)
 
 
 def test_a_bad_file_is_listed_the_batch_goes_on_and_a_fixed_file_clears_it(
@@ -78,7 +78,7 @@ def test_a_bad_file_is_listed_the_batch_goes_on_and_a_fixed_file_clears_it(
     retried = service.retry_failures(store, athlete(store))
     assert (retried.new, retried.failed) == (1, [])
     assert store.failures("anna") == []
-    assert counts(store) == (2, 2, 2)
+    assert counts(store) == (2, 2)
 
 
 def test_every_broken_shared_file_fails_alone_and_stores_nothing(store: Store) -> None:
@@ -86,7 +86,7 @@ def test_every_broken_shared_file_fails_alone_and_stores_nothing(store: Store) -
     assert summary.failed, "the shared folder holds broken files"
     failed = {Path(o).name for o, _ in summary.failed}
     assert {"activity-unexpected-eof.fit", "activity-settings-corruptheader.fit"} <= failed
-    raw, acts, _ = counts(store)
+    raw, acts = counts(store)
     assert raw == summary.new
     assert acts >= summary.runs > 0
     assert all(reason for _, reason in summary.failed)
@@ -163,3 +163,19 @@ def test_a_newer_database_than_the_code_is_refused(tmp_path: Path) -> None:
         conn.execute("INSERT INTO schema_migrations VALUES (99, 'later')")
     with pytest.raises(RuntimeError, match="newer than this loadguard"):
         Store(path)
+
+
+def test_a_runs_streams_come_back_from_its_stored_bytes_without_the_source(
+    store: Store, tmp_path: Path
+) -> None:
+    folder = watch_folder(tmp_path, RUNS[:1])
+    service.import_from(store, athlete(store), str(folder))
+    shutil.rmtree(folder)
+    (activity_id,) = stored.activities_frame(store, ["anna"])["activity_id"].to_list()
+    streams = service.streams_of(store, activity_id)
+    assert streams is not None
+    assert len(streams) == 2809  # the Fenix 2 run's records
+    lat = streams.get("lat")
+    assert lat is not None
+    assert 0 < abs(float(lat[~np.isnan(lat)][0])) <= 90
+    assert service.streams_of(store, 987654) is None

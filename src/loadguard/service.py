@@ -16,7 +16,7 @@ from typing import Any
 import polars as pl
 
 from loadguard import guard, metrics, registry, runwalk
-from loadguard.contract import Activity, ConnectorError, FetchFailure, RawRecord
+from loadguard.contract import Activity, ConnectorError, FetchFailure, RawRecord, Streams
 from loadguard.plan import Plan, load_plan
 from loadguard.report import Report, build_report
 from loadguard.store import activities as stored
@@ -131,6 +131,22 @@ def retry_failures(
             setattr(total, name, getattr(total, name) + getattr(part, name))
         total.failed.extend(part.failed)
     return total
+
+
+def streams_of(store: Store, activity_id: int) -> Streams | None:
+    """An activity's streams, normalised again from its stored raw record.
+
+    Streams are not copied into the store: the raw bytes hold them, and the
+    connector turns them out in milliseconds (a FIT run: ~2 ms).
+    """
+    found = stored.raw_of(store, activity_id)
+    if found is None:
+        return None
+    raw, source_id = found
+    for activity in registry.connector(raw.source).normalise(raw):
+        if activity.source_id == source_id:
+            return activity.streams
+    return None
 
 
 def rebuild(store: Store, athlete: Athlete) -> tuple[int, list[tuple[str, str]]]:

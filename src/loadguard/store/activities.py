@@ -1,4 +1,4 @@
-"""Raw records, normalised activities and their streams in the store.
+"""Raw records and the normalised activities made from them, in the store.
 
 A raw record and the activities normalised from it are written in one
 transaction: either both are stored or neither. The same run arriving twice
@@ -14,9 +14,8 @@ from datetime import UTC, datetime, timedelta
 
 import polars as pl
 
-from loadguard.contract import Activity, RawRecord, Streams
+from loadguard.contract import Activity, RawRecord
 from loadguard.runwalk import RunWalk
-from loadguard.store import streamcodec
 from loadguard.store.db import Store, StoreError, now_iso
 
 # Two activities are the same run when they start within this many seconds
@@ -156,21 +155,18 @@ def _insert_activities(
         )
         if cur.rowcount == 0:  # the same activity id from another raw record: keep the first
             continue
-        activity_id = int(cur.lastrowid or 0)
-        if activity.streams is not None and len(activity.streams):
-            store.conn.execute(
-                "INSERT INTO streams (activity_id, samples, data) VALUES (?, ?, ?)",
-                (activity_id, len(activity.streams), streamcodec.encode(activity.streams)),
-            )
-        stored.append(StoredActivity(activity_id, duplicate_of))
+        stored.append(StoredActivity(int(cur.lastrowid or 0), duplicate_of))
     return stored
 
 
-def streams_of(store: Store, activity_id: int) -> Streams | None:
+def raw_of(store: Store, activity_id: int) -> tuple[RawRecord, str] | None:
+    """The raw record an activity was normalised from, and the activity's source id."""
     row = store.conn.execute(
-        "SELECT data FROM streams WHERE activity_id = ?", (activity_id,)
+        "SELECT r.source, r.key, r.payload, r.media_type, r.origin, a.source_id"
+        " FROM activities a JOIN raw_records r ON r.id = a.raw_id WHERE a.id = ?",
+        (activity_id,),
     ).fetchone()
-    return None if row is None else streamcodec.decode(row[0])
+    return None if row is None else (RawRecord(*row[:5]), row[5])
 
 
 def assign_shoe(store: Store, athlete_id: str, activity_id: int, shoe_id: int | None) -> None:

@@ -1,6 +1,6 @@
 """The SQLite store: where it lives, opening it, athletes, shoes and import failures.
 
-Activities, raw records and streams live in :mod:`loadguard.store.activities`.
+Raw records and activities live in :mod:`loadguard.store.activities`.
 """
 
 from __future__ import annotations

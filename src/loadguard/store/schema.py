@@ -70,11 +70,6 @@ MIGRATIONS: tuple[str, ...] = (
         UNIQUE (athlete_id, source, source_id)
     );
     CREATE INDEX activities_by_start ON activities (athlete_id, start_utc);
-    CREATE TABLE streams (
-        activity_id INTEGER PRIMARY KEY REFERENCES activities(id) ON DELETE CASCADE,
-        samples     INTEGER NOT NULL,
-        data        BLOB NOT NULL
-    );
     CREATE TABLE import_failures (
         id          INTEGER PRIMARY KEY,
         athlete_id  TEXT NOT NULL REFERENCES athletes(id) ON DELETE CASCADE,
