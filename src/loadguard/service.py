@@ -7,16 +7,16 @@ Data flows one way: connector -> raw record -> normalised activity (store)
 from __future__ import annotations
 
 import json
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
-from datetime import date, datetime, timedelta
+from datetime import date, datetime
 from pathlib import Path
 from typing import Any
 
 import polars as pl
 
-from loadguard import guard, metrics, registry, runwalk
-from loadguard.contract import Activity, ConnectorError, FetchFailure, RawRecord, Streams
+from loadguard import guard, metrics, normalising, registry
+from loadguard.contract import ConnectorError, FetchFailure, RawRecord, Streams
 from loadguard.plan import Plan, load_plan
 from loadguard.report import Report, build_report
 from loadguard.store import activities as stored
@@ -49,23 +49,6 @@ class ImportSummary:
 Progress = Callable[[str, ImportSummary], None]
 
 
-def _offset(activity: Activity, athlete: Athlete) -> tuple[timedelta, str]:
-    if activity.utc_offset is not None:
-        return activity.utc_offset, "source"
-    local = activity.start_utc.astimezone(athlete.zone)
-    return local.utcoffset() or timedelta(0), "timezone"
-
-
-def _normalise(
-    raw: RawRecord, source: str, athlete: Athlete
-) -> list[tuple[Activity, timedelta, str, runwalk.RunWalk | None]]:
-    out = []
-    for activity in registry.connector(source).normalise(raw):
-        offset, offset_from = _offset(activity, athlete)
-        out.append((activity, offset, offset_from, runwalk.analyse(activity.streams)))
-    return out
-
-
 def import_from(
     store: Store,
     athlete: Athlete,
@@ -79,44 +62,53 @@ def import_from(
     Unchanged items are skipped by content key; a bad item is recorded as a
     failure (listed, retryable) and the batch goes on.
     """
-    connector = registry.connector(source)
     summary = ImportSummary()
     with store.batch() as wrote:
-        for item in connector.fetch(target):
-            summary.seen += 1
-            if isinstance(item, FetchFailure):
-                summary.failed.append((item.origin, item.reason))
+        fetched = registry.connector(source).fetch(target)
+        for raw in _fresh(store, athlete, fetched, summary, progress):
+            try:
+                result = normalising.normalise(raw, athlete.timezone)
+            except ConnectorError as exc:
+                summary.failed.append((raw.origin, str(exc)))
                 with store.atomic():
-                    store.record_failure(athlete.id, item.source, item.origin, item.reason, None)
+                    store.record_failure(athlete.id, raw.source, raw.origin, str(exc), raw.key)
             else:
-                summary.bytes += len(item.payload)
-                _import_one(store, athlete, item, source, summary)
-                wrote(len(item.payload))
+                written = stored.store_raw_with_activities(store, athlete.id, raw, result)
+                summary.new += 1
+                summary.activities += len(written)
+                summary.duplicates += sum(1 for w in written if w.duplicate_of is not None)
+                summary.runs += sum(1 for a, *_ in result if a.sport == metrics.RUNNING)
+            wrote(len(raw.payload))
             if progress:
-                progress(item.origin, summary)
+                progress(raw.origin, summary)
     return summary
 
 
-def _import_one(
-    store: Store, athlete: Athlete, raw: RawRecord, source: str, summary: ImportSummary
-) -> None:
-    if stored.has_raw(store, athlete.id, raw.source, raw.key):
-        summary.unchanged += 1
-        with store.atomic():
-            store.clear_failure(athlete.id, raw.source, raw.origin)
-        return
-    try:
-        normalised = _normalise(raw, source, athlete)
-    except ConnectorError as exc:
-        summary.failed.append((raw.origin, str(exc)))
-        with store.atomic():
-            store.record_failure(athlete.id, raw.source, raw.origin, str(exc), raw.key)
-        return
-    written = stored.store_raw_with_activities(store, athlete.id, raw, normalised)
-    summary.new += 1
-    summary.activities += len(written)
-    summary.duplicates += sum(1 for w in written if w.duplicate_of is not None)
-    summary.runs += sum(1 for a, *_ in normalised if a.sport == metrics.RUNNING)
+def _fresh(
+    store: Store,
+    athlete: Athlete,
+    items: Iterator[RawRecord | FetchFailure],
+    summary: ImportSummary,
+    progress: Progress | None,
+) -> Iterator[RawRecord]:
+    """The fetched records not stored yet; failures to fetch and unchanged ones are counted."""
+    for item in items:
+        summary.seen += 1
+        if isinstance(item, FetchFailure):
+            summary.failed.append((item.origin, item.reason))
+            with store.atomic():
+                store.record_failure(athlete.id, item.source, item.origin, item.reason, None)
+        elif stored.has_raw(store, athlete.id, item.source, item.key):
+            summary.bytes += len(item.payload)
+            summary.unchanged += 1
+            with store.atomic():
+                store.clear_failure(athlete.id, item.source, item.origin)
+        else:
+            summary.bytes += len(item.payload)
+            yield item
+            continue
+        if progress:
+            progress(item.origin, summary)
 
 
 def retry_failures(
@@ -155,7 +147,7 @@ def rebuild(store: Store, athlete: Athlete) -> tuple[int, list[tuple[str, str]]]
     count, failed = 0, []
     for raw_id, raw in stored.raw_records(store, athlete.id):
         try:
-            normalised = _normalise(raw, raw.source, athlete)
+            normalised = normalising.normalise(raw, athlete.timezone)
         except ConnectorError as exc:
             failed.append((raw.origin, str(exc)))
             continue
