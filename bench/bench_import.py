@@ -73,12 +73,7 @@ def fitparse_loop(paths: list[Path]) -> float:
 def main() -> None:
     parser = argparse.ArgumentParser()
     parser.add_argument("--files", type=int, default=1000)
-    parser.add_argument(
-        "--workers",
-        type=int,
-        default=None,
-        help="decoding processes (default: spare cores; 0: none)",
-    )
+    parser.add_argument("--repeat", type=int, default=3, help="imports timed; the best counts")
     args = parser.parse_args()
 
     files = running_files()
