@@ -48,6 +48,10 @@ BROKEN = [
 # Files we reject as damaged are checked by the broken-file test instead (fitparse
 # rejects them too, and takes seconds to fail on nick.fit).
 SOUND = [name for name in FILES if name not in {name for name, _ in BROKEN}]
+# fitparse 1.2.0 raises on this sound file (a 1-byte field declared uint32), so it
+# cannot be the reference there; the test below pins that down.
+FITPARSE_FAILS = "coros-pace-2-cycling-misaligned-fields.fit"
+COMPARABLE = [name for name in SOUND if name != FITPARSE_FAILS]
 
 
 @pytest.fixture(scope="module")
@@ -58,17 +62,22 @@ def fitparse_reference(request: pytest.FixtureRequest) -> dict[str, Reference]:
     return fitparse_all([path_of(name) for name in SOUND], cache)
 
 
+def test_fitparse_cannot_be_the_reference_for_the_coros_file(
+    fitparse_reference: dict[str, Reference],
+) -> None:
+    assert "Invalid field size 1 for type 'uint32'" in str(fitparse_reference[FITPARSE_FAILS])
+
+
 def effective_speed(enhanced: np.ndarray, speed: np.ndarray) -> np.ndarray:
     return np.where(np.isnan(enhanced), speed, enhanced)
 
 
-@pytest.mark.parametrize("name", SOUND)
+@pytest.mark.parametrize("name", COMPARABLE)
 def test_the_fast_decoder_agrees_with_fitparse_field_by_field(
     name: str, fitparse_reference: dict[str, Reference]
 ) -> None:
     theirs = fitparse_reference[name]
-    if isinstance(theirs, str):
-        pytest.skip(f"fitparse cannot parse {name}: {theirs}")
+    assert not isinstance(theirs, str), f"fitparse failed on {name}: {theirs}"
     ours = decoder.decode(path_of(name).read_bytes())
     for mesg, fields in COMPARED.items():
         table = ours.table(MESSAGES[mesg])
