@@ -169,3 +169,45 @@ def test_shoes_are_added_listed_assigned_and_retired(db: Path) -> None:
     code, out = lg(db, "shoe", "assign", "99999", "Flat")
     assert code == 1
     assert "no activity 99999" in out
+
+
+def test_a_file_that_is_not_a_database_is_named_not_a_traceback(tmp_path: Path) -> None:
+    not_db = tmp_path / "notes.txt"
+    not_db.write_text("shopping list\n" * 200)
+    code, out = lg(not_db, "athlete", "list")
+    assert code == 1
+    assert "cannot open the database" in out
+    assert "notes.txt" in out
+
+
+@pytest.mark.parametrize(
+    ("text", "named"),
+    [
+        ("[store]\npath = 3\n", "store.path"),
+        ("[athlete]\ntimezone = 'UTC'\ncolour = 'red'\n", "athlete.colour"),
+        ("[store\n", "not valid TOML"),
+    ],
+)
+def test_a_wrong_settings_file_gets_an_error_naming_the_key(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, text: str, named: str
+) -> None:
+    settings_file = tmp_path / "settings.toml"
+    settings_file.write_text(text)
+    monkeypatch.setenv("LOADGUARD_SETTINGS", str(settings_file))
+    result = CliRunner().invoke(app, ["athlete", "list"])
+    assert result.exit_code == 1
+    assert named in result.output
+    assert "settings.toml" in result.output
+
+
+def test_the_settings_file_chooses_the_store_and_the_default_time_zone(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    settings_file = tmp_path / "settings.toml"
+    db = tmp_path / "from-settings.sqlite"
+    settings_file.write_text(f"[store]\npath = '{db}'\n[athlete]\ntimezone = 'Europe/Paris'\n")
+    monkeypatch.setenv("LOADGUARD_SETTINGS", str(settings_file))
+    result = CliRunner().invoke(app, ["athlete", "add", "anna", "--start", "2026-01-05"])
+    assert result.exit_code == 0
+    assert "Europe/Paris" in result.output
+    assert db.exists()

@@ -16,7 +16,7 @@ from loadguard import registry, service
 from loadguard.contract import RawRecord, SampleWriter
 from loadguard.season import season
 from loadguard.store import activities as stored
-from loadguard.store.db import Athlete, Store
+from loadguard.store.db import Athlete, Store, StoreError
 
 RUNS = ("activity-small-fenix2-run.fit", "garmin-fenix-5-run.fit", "2013-02-06-12-11-14.fit")
 
@@ -161,7 +161,7 @@ def test_a_newer_database_than_the_code_is_refused(tmp_path: Path) -> None:
     Store(path).close()
     with sqlite3.connect(path) as conn:
         conn.execute("INSERT INTO schema_migrations VALUES (99, 'later')")
-    with pytest.raises(RuntimeError, match="newer than this loadguard"):
+    with pytest.raises(StoreError, match="newer than this loadguard"):
         Store(path)
 
 

@@ -17,7 +17,7 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 import platformdirs
 
 from loadguard import settings
-from loadguard.store.schema import migrate
+from loadguard.store.schema import SchemaTooNew, migrate
 
 BATCH_BYTES = 64 * 1024 * 1024
 
@@ -85,11 +85,17 @@ class Store:
     """One open SQLite database. Use as a context manager or call :meth:`close`."""
 
     def __init__(self, path: Path) -> None:
-        path.parent.mkdir(parents=True, exist_ok=True)
         self.path = path
-        # Autocommit mode: transactions are explicit, see atomic() and batch().
-        self.conn = sqlite3.connect(path, isolation_level=None)
         self._depth = 0
+        try:
+            path.parent.mkdir(parents=True, exist_ok=True)
+            # Autocommit mode: transactions are explicit, see atomic() and batch().
+            self.conn = sqlite3.connect(path, isolation_level=None)
+            self._configure()
+        except (sqlite3.DatabaseError, OSError, SchemaTooNew) as exc:
+            raise StoreError(f"cannot open the database {path}: {exc}") from None
+
+    def _configure(self) -> None:
         self.conn.execute("PRAGMA foreign_keys = ON")
         self.conn.execute("PRAGMA page_size = 65536")  # large blobs, few overflow pages
         # A rollback journal, not WAL: an import appends megabytes of raw bytes, which

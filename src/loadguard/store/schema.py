@@ -86,6 +86,10 @@ MIGRATIONS: tuple[str, ...] = (
 )
 
 
+class SchemaTooNew(Exception):
+    """The database was written by a newer loadguard."""
+
+
 def migrate(conn: sqlite3.Connection) -> int:
     """Apply pending migrations in order; returns the schema version now in force."""
     conn.execute(
@@ -94,7 +98,7 @@ def migrate(conn: sqlite3.Connection) -> int:
     row = conn.execute("SELECT COALESCE(MAX(version), 0) FROM schema_migrations").fetchone()
     current = int(row[0])
     if current > len(MIGRATIONS):
-        raise RuntimeError(
+        raise SchemaTooNew(
             f"the database is at schema version {current}, newer than this loadguard "
             f"({len(MIGRATIONS)}): upgrade loadguard"
         )
