@@ -196,6 +196,9 @@ def runs(
     with opened(athlete) as (store, who):
         assert who is not None
         report_runs = service.recent_runs(store, who, last)
+    if not report_runs:
+        out.print("No runs yet: `loadguard import` reads them from your watch or an export.")
+        return
     table = Table()
     for col in ("id", "local start", "week", "km", "min", "longest run", "surface", "shoe"):
         table.add_column(col)

@@ -75,7 +75,7 @@ def _shoes(report: Report) -> Table | Text:
 
 def _findings(report: Report, limit: int) -> Text:
     if not report.findings:
-        return Text("No findings: you are on plan.", style="green")
+        return Text("No findings: nothing to change.", style="green")
     text = Text(f"Findings ({len(report.findings)}, newest first)\n", style="italic")
     for f in report.findings[:limit]:
         source = report.plan.evidence(f.evidence)
