@@ -113,7 +113,10 @@ def athlete_list() -> None:
 def plans() -> None:
     """List the rehab plans available."""
     for plan_id in available_plans():
-        out.print(f"{plan_id}\t{load_plan(plan_id).title}")
+        try:
+            out.print(f"{plan_id}\t{load_plan(plan_id).title}")
+        except PlanError as exc:
+            err.print(f"[red]{plan_id}: {exc}[/]")
 
 
 def _progress_import(
@@ -133,9 +136,7 @@ def _progress_import(
             service.import_from(store, athlete, t, source=source, progress=tick) for t in targets
         ]
     for part in parts:
-        for field in ("seen", "new", "unchanged", "activities", "runs", "duplicates", "bytes"):
-            setattr(total, field, getattr(total, field) + getattr(part, field))
-        total.failed.extend(part.failed)
+        total.add(part)
     return total
 
 

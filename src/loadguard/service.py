@@ -34,16 +34,11 @@ class ImportSummary:
     bytes: int = 0
     failed: list[tuple[str, str]] = field(default_factory=list)
 
-    def as_dict(self) -> dict[str, object]:
-        return {
-            "seen": self.seen,
-            "new": self.new,
-            "unchanged": self.unchanged,
-            "activities": self.activities,
-            "runs": self.runs,
-            "duplicates": self.duplicates,
-            "failed": [{"origin": o, "reason": r} for o, r in self.failed],
-        }
+    def add(self, other: ImportSummary) -> None:
+        """Count another import's figures into this one."""
+        for name in ("seen", "new", "unchanged", "activities", "runs", "duplicates", "bytes"):
+            setattr(self, name, getattr(self, name) + getattr(other, name))
+        self.failed.extend(other.failed)
 
 
 Progress = Callable[[str, ImportSummary], None]
@@ -118,10 +113,7 @@ def retry_failures(
     total = ImportSummary()
     targets = sorted({(f.source, f.origin.split("!", 1)[0]) for f in store.failures(athlete.id)})
     for source, target in targets:
-        part = import_from(store, athlete, target, source=source, progress=progress)
-        for name in ("seen", "new", "unchanged", "activities", "runs", "duplicates", "bytes"):
-            setattr(total, name, getattr(total, name) + getattr(part, name))
-        total.failed.extend(part.failed)
+        total.add(import_from(store, athlete, target, source=source, progress=progress))
     return total
 
 
