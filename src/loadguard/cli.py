@@ -327,5 +327,5 @@ def demo(
     render(report, out)
     out.print(
         f"\nThe demo store is {folder / 'loadguard.sqlite'}; try "
-        f"`loadguard --db {folder / 'loadguard.sqlite'} check --json`."
+        f"`uv run loadguard --db {folder / 'loadguard.sqlite'} check --json`."
     )
