@@ -1,0 +1,1 @@
+"""loadguard connector for Strava."""
