@@ -50,7 +50,7 @@ AthleteOption = Annotated[
 
 
 @app.callback()
-def main(db: DbOption = None) -> None:
+def _options(db: DbOption = None) -> None:
     """loadguard: a training-load guard for runners returning from heel fat pad syndrome."""
     try:
         State.db = db or default_db_path()
@@ -329,3 +329,45 @@ def demo(
         f"\nThe demo store is {folder / 'loadguard.sqlite'}; try "
         f"`uv run loadguard --db {folder / 'loadguard.sqlite'} check --json`."
     )
+
+
+@app.command("serve")
+def serve(
+    host: Annotated[str, typer.Option(help="Address to listen on.")] = "127.0.0.1",
+    port: Annotated[int, typer.Option(help="Port to listen on.")] = 8080,
+    verbose: Annotated[bool, typer.Option(help="Log every request.")] = False,
+) -> None:
+    """Serve webhooks (POST /webhooks/<provider>) and work through their events."""
+    from loadguard.server import GuardServer
+
+    db = State.db or default_db_path()
+    try:
+        server = GuardServer(db, host, port, verbose)
+    except OSError as exc:
+        raise fail(f"cannot listen on {host}:{port}: {exc}") from None
+    out.print(f"loadguard serving on {server.url} (webhooks: /webhooks/<provider>); Ctrl-C stops")
+    try:
+        server.run()
+    except KeyboardInterrupt:
+        out.print("stopped")
+
+
+_plugged = False
+
+
+def with_plugins() -> typer.Typer:
+    """The app with the command groups connectors register (``loadguard.cli`` entry points)."""
+    global _plugged
+    if not _plugged:
+        groups, broken = registry.cli_plugins()
+        for name, group in groups.items():
+            app.add_typer(group, name=name)
+        for reason in broken:
+            err.print(f"[yellow]warning:[/] {reason}")
+        _plugged = True
+    return app
+
+
+def main() -> None:
+    """The `loadguard` command."""
+    with_plugins()()

@@ -142,3 +142,30 @@ class SampleWriter(Protocol):
     """Optional capability: write activities in the connector's own format (demo data)."""
 
     def write_samples(self, activities: list[Activity], folder: Path) -> list[Path]: ...
+
+
+@dataclass(frozen=True)
+class WebhookEvent:
+    """One pushed event, accepted: ``key`` is the same however often it is delivered."""
+
+    key: str
+    payload: Mapping[str, object]
+
+
+@runtime_checkable
+class WebhookReceiver(Protocol):
+    """Optional capability: a provider that pushes events (served by ``loadguard serve``).
+
+    ``challenge`` answers the provider's subscription handshake (a GET);
+    ``accept`` validates a POSTed body quickly, raising ValueError with the
+    reason for a bad one; ``process`` does the slow work later, outside the
+    request, and returns the ids of the athletes whose data changed.
+    """
+
+    name: str
+
+    def challenge(self, query: Mapping[str, str]) -> tuple[int, dict[str, str]]: ...
+
+    def accept(self, body: bytes) -> WebhookEvent: ...
+
+    def process(self, store: object, payload: Mapping[str, object]) -> list[str]: ...

@@ -8,18 +8,21 @@ from __future__ import annotations
 
 from functools import cache
 from importlib.metadata import EntryPoint, entry_points
+from typing import Any
 
-from loadguard.contract import Connector
+from loadguard.contract import Connector, WebhookReceiver
 
 GROUP = "loadguard.connectors"
+WEBHOOKS = "loadguard.webhooks"
+CLI = "loadguard.cli"
 
 
 class UnknownConnector(LookupError):
     pass
 
 
-def _entry_points() -> dict[str, EntryPoint]:
-    return {ep.name: ep for ep in entry_points(group=GROUP)}
+def _entry_points(group: str = GROUP) -> dict[str, EntryPoint]:
+    return {ep.name: ep for ep in entry_points(group=group)}
 
 
 def available() -> list[str]:
@@ -39,3 +42,33 @@ def connector(name: str) -> Connector:
     if not isinstance(instance, Connector):
         raise UnknownConnector(f"connector {name!r} ({ep.value}) does not fulfil the contract")
     return instance
+
+
+@cache
+def webhook(name: str) -> WebhookReceiver:
+    """The webhook receiver registered as ``name`` (``loadguard.webhooks`` entry points)."""
+    ep = _entry_points(WEBHOOKS).get(name)
+    if ep is None:
+        raise UnknownConnector(f"no webhook receiver {name!r}")
+    receiver = ep.load()
+    if callable(receiver) and not isinstance(receiver, WebhookReceiver):
+        receiver = receiver()
+    if not isinstance(receiver, WebhookReceiver):
+        raise UnknownConnector(f"webhook receiver {name!r} does not fulfil the contract")
+    return receiver
+
+
+def webhook_names() -> list[str]:
+    return sorted(_entry_points(WEBHOOKS))
+
+
+def cli_plugins() -> tuple[dict[str, Any], list[str]]:
+    """Command groups connectors add to the CLI (``loadguard.cli`` entry points), loaded
+    now, and the reasons any could not be loaded (a broken plugin must not stop the CLI)."""
+    loaded, broken = {}, []
+    for name, ep in sorted(_entry_points(CLI).items()):
+        try:
+            loaded[name] = ep.load()
+        except Exception as exc:
+            broken.append(f"command group {name!r} ({ep.value}) failed to load: {exc}")
+    return loaded, broken

@@ -19,7 +19,9 @@ from loadguard import guard, metrics, normalising, registry
 from loadguard.contract import ConnectorError, FetchFailure, RawRecord, Streams
 from loadguard.plan import Plan, load_plan
 from loadguard.report import Report, build_report
+from loadguard.store import accounts as accounts_store
 from loadguard.store import activities as stored
+from loadguard.store import findings as findings_store
 from loadguard.store.db import Athlete, Store
 
 
@@ -197,3 +199,39 @@ def recent_runs(store: Store, athlete: Athlete, last: int) -> list[dict[str, Any
     """The latest runs, newest first, as the check report lists them."""
     report = check(store, athlete, date(9999, 12, 31))
     return report.runs[::-1][:last]
+
+
+# -- pushed data and the guard on demand ---------------------------------------------
+
+
+def run_guard(store: Store, athlete: Athlete, trigger: str, as_of: date | None = None) -> Report:
+    """Check an athlete now (or as of a day) and keep the findings (guard_runs/findings)."""
+    day = as_of or today(athlete)
+    report = check(store, athlete, day)
+    findings_store.save_run(store, athlete.id, day, trigger, report.status, report.findings)
+    return report
+
+
+def ingest(store: Store, athlete: Athlete, raw: RawRecord) -> list[stored.StoredActivity]:
+    """Store one record a connector pushed (new or edited), normalised like an import.
+    Raises ConnectorError for a record that cannot be normalised (nothing is stored)."""
+    normalised = normalising.normalise(raw, athlete.timezone)
+    return stored.upsert_raw_with_activities(store, athlete.id, raw, normalised)
+
+
+def process_events(store: Store, limit: int = 100) -> int:
+    """Work through queued webhook events in arrival order; the athletes they touched are
+    checked again. Returns how many events were processed."""
+    events = accounts_store.pending_events(store, limit)
+    touched: set[str] = set()
+    for event in events:
+        try:
+            receiver = registry.webhook(event.source)
+            touched.update(receiver.process(store, event.payload))
+        except Exception as exc:  # one bad event must not stop the queue
+            accounts_store.finish_event(store, event.id, "failed", f"{type(exc).__name__}: {exc}")
+        else:
+            accounts_store.finish_event(store, event.id, "done")
+    for athlete_id in sorted(touched):
+        run_guard(store, store.athlete(athlete_id), "webhook")
+    return len(events)

@@ -228,3 +228,60 @@ def with_time_columns(frame: pl.DataFrame) -> pl.DataFrame:
 
 def epoch_to_utc(seconds: int) -> datetime:
     return datetime.fromtimestamp(seconds, tz=UTC)
+
+
+def upsert_raw_with_activities(
+    store: Store, athlete_id: str, raw: RawRecord, normalised: Normalised
+) -> list[StoredActivity]:
+    """Store a raw record, or replace the one with the same key (an edited activity) and
+    its activities, atomically; explicit shoe choices survive the replacement."""
+    row = store.conn.execute(
+        "SELECT id FROM raw_records WHERE athlete_id = ? AND source = ? AND key = ?",
+        (athlete_id, raw.source, raw.key),
+    ).fetchone()
+    if row is None:
+        return store_raw_with_activities(store, athlete_id, raw, normalised)
+    with store.atomic():
+        store.conn.execute(
+            "UPDATE raw_records SET payload = ?, media_type = ?, origin = ?, received_at = ?"
+            " WHERE id = ?",
+            (raw.payload, raw.media_type, raw.origin, now_iso(), row[0]),
+        )
+        return replace_activities(store, athlete_id, int(row[0]), normalised)
+
+
+def delete_raw(store: Store, athlete_id: str, source: str, key: str) -> int:
+    """Remove a raw record and its activities; a duplicate of them counts again."""
+    with store.atomic():
+        cur = store.conn.execute(
+            "DELETE FROM raw_records WHERE athlete_id = ? AND source = ? AND key = ?",
+            (athlete_id, source, key),
+        )
+    return cur.rowcount
+
+
+def delete_source(store: Store, athlete_id: str, source: str) -> int:
+    """Remove everything one source delivered for an athlete (a revoked authorisation)."""
+    with store.atomic():
+        cur = store.conn.execute(
+            "DELETE FROM raw_records WHERE athlete_id = ? AND source = ?", (athlete_id, source)
+        )
+    return cur.rowcount
+
+
+def raw_payload(store: Store, athlete_id: str, source: str, key: str) -> bytes | None:
+    row = store.conn.execute(
+        "SELECT payload FROM raw_records WHERE athlete_id = ? AND source = ? AND key = ?",
+        (athlete_id, source, key),
+    ).fetchone()
+    return None if row is None else bytes(row[0])
+
+
+def gear_distance_m(store: Store, athlete_id: str, gear_id: str) -> float:
+    """Metres of counted activities recorded with a provider's gear id."""
+    row = store.conn.execute(
+        "SELECT COALESCE(SUM(distance_m), 0) FROM activities WHERE athlete_id = ?"
+        " AND gear_id = ? AND duplicate_of IS NULL",
+        (athlete_id, gear_id),
+    ).fetchone()
+    return float(row[0])

@@ -83,6 +83,54 @@ MIGRATIONS: tuple[str, ...] = (
         UNIQUE (athlete_id, source, origin)
     );
     """,
+    # 2: connected accounts, incoming events, stored findings
+    """
+    CREATE TABLE accounts (
+        athlete_id   TEXT NOT NULL REFERENCES athletes(id) ON DELETE CASCADE,
+        source       TEXT NOT NULL,
+        external_id  TEXT NOT NULL,           -- the provider's athlete id
+        secret       BLOB,                    -- encrypted tokens; NULL once revoked
+        state        TEXT NOT NULL DEFAULT '{}',  -- the connector's cursor etc. (JSON)
+        status       TEXT NOT NULL DEFAULT 'active',  -- active | reconnect | deauthorized
+        status_note  TEXT NOT NULL DEFAULT '',
+        updated_at   TEXT NOT NULL,
+        PRIMARY KEY (athlete_id, source),
+        UNIQUE (source, external_id)
+    );
+    CREATE TABLE events (
+        id           INTEGER PRIMARY KEY,
+        source       TEXT NOT NULL,
+        key          TEXT NOT NULL,           -- the same event delivered twice has the same key
+        payload      TEXT NOT NULL,
+        received_at  TEXT NOT NULL,
+        status       TEXT NOT NULL DEFAULT 'pending',  -- pending | done | failed
+        note         TEXT NOT NULL DEFAULT '',
+        attempts     INTEGER NOT NULL DEFAULT 0,
+        processed_at TEXT,
+        UNIQUE (source, key)
+    );
+    CREATE TABLE guard_runs (
+        id          INTEGER PRIMARY KEY,
+        athlete_id  TEXT NOT NULL REFERENCES athletes(id) ON DELETE CASCADE,
+        as_of       TEXT NOT NULL,
+        trigger     TEXT NOT NULL,
+        status      TEXT NOT NULL,            -- green | yellow | red
+        ran_at      TEXT NOT NULL
+    );
+    CREATE TABLE findings (
+        run_id      INTEGER NOT NULL REFERENCES guard_runs(id) ON DELETE CASCADE,
+        athlete_id  TEXT NOT NULL,
+        rule        TEXT NOT NULL,
+        severity    TEXT NOT NULL,
+        date        TEXT NOT NULL,
+        plan_week   INTEGER NOT NULL,
+        value       REAL,
+        "limit"     REAL,
+        message     TEXT NOT NULL,
+        evidence    TEXT NOT NULL
+    );
+    CREATE INDEX findings_by_athlete ON findings (athlete_id, run_id);
+    """,
 )
 
 

@@ -1,0 +1,141 @@
+"""Connected accounts (a provider's athlete linked to ours) and the events providers push.
+
+Secrets are stored as the connector hands them over (already encrypted);
+events are queued once by their key, however often they are delivered.
+"""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass
+from typing import Any
+
+from loadguard.store.db import Store, now_iso
+
+
+@dataclass(frozen=True)
+class Account:
+    athlete_id: str
+    source: str
+    external_id: str
+    secret: bytes | None
+    state: dict[str, Any]
+    status: str
+    status_note: str
+
+
+@dataclass(frozen=True)
+class Event:
+    id: int
+    source: str
+    key: str
+    payload: dict[str, Any]
+    attempts: int
+
+
+_ACCOUNT_COLUMNS = "athlete_id, source, external_id, secret, state, status, status_note"
+
+
+def _account(row: tuple[Any, ...]) -> Account:
+    return Account(row[0], row[1], row[2], row[3], json.loads(row[4]), row[5], row[6])
+
+
+def save_account(
+    store: Store, athlete_id: str, source: str, external_id: str, secret: bytes
+) -> Account:
+    with store.atomic():
+        store.conn.execute(
+            "INSERT INTO accounts (athlete_id, source, external_id, secret, updated_at)"
+            " VALUES (?, ?, ?, ?, ?) ON CONFLICT(athlete_id, source) DO UPDATE SET"
+            " external_id = excluded.external_id, secret = excluded.secret,"
+            " status = 'active', status_note = '', updated_at = excluded.updated_at",
+            (athlete_id, source, external_id, secret, now_iso()),
+        )
+    found = account(store, athlete_id, source)
+    assert found is not None
+    return found
+
+
+def account(store: Store, athlete_id: str, source: str) -> Account | None:
+    row = store.conn.execute(
+        f"SELECT {_ACCOUNT_COLUMNS} FROM accounts WHERE athlete_id = ? AND source = ?",
+        (athlete_id, source),
+    ).fetchone()
+    return None if row is None else _account(row)
+
+
+def account_by_external(store: Store, source: str, external_id: str) -> Account | None:
+    row = store.conn.execute(
+        f"SELECT {_ACCOUNT_COLUMNS} FROM accounts WHERE source = ? AND external_id = ?",
+        (source, external_id),
+    ).fetchone()
+    return None if row is None else _account(row)
+
+
+def accounts(store: Store, source: str, status: str | None = None) -> list[Account]:
+    rows = store.conn.execute(
+        f"SELECT {_ACCOUNT_COLUMNS} FROM accounts WHERE source = ?"
+        " AND (? IS NULL OR status = ?) ORDER BY athlete_id",
+        (source, status, status),
+    ).fetchall()
+    return [_account(r) for r in rows]
+
+
+def update_account(
+    store: Store,
+    athlete_id: str,
+    source: str,
+    *,
+    secret: bytes | None = None,
+    clear_secret: bool = False,
+    state: dict[str, Any] | None = None,
+    status: str | None = None,
+    note: str | None = None,
+) -> None:
+    sets, args = ["updated_at = ?"], [now_iso()]
+    if secret is not None or clear_secret:
+        sets.append("secret = ?")
+        args.append(secret)  # type: ignore[arg-type]
+    if state is not None:
+        sets.append("state = ?")
+        args.append(json.dumps(state))
+    if status is not None:
+        sets.append("status = ?")
+        args.append(status)
+    if note is not None:
+        sets.append("status_note = ?")
+        args.append(note)
+    with store.atomic():
+        store.conn.execute(
+            f"UPDATE accounts SET {', '.join(sets)} WHERE athlete_id = ? AND source = ?",
+            (*args, athlete_id, source),
+        )
+
+
+def queue_event(store: Store, source: str, key: str, payload: dict[str, Any]) -> bool:
+    """Queue an event once; False when the same event (same key) was queued before."""
+    with store.atomic():
+        cur = store.conn.execute(
+            "INSERT INTO events (source, key, payload, received_at) VALUES (?, ?, ?, ?)"
+            " ON CONFLICT(source, key) DO NOTHING",
+            (source, key, json.dumps(payload), now_iso()),
+        )
+    return cur.rowcount == 1
+
+
+def pending_events(store: Store, limit: int = 100) -> list[Event]:
+    rows = store.conn.execute(
+        "SELECT id, source, key, payload, attempts FROM events WHERE status = 'pending'"
+        " ORDER BY id LIMIT ?",
+        (limit,),
+    ).fetchall()
+    return [Event(r[0], r[1], r[2], json.loads(r[3]), r[4]) for r in rows]
+
+
+def finish_event(store: Store, event_id: int, status: str, note: str = "") -> None:
+    with store.atomic():
+        store.conn.execute(
+            "UPDATE events SET status = ?, note = ?, attempts = attempts + 1, processed_at = ?"
+            " WHERE id = ?",
+            (status, note, now_iso(), event_id),
+        )
