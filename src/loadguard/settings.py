@@ -39,6 +39,8 @@ class Settings(_Section):
     store: StoreSettings = StoreSettings()
     plans: PlanSettings = PlanSettings()
     athlete: AthleteSettings = AthleteSettings()
+    # one table per connector, e.g. [connectors.strava]; each connector validates its own
+    connectors: dict[str, dict[str, str | int | float | bool]] = {}
 
 
 def settings_path() -> Path:

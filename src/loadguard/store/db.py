@@ -272,6 +272,13 @@ class Store:
                 return s
         raise StoreError(f"athlete {athlete_id!r} has no shoe {ref!r} (see `loadguard shoe list`)")
 
+    def set_initial_km(self, shoe_id: int, km: float) -> None:
+        """Reconcile a provider's shoe: the km it had before its first synced activity."""
+        with self.atomic():
+            self.conn.execute(
+                "UPDATE shoes SET initial_km = ? WHERE id = ?", (max(0.0, km), shoe_id)
+            )
+
     def retire_shoe(self, athlete_id: str, ref: str, on: date) -> Shoe:
         shoe = self.shoe(athlete_id, ref)
         with self.atomic():

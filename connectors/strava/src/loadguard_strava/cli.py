@@ -1,0 +1,147 @@
+"""`loadguard strava ...`: connect, sync, status, subscribe, disconnect. Thin."""
+
+from __future__ import annotations
+
+import sys
+import webbrowser
+from collections.abc import Iterator
+from contextlib import contextmanager
+from typing import Annotated
+
+import typer
+from rich.console import Console
+from rich.progress import Progress, SpinnerColumn, TextColumn, TimeElapsedColumn
+
+from loadguard import service
+from loadguard.cli import AthleteOption, State, fail
+from loadguard.store import accounts as acc
+from loadguard.store.db import Store, StoreError, default_db_path
+
+from . import config as strava_config
+from .api import Budget, StravaApi, StravaError
+from .connect import connect as oauth_connect
+from .normalise import SOURCE
+from .sync import SyncResult, api_for, sync_all
+from .tokens import TokenBox
+from .webhook import forget
+
+app = typer.Typer(no_args_is_help=True, help="Strava: connect, sync, webhooks.")
+out = Console()
+
+
+@contextmanager
+def _setup() -> Iterator[tuple[Store, strava_config.StravaConfig, TokenBox]]:
+    try:
+        config = strava_config.load()
+        box = TokenBox(config)
+        with Store(State.db or default_db_path()) as store:
+            yield store, config, box
+    except (strava_config.ConfigError, StoreError, StravaError) as err:
+        raise fail(str(err)) from None
+
+
+@app.command("connect")
+def connect(
+    athlete: AthleteOption = None,
+    port: Annotated[int, typer.Option(help="Loopback port for Strava's redirect (0: any).")] = 0,
+    browser: Annotated[bool, typer.Option(help="Open the page in a browser.")] = True,
+    timeout: Annotated[float, typer.Option(help="Seconds to wait for the browser.")] = 300.0,
+) -> None:
+    """Authorise loadguard on Strava (private runs and shoes) and keep the tokens encrypted."""
+
+    def show(url: str) -> None:
+        print(f"Open this page to let loadguard read your Strava runs:\n{url}", flush=True)
+        if browser:
+            webbrowser.open(url)
+
+    with _setup() as (store, config, box):
+        who = store.athlete(athlete)
+        external = oauth_connect(store, who, config, box, show, port=port, timeout=timeout)
+    out.print(f"connected {who.id} to Strava athlete {external}; now `loadguard strava sync`")
+
+
+def _describe(athlete_id: str, r: SyncResult) -> str:
+    text = (
+        f"{athlete_id}: {r.listed} listed, {r.stored} new ({r.runs} runs), {len(r.failed)} failed"
+    )
+    if r.stopped:
+        text += f"; stopped: {r.stopped}"
+    elif r.done:
+        text += "; up to date"
+    return text
+
+
+@app.command("sync")
+def sync() -> None:
+    """Backfill, then catch up, every connected athlete; shoes too. Resumable."""
+    with _setup() as (store, config, box):
+        columns = (SpinnerColumn(), TextColumn("{task.description}"), TimeElapsedColumn())
+        with Progress(*columns, console=Console(stderr=True), transient=True) as bar:
+            task = bar.add_task("syncing", total=None)
+
+            def tick(activity: str, r: SyncResult) -> None:
+                bar.update(task, description=f"{r.stored} activities stored (last {activity})")
+
+            results = sync_all(store, config, box, progress=tick)
+        for athlete_id, r in results.items():
+            out.print(_describe(athlete_id, r))
+            for origin, reason in r.failed:
+                out.print(f"  [red]failed[/] {origin}: {reason}")
+            if r.stored:
+                report = service.run_guard(store, store.athlete(athlete_id), "sync")
+                out.print(f"  guard: {report.status}, {len(report.findings)} findings")
+        if not results:
+            out.print("no athlete is connected: `loadguard strava connect`")
+        if any(r.stopped and "connect" in r.stopped for r in results.values()):
+            raise typer.Exit(1)
+
+
+@app.command("status")
+def status() -> None:
+    """Connected athletes, their sync cursor and state."""
+    with _setup() as (store, _config, _box):
+        for a in acc.accounts(store, SOURCE):
+            cursor = a.state.get("after")
+            done = "backfill done" if a.state.get("backfill_done") else "backfill pending"
+            out.print(
+                f"{a.athlete_id}\tstrava {a.external_id}\t{a.status}\t{done}\tcursor {cursor}"
+            )
+            if a.status_note:
+                out.print(f"  {a.status_note}")
+
+
+@app.command("subscribe")
+def subscribe(
+    callback_url: Annotated[
+        str, typer.Argument(help="Public URL of `loadguard serve`'s /webhooks/strava.")
+    ],
+) -> None:
+    """Ask Strava to push events to `loadguard serve` (one subscription per application)."""
+    with _setup() as (_store, config, _box):
+        if not config.verify_token:
+            raise fail("set LOADGUARD_STRAVA_VERIFY_TOKEN (a secret word) for `serve` and here")
+        api = StravaApi(config, None, budget=Budget())
+        try:
+            sub = api.client.create_subscription(
+                client_id=int(config.client_id),
+                client_secret=config.client_secret,
+                callback_url=callback_url,
+                verify_token=config.verify_token,
+            )
+        except Exception as err:
+            raise fail(f"Strava refused the subscription: {err}") from None
+    out.print(f"subscribed: Strava pushes events to {callback_url} (subscription {sub.id})")
+
+
+@app.command("disconnect")
+def disconnect(athlete: AthleteOption = None) -> None:
+    """Revoke loadguard's access on Strava and delete the tokens and all Strava data."""
+    with _setup() as (store, config, box):
+        who = store.athlete(athlete)
+        try:
+            api = api_for(store, who, config, box, Budget())
+            api.client.deauthorize()
+        except Exception as err:  # revoked already, or Strava unreachable: forget anyway
+            print(f"note: Strava did not confirm the revocation ({err})", file=sys.stderr)
+        forget(store, who)
+    out.print(f"{who.id}: disconnected from Strava; Strava-sourced data deleted")

@@ -1,0 +1,72 @@
+"""Where the Strava connector's settings come from: the environment first, then the
+``[connectors.strava]`` table of the settings file. Secrets only from the environment.
+
+| setting | environment | settings key |
+|---|---|---|
+| client id | STRAVA_CLIENT_ID | client_id |
+| client secret | STRAVA_CLIENT_SECRET (or the variable named by client_secret_env) | - |
+| API host | LOADGUARD_STRAVA_API | api_base (default https://www.strava.com) |
+| webhook verify token | LOADGUARD_STRAVA_VERIFY_TOKEN | - |
+| token encryption key | LOADGUARD_TOKEN_KEY | token_key_file |
+| request timeout (s) | - | timeout (default 10) |
+"""
+
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass
+from pathlib import Path
+
+import platformdirs
+
+from loadguard import settings
+
+from .http import DEFAULT_BASE, DEFAULT_TIMEOUT_S
+
+
+class ConfigError(Exception):
+    """A setting the Strava connector needs is missing or wrong; the message says which."""
+
+
+@dataclass(frozen=True)
+class StravaConfig:
+    client_id: str
+    client_secret: str
+    api_base: str = DEFAULT_BASE
+    verify_token: str = ""
+    token_key: str | None = None
+    token_key_file: Path = Path()
+    timeout: float = DEFAULT_TIMEOUT_S
+    retry_waits: tuple[float, ...] = (0.5, 2.0, 5.0)  # back-off on 5xx and timeouts
+
+
+def _table() -> dict[str, object]:
+    return dict(settings.current().connectors.get("strava", {}))
+
+
+def load(*, need_app: bool = True) -> StravaConfig:
+    table = _table()
+    client_id = os.environ.get("STRAVA_CLIENT_ID") or str(table.get("client_id") or "")
+    secret_var = str(table.get("client_secret_env") or "STRAVA_CLIENT_SECRET")
+    client_secret = os.environ.get(secret_var, "")
+    if need_app and not (client_id and client_secret):
+        raise ConfigError(
+            "Strava needs your API application's client id and secret: set STRAVA_CLIENT_ID"
+            f" and {secret_var} (see README: registering a Strava API application)"
+        )
+    key_file = table.get("token_key_file")
+    timeout = table.get("timeout", DEFAULT_TIMEOUT_S)
+    if not isinstance(timeout, int | float) or timeout <= 0:
+        raise ConfigError(f"connectors.strava.timeout must be a positive number, got {timeout!r}")
+    return StravaConfig(
+        client_id=client_id,
+        client_secret=client_secret,
+        api_base=os.environ.get("LOADGUARD_STRAVA_API")
+        or str(table.get("api_base") or DEFAULT_BASE),
+        verify_token=os.environ.get("LOADGUARD_STRAVA_VERIFY_TOKEN", ""),
+        token_key=os.environ.get("LOADGUARD_TOKEN_KEY") or None,
+        token_key_file=Path(str(key_file)).expanduser()
+        if key_file
+        else Path(platformdirs.user_config_dir("loadguard")) / "token.key",
+        timeout=float(timeout),
+    )

@@ -1,0 +1,292 @@
+"""Strava into the store: connect an athlete, backfill then sync incrementally, shoes.
+
+The cursor (``after``, the newest start time stored) lives in the account's
+state and moves with every stored activity, so a sync stopped by the rate
+limit or a crash resumes where it stopped, never losing or duplicating one.
+Athletes are served fairly: a round gives each one page before the next round.
+"""
+
+from __future__ import annotations
+
+import secrets
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass, field
+from datetime import UTC, date, datetime
+from typing import Any
+
+from pydantic import ValidationError
+from stravalib import model
+
+from loadguard import service
+from loadguard.contract import ConnectorError
+from loadguard.plan import PlanError, load_plan
+from loadguard.store import accounts as acc
+from loadguard.store import activities as stored
+from loadguard.store.db import Athlete, Store
+
+from .api import Budget, RateLimited, ReconnectNeeded, StravaApi, StravaError
+from .config import StravaConfig
+from .normalise import SOURCE, STREAM_TYPES, is_run, raw_record
+from .tokens import TokenBox, Tokens
+
+PAGE = 200  # Strava's largest page
+
+
+@dataclass
+class SyncResult:
+    listed: int = 0
+    stored: int = 0
+    runs: int = 0
+    failed: list[tuple[str, str]] = field(default_factory=list)
+    stopped: str | None = None  # why the sync stopped early (rate limit, reconnect)
+    done: bool = False  # nothing more to fetch right now
+
+
+Progress = Callable[[str, SyncResult], None]
+
+
+def new_state() -> str:
+    return secrets.token_urlsafe(24)
+
+
+def api_for(
+    store: Store, athlete: Athlete, config: StravaConfig, box: TokenBox, budget: Budget
+) -> StravaApi:
+    account = acc.account(store, athlete.id, SOURCE)
+    if account is None or account.secret is None:
+        raise ReconnectNeeded(
+            f"athlete {athlete.id!r} is not connected to Strava: run `loadguard strava connect`"
+        )
+
+    def keep(tokens: Tokens) -> None:
+        acc.update_account(store, athlete.id, SOURCE, secret=box.seal(tokens))
+
+    return StravaApi(config, box.open(account.secret), keep, budget)
+
+
+def finish_connect(
+    store: Store, athlete: Athlete, config: StravaConfig, box: TokenBox, code: str, scope: str
+) -> str:
+    """Exchange the code from the redirect and remember the account; returns Strava's id."""
+    missing = {"activity:read_all", "profile:read_all"} - set(scope.split(","))
+    if missing:
+        raise StravaError(
+            f"the authorisation lacks {', '.join(sorted(missing))}: loadguard needs them to see"
+            " private runs and shoes; connect again and leave those boxes ticked"
+        )
+    api = StravaApi(config, None)
+    tokens, athlete_json = api.exchange(code)
+    external = str(athlete_json.get("id") or "")
+    if not external:
+        raise StravaError("Strava's answer named no athlete")
+    other = acc.account_by_external(store, SOURCE, external)
+    if other is not None and other.athlete_id != athlete.id:
+        raise StravaError(f"this Strava athlete is already connected to {other.athlete_id!r}")
+    acc.save_account(
+        store,
+        athlete.id,
+        SOURCE,
+        external,
+        box.seal(Tokens(**{**tokens.as_dict(), "scope": scope})),
+    )
+    return external
+
+
+def _needs_detail(athlete: Athlete, summary: Mapping[str, Any]) -> bool:
+    """The detailed activity (one more read) only for a run inside the plan's soft-ground
+    weeks whose surface nothing else tells: its description may carry a #grass tag."""
+    if summary.get("sport_type") != "Run" or "#" in str(summary.get("name") or ""):
+        return False
+    try:
+        plan = load_plan(athlete.plan_id)
+    except PlanError:
+        return False
+    start = str(summary.get("start_date_local") or "")[:10]
+    try:
+        week = (date.fromisoformat(start) - athlete.plan_start).days // 7 + 1
+    except ValueError:
+        return False
+    stage = plan.stage_for_week(week)
+    return stage is not None and week <= plan.weeks and stage.hard_share_max < 1
+
+
+def fetch_activity(api: StravaApi, athlete: Athlete, summary: Mapping[str, Any]) -> Any:
+    """The raw record for one listed activity: streams for runs, the detail when needed."""
+    activity_id = summary["id"]
+    detailed = _needs_detail(athlete, summary)
+    activity = api.get(f"/activities/{activity_id}") if detailed else summary
+    streams = (
+        api.get(f"/activities/{activity_id}/streams", keys=",".join(STREAM_TYPES), key_by_type=True)
+        if is_run(activity)
+        else None
+    )
+    return raw_record(activity, streams, detailed=detailed)
+
+
+def _valid(item: Any) -> str | None:
+    """Why a listed activity is unusable (stravalib's own model), or None."""
+    if not isinstance(item, Mapping) or not isinstance(item.get("id"), int):
+        return "not an activity object"
+    try:
+        model.SummaryActivity.model_validate(item)
+    except ValidationError as err:
+        return f"does not match Strava's activity schema: {err.errors()[0]['msg']}"
+    return None
+
+
+def sync_athlete(
+    store: Store,
+    athlete: Athlete,
+    api: StravaApi,
+    *,
+    pages: int | None = None,
+    progress: Progress | None = None,
+) -> SyncResult:
+    """Backfill or catch up one athlete from the stored cursor (at most ``pages`` pages)."""
+    result = SyncResult()
+    account = acc.account(store, athlete.id, SOURCE)
+    assert account is not None
+    state = dict(account.state)
+    try:
+        while pages is None or pages > 0:
+            after = int(state.get("after", 0))
+            items = api.get("/athlete/activities", after=max(after - 1, 0), per_page=PAGE, page=1)
+            if not isinstance(items, list):
+                raise StravaError("Strava's activity list was not a list")
+            result.listed += len(items)
+            for item in sorted(
+                items, key=lambda i: str(i.get("start_date", "")) if isinstance(i, Mapping) else ""
+            ):
+                _store_listed(store, athlete, api, item, state, result)
+                if progress:
+                    progress(str(item.get("id") if isinstance(item, Mapping) else "?"), result)
+            if len(items) < PAGE:
+                result.done = True
+                state["backfill_done"] = True
+                break
+            if pages is not None:
+                pages -= 1
+    except RateLimited as err:
+        result.stopped = f"{err}; run `loadguard strava sync` again later to resume"
+    except ReconnectNeeded as err:
+        result.stopped = str(err)
+        acc.update_account(store, athlete.id, SOURCE, status="reconnect", note=str(err))
+    acc.update_account(store, athlete.id, SOURCE, state=state)
+    return result
+
+
+def _store_listed(
+    store: Store,
+    athlete: Athlete,
+    api: StravaApi,
+    item: Any,
+    state: dict[str, Any],
+    result: SyncResult,
+) -> None:
+    origin = f"strava:activity/{item.get('id') if isinstance(item, Mapping) else '?'}"
+    problem = _valid(item)
+    if problem:
+        result.failed.append((origin, problem))
+        with store.atomic():
+            store.record_failure(athlete.id, SOURCE, origin, problem, None)
+        return
+    start = _epoch(item.get("start_date"))
+    if not stored.has_raw(store, athlete.id, SOURCE, str(item["id"])):
+        try:
+            raw = fetch_activity(api, athlete, item)
+            service.ingest(store, athlete, raw)
+        except ConnectorError as err:
+            result.failed.append((origin, str(err)))
+            with store.atomic():
+                store.record_failure(athlete.id, SOURCE, origin, str(err), str(item["id"]))
+        else:
+            result.stored += 1
+            result.runs += int(is_run(item))
+    state["after"] = max(int(state.get("after", 0)), start)
+    acc.update_account(store, athlete.id, SOURCE, state=state)
+
+
+def _epoch(value: Any) -> int:
+    try:
+        return int(datetime.fromisoformat(str(value).replace("Z", "+00:00")).timestamp())
+    except ValueError:
+        return 0
+
+
+def sync_gear(store: Store, athlete: Athlete, api: StravaApi, today: date | None = None) -> int:
+    """Shoes from the athlete's gear, read from the raw /athlete JSON (stravalib drops
+    ``retired`` and ``nickname``). A shoe's km before its first synced run become its
+    initial km, so Strava's total and ours agree. Returns how many shoes were seen."""
+    profile = api.get("/athlete")
+    shoes = profile.get("shoes") if isinstance(profile, Mapping) else None
+    day = today or datetime.now(UTC).date()
+    known = {s.gear_id: s for s in store.shoes(athlete.id) if s.gear_id}
+    for shoe in shoes or []:
+        if not isinstance(shoe, Mapping) or not shoe.get("id"):
+            continue
+        gear_id = str(shoe["id"])
+        total_km = float(shoe.get("distance") or 0.0) / 1000.0
+        synced_km = stored.gear_distance_m(store, athlete.id, gear_id) / 1000.0
+        initial = max(0.0, total_km - synced_km)
+        name = str(shoe.get("nickname") or shoe.get("name") or gear_id)
+        if gear_id in known:
+            store.set_initial_km(known[gear_id].id, initial)
+            current = known[gear_id]
+        else:
+            current = store.add_shoe(
+                athlete.id, _unique(store, athlete.id, name), initial_km=initial, gear_id=gear_id
+            )
+        if shoe.get("retired") and current.retired_on is None:
+            store.retire_shoe(athlete.id, str(current.id), day)
+    return len(shoes or [])
+
+
+def _unique(store: Store, athlete_id: str, name: str) -> str:
+    taken = {s.name for s in store.shoes(athlete_id)}
+    candidate, n = name, 2
+    while candidate in taken:
+        candidate, n = f"{name} ({n})", n + 1
+    return candidate
+
+
+def sync_all(
+    store: Store,
+    config: StravaConfig,
+    box: TokenBox,
+    *,
+    budget: Budget | None = None,
+    progress: Progress | None = None,
+) -> dict[str, SyncResult]:
+    """Every connected athlete, fairly: one page each per round, until all are done or
+    Strava's budget is spent (then the rest wait for the next run, from their cursors)."""
+    budget = budget or Budget()
+    results: dict[str, SyncResult] = {}
+    active = [store.athlete(a.athlete_id) for a in acc.accounts(store, SOURCE, "active")]
+    for athlete in active:
+        try:
+            sync_gear(store, athlete, api_for(store, athlete, config, box, budget))
+        except (RateLimited, ReconnectNeeded, StravaError) as err:
+            results[athlete.id] = SyncResult(stopped=str(err))
+    pending = [a for a in active if a.id not in results]
+    while pending:
+        still = []
+        for athlete in pending:
+            part = sync_athlete(
+                store,
+                athlete,
+                api_for(store, athlete, config, box, budget),
+                pages=1,
+                progress=progress,
+            )
+            total = results.setdefault(athlete.id, SyncResult())
+            total.listed += part.listed
+            total.stored += part.stored
+            total.runs += part.runs
+            total.failed += part.failed
+            total.stopped, total.done = part.stopped, part.done
+            if not part.done and part.stopped is None:
+                still.append(athlete)
+        if any(r.stopped and "limit" in r.stopped for r in results.values()):
+            break
+        pending = still
+    return results
