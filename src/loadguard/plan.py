@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import os
 import tomllib
+from functools import lru_cache
 from pathlib import Path
 from typing import Annotated, Literal, Self
 
@@ -189,6 +190,16 @@ def default_plans_dir() -> Path:
 
 
 def load_plan_file(path: Path) -> Plan:
+    """A plan file, validated; read again only when the file changes."""
+    try:
+        stamp = path.stat().st_mtime_ns
+    except FileNotFoundError:
+        raise PlanError(f"plan file {path} does not exist") from None
+    return _load_plan_file(path, stamp)
+
+
+@lru_cache(maxsize=32)
+def _load_plan_file(path: Path, stamp: int) -> Plan:
     try:
         data = tomllib.loads(path.read_text(encoding="utf-8"))
     except FileNotFoundError:

@@ -279,6 +279,14 @@ class Store:
                 "UPDATE shoes SET initial_km = ? WHERE id = ?", (max(0.0, km), shoe_id)
             )
 
+    def delete_provider_shoes(self, athlete_id: str) -> int:
+        """Remove the shoes a provider supplied (they carry its gear id)."""
+        with self.atomic():
+            cur = self.conn.execute(
+                "DELETE FROM shoes WHERE athlete_id = ? AND gear_id IS NOT NULL", (athlete_id,)
+            )
+        return cur.rowcount
+
     def retire_shoe(self, athlete_id: str, ref: str, on: date) -> Shoe:
         shoe = self.shoe(athlete_id, ref)
         with self.atomic():

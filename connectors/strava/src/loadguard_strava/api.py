@@ -118,6 +118,10 @@ class StravaApi:
             rate_limiter=_Recorder(self.budget),
             requests_session=self.session,
         )
+        # stravalib refreshes on its own when STRAVA_CLIENT_ID/SECRET are in the environment
+        # (the same names loadguard reads); tokens are refreshed here, explicitly, instead.
+        self.client.protocol.client_id = None
+        self.client.protocol.client_secret = None
 
     # -- OAuth -----------------------------------------------------------------
     def authorization_url(self, redirect_uri: str, state: str) -> str:

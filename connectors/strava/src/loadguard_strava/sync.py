@@ -147,32 +147,75 @@ def sync_athlete(
     account = acc.account(store, athlete.id, SOURCE)
     assert account is not None
     state = dict(account.state)
+    # A page listed but not finished (the budget ran out) is kept in the state, so the
+    # next sync goes on with it instead of listing it again.
+    left: list[Any] = list(state.pop("page_left", []))
+    page_len = int(state.pop("page_len", 0))
+    try:
+        with store.batch():  # one commit per batch, not one per activity
+            _sync_pages(store, athlete, api, state, result, left, page_len, pages, progress)
+        left = []
+    except _Stopped as stop:
+        left, page_len = stop.left, stop.page_len
+        result.stopped = stop.reason
+        if stop.reconnect:
+            acc.update_account(store, athlete.id, SOURCE, status="reconnect", note=stop.reason)
+    if left:
+        state["page_left"], state["page_len"] = left, page_len
+    acc.update_account(store, athlete.id, SOURCE, state=state)
+    return result
+
+
+class _Stopped(Exception):
+    def __init__(self, reason: str, left: list[Any], page_len: int, reconnect: bool) -> None:
+        super().__init__(reason)
+        self.reason, self.left, self.page_len, self.reconnect = reason, left, page_len, reconnect
+
+
+def _sync_pages(
+    store: Store,
+    athlete: Athlete,
+    api: StravaApi,
+    state: dict[str, Any],
+    result: SyncResult,
+    left: list[Any],
+    page_len: int,
+    pages: int | None,
+    progress: Progress | None,
+) -> None:
     try:
         while pages is None or pages > 0:
-            after = int(state.get("after", 0))
-            items = api.get("/athlete/activities", after=max(after - 1, 0), per_page=PAGE, page=1)
-            if not isinstance(items, list):
-                raise StravaError("Strava's activity list was not a list")
-            result.listed += len(items)
-            for item in sorted(
-                items, key=lambda i: str(i.get("start_date", "")) if isinstance(i, Mapping) else ""
-            ):
-                _store_listed(store, athlete, api, item, state, result)
+            if not left:
+                after = int(state.get("after", 0))
+                listed = api.get(
+                    "/athlete/activities", after=max(after - 1, 0), per_page=PAGE, page=1
+                )
+                if not isinstance(listed, list):
+                    raise StravaError("Strava's activity list was not a list")
+                result.listed += len(listed)
+                page_len = len(listed)
+                left = sorted(listed, key=_start_of)
+            while left:
+                _store_listed(store, athlete, api, left[0], state, result)
+                item = left.pop(0)
                 if progress:
                     progress(str(item.get("id") if isinstance(item, Mapping) else "?"), result)
-            if len(items) < PAGE:
+            if page_len < PAGE:
                 result.done = True
                 state["backfill_done"] = True
                 break
             if pages is not None:
                 pages -= 1
     except RateLimited as err:
-        result.stopped = f"{err}; run `loadguard strava sync` again later to resume"
+        raise _Stopped(
+            f"{err}; run `loadguard strava sync` again later to resume", left, page_len, False
+        ) from None
     except ReconnectNeeded as err:
-        result.stopped = str(err)
-        acc.update_account(store, athlete.id, SOURCE, status="reconnect", note=str(err))
-    acc.update_account(store, athlete.id, SOURCE, state=state)
-    return result
+        raise _Stopped(str(err), left, page_len, True) from None
+
+
+def _start_of(item: Any) -> str:
+    return str(item.get("start_date", "")) if isinstance(item, Mapping) else ""
 
 
 def _store_listed(
@@ -265,7 +308,10 @@ def sync_all(
     for athlete in active:
         try:
             sync_gear(store, athlete, api_for(store, athlete, config, box, budget))
-        except (RateLimited, ReconnectNeeded, StravaError) as err:
+        except ReconnectNeeded as err:
+            results[athlete.id] = SyncResult(stopped=str(err))
+            acc.update_account(store, athlete.id, SOURCE, status="reconnect", note=str(err))
+        except (RateLimited, StravaError) as err:
             results[athlete.id] = SyncResult(stopped=str(err))
     pending = [a for a in active if a.id not in results]
     while pending:

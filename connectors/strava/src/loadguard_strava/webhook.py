@@ -134,6 +134,7 @@ def _fetch_and_store(store: Store, athlete: Athlete, api: StravaApi, key: str) -
 def forget(store: Store, athlete: Athlete) -> None:
     """Deauthorised: delete the tokens and every Strava-sourced record (Strava's terms)."""
     stored.delete_source(store, athlete.id, SOURCE)
+    store.delete_provider_shoes(athlete.id)
     acc.update_account(
         store,
         athlete.id,

@@ -1,0 +1,90 @@
+"""A loadguard store wired to the Strava stand-in: environment, athlete, connection."""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import date
+from pathlib import Path
+
+import pytest
+import requests
+from cryptography.fernet import Fernet
+
+from loadguard import registry
+from loadguard.store import accounts as acc
+from loadguard.store.db import Athlete, Store
+from loadguard_strava import config as strava_config
+from loadguard_strava.api import Budget, StravaApi
+from loadguard_strava.connect import connect
+from loadguard_strava.standin import StravaStandIn
+from loadguard_strava.sync import api_for
+from loadguard_strava.tokens import TokenBox
+
+CLIENT_ID, CLIENT_SECRET, VERIFY = "1234", "s3cret", "a-verify-word"
+STRAVA_ATHLETE = 1001
+
+
+@dataclass
+class World:
+    standin: StravaStandIn
+    db: Path
+    store: Store
+    athlete: Athlete
+
+    @property
+    def config(self) -> strava_config.StravaConfig:
+        return strava_config.load()
+
+    @property
+    def box(self) -> TokenBox:
+        return TokenBox(self.config)
+
+    def api(self, budget: Budget | None = None) -> StravaApi:
+        return api_for(self.store, self.athlete, self.config, self.box, budget or Budget())
+
+    def browser(self, athlete_id: int = STRAVA_ATHLETE) -> Callable[[str], None]:
+        """Plays the athlete's browser: opens Strava's page, approves, follows the redirect."""
+
+        def open_url(url: str) -> None:
+            page = requests.get(url, timeout=5)
+            assert page.status_code == 200
+            assert "Authorize" in page.text
+            redirect = self.standin.approve_url(url, athlete_id)
+            requests.get(redirect, timeout=5)
+
+        return open_url
+
+    def connect(self) -> str:
+        return connect(self.store, self.athlete, self.config, self.box, self.browser(), timeout=10)
+
+    def account(self) -> acc.Account:
+        found = acc.account(self.store, self.athlete.id, "strava")
+        assert found is not None
+        return found
+
+
+def make_world(tmp_path: Path, monkeypatch: pytest.MonkeyPatch, standin: StravaStandIn) -> World:
+    monkeypatch.setenv("STRAVA_CLIENT_ID", CLIENT_ID)
+    monkeypatch.setenv("STRAVA_CLIENT_SECRET", CLIENT_SECRET)
+    monkeypatch.setenv("LOADGUARD_STRAVA_API", standin.base_url)
+    monkeypatch.setenv("LOADGUARD_STRAVA_VERIFY_TOKEN", VERIFY)
+    monkeypatch.setenv("LOADGUARD_TOKEN_KEY", Fernet.generate_key().decode())
+    registry.webhook.cache_clear()
+    standin.add_athlete(STRAVA_ATHLETE)
+    db = tmp_path / "lg.sqlite"
+    store = Store(db)
+    athlete = store.add_athlete(
+        "anna", "Anna", "heel-fat-pad", date(2026, 3, 2), "Europe/Copenhagen"
+    )
+    return World(standin, db, store, athlete)
+
+
+def wait_for(condition: Callable[[], bool], timeout: float = 10.0) -> None:
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        if condition():
+            return
+        time.sleep(0.02)
+    raise AssertionError("condition not met in time")
