@@ -26,3 +26,4 @@ test: lint
 bench: setup
 	$(UV) run python bench/bench_import.py
 	$(UV) run python bench/bench_guard.py
+	$(UV) run python bench/bench_webhook.py

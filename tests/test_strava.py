@@ -283,3 +283,15 @@ def test_a_key_file_others_can_read_is_refused(
     code, out = lg(world, "strava", "status")
     assert code == 1
     assert "chmod 600" in out
+
+
+def test_a_token_refused_once_is_refreshed_and_the_request_goes_through(world: World) -> None:
+    world.standin.add_activities(STRAVA_ATHLETE, 2, first=BEFORE_PLAN, with_gps=False)
+    world.connect()
+    world.standin.fail_next("/api/v3/athlete/activities", "401")
+    world.standin.clear_log()
+    result = sync_athlete(world.store, world.athlete, world.api())
+    assert result.stopped is None
+    assert result.stored == 2
+    assert world.standin.count("POST", "/oauth/token") == 1
+    assert world.account().status == "active"
