@@ -10,6 +10,7 @@ import sys
 from pathlib import Path
 
 import pytest
+import requests
 from typer.testing import CliRunner
 
 from fitdata import path_of
@@ -211,3 +212,28 @@ def test_the_settings_file_chooses_the_store_and_the_default_time_zone(
     assert result.exit_code == 0
     assert "Europe/Paris" in result.output
     assert db.exists()
+
+
+def test_serve_answers_health_and_webhook_routes_in_a_real_process(tmp_path: Path) -> None:
+    exe = Path(sys.executable).with_name("loadguard")
+    proc = subprocess.Popen(
+        [str(exe), "--db", str(tmp_path / "lg.sqlite"), "serve", "--port", "0"],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+        env={**os.environ, "COLUMNS": "200"},
+    )
+    try:
+        assert proc.stdout is not None
+        line = proc.stdout.readline()
+        url = line.split("serving on ", 1)[1].split(" ", 1)[0]
+        health = requests.get(f"{url}/health", timeout=5)
+        assert health.status_code == 200
+        assert "strava" in health.json()["webhooks"]
+        unknown = requests.post(f"{url}/webhooks/nowhere", data=b"{}", timeout=5)
+        assert unknown.status_code == 404
+        bad = requests.post(f"{url}/webhooks/strava", data=b"[]", timeout=5)
+        assert bad.status_code == 400
+    finally:
+        proc.terminate()
+        proc.wait(timeout=10)

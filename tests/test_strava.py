@@ -295,3 +295,32 @@ def test_a_token_refused_once_is_refreshed_and_the_request_goes_through(world: W
     assert result.stored == 2
     assert world.standin.count("POST", "/oauth/token") == 1
     assert world.account().status == "active"
+
+
+def test_athletes_share_the_budget_fairly_and_resume_from_their_cursors(world: World) -> None:
+    second = world.store.add_athlete(
+        "ben", "Ben", "heel-fat-pad", world.athlete.plan_start, "Europe/Copenhagen"
+    )
+    world.standin.add_athlete(2002)
+    for strava_id in (STRAVA_ATHLETE, 2002):
+        world.standin.add_activities(
+            strava_id, 120, first=BEFORE_PLAN - timedelta(days=300), with_gps=False
+        )
+    world.connect()
+    connect(world.store, second, world.config, world.box, world.browser(2002), timeout=10)
+    # 240 runs need 240 streams reads; Strava allows 100 reads a quarter hour
+    first = sync_all(world.store, world.config, world.box)
+    assert first["anna"].stored > 0
+    assert first["ben"].stored > 0  # both got a turn before the budget ran out
+    assert all(r.stopped and "limit" in r.stopped for r in first.values())
+    totals = {"anna": first["anna"].stored, "ben": first["ben"].stored}
+    for _ in range(5):
+        world.standin.reset_rate_window()
+        again = sync_all(world.store, world.config, world.box)
+        for name, r in again.items():
+            totals[name] += r.stored
+        if all(r.done for r in again.values()):
+            break
+    assert totals == {"anna": 120, "ben": 120}
+    count = world.store.conn.execute("SELECT COUNT(*) FROM activities").fetchone()[0]
+    assert count == 240

@@ -30,6 +30,7 @@ from .normalise import SOURCE, STREAM_TYPES, is_run, raw_record
 from .tokens import TokenBox, Tokens
 
 PAGE = 200  # Strava's largest page
+ROUND = 50  # activities one athlete gets per round before the next athlete's turn
 
 
 @dataclass
@@ -139,10 +140,11 @@ def sync_athlete(
     athlete: Athlete,
     api: StravaApi,
     *,
-    pages: int | None = None,
+    items: int | None = None,
     progress: Progress | None = None,
 ) -> SyncResult:
-    """Backfill or catch up one athlete from the stored cursor (at most ``pages`` pages)."""
+    """Backfill or catch up one athlete from the stored cursor (at most ``items`` activities
+    this time; the rest of a listed page waits in the state for the next turn)."""
     result = SyncResult()
     account = acc.account(store, athlete.id, SOURCE)
     assert account is not None
@@ -153,11 +155,11 @@ def sync_athlete(
     page_len = int(state.pop("page_len", 0))
     try:
         with store.batch():  # one commit per batch, not one per activity
-            _sync_pages(store, athlete, api, state, result, left, page_len, pages, progress)
+            _sync_pages(store, athlete, api, state, result, left, page_len, items, progress)
         left = []
     except _Stopped as stop:
         left, page_len = stop.left, stop.page_len
-        result.stopped = stop.reason
+        result.stopped = stop.reason or None
         if stop.reconnect:
             acc.update_account(store, athlete.id, SOURCE, status="reconnect", note=stop.reason)
     if left:
@@ -180,11 +182,11 @@ def _sync_pages(
     result: SyncResult,
     left: list[Any],
     page_len: int,
-    pages: int | None,
+    items: int | None,
     progress: Progress | None,
 ) -> None:
     try:
-        while pages is None or pages > 0:
+        while True:
             if not left:
                 after = int(state.get("after", 0))
                 listed = api.get(
@@ -196,22 +198,31 @@ def _sync_pages(
                 page_len = len(listed)
                 left = sorted(listed, key=_start_of)
             while left:
+                if items is not None and items <= 0:
+                    raise _Stopped("", left, page_len, False)  # this turn is over
                 _store_listed(store, athlete, api, left[0], state, result)
                 item = left.pop(0)
+                if items is not None:
+                    items -= 1
                 if progress:
                     progress(str(item.get("id") if isinstance(item, Mapping) else "?"), result)
             if page_len < PAGE:
                 result.done = True
                 state["backfill_done"] = True
                 break
-            if pages is not None:
-                pages -= 1
     except RateLimited as err:
         raise _Stopped(
             f"{err}; run `loadguard strava sync` again later to resume", left, page_len, False
         ) from None
     except ReconnectNeeded as err:
         raise _Stopped(str(err), left, page_len, True) from None
+
+
+def _mark_turn(store: Store, athlete: Athlete) -> None:
+    account = acc.account(store, athlete.id, SOURCE)
+    if account is not None:
+        state = {**account.state, "turn_at": datetime.now(UTC).isoformat()}
+        acc.update_account(store, athlete.id, SOURCE, state=state)
 
 
 def _start_of(item: Any) -> str:
@@ -300,8 +311,9 @@ def sync_all(
     budget: Budget | None = None,
     progress: Progress | None = None,
 ) -> dict[str, SyncResult]:
-    """Every connected athlete, fairly: one page each per round, until all are done or
-    Strava's budget is spent (then the rest wait for the next run, from their cursors)."""
+    """Every connected athlete, fairly: ROUND activities each per round, the one who waited
+    longest first, until all are done or Strava's budget (the application's, shared) is
+    spent; then everyone waits for the next run and resumes from their cursors."""
     budget = budget or Budget()
     results: dict[str, SyncResult] = {}
     active = [store.athlete(a.athlete_id) for a in acc.accounts(store, SOURCE, "active")]
@@ -314,25 +326,25 @@ def sync_all(
         except (RateLimited, StravaError) as err:
             results[athlete.id] = SyncResult(stopped=str(err))
     pending = [a for a in active if a.id not in results]
+    turns = {a.athlete_id: str(a.state.get("turn_at", "")) for a in acc.accounts(store, SOURCE)}
+    pending.sort(key=lambda a: turns.get(a.id, ""))  # who waited longest goes first
     while pending:
         still = []
         for athlete in pending:
-            part = sync_athlete(
-                store,
-                athlete,
-                api_for(store, athlete, config, box, budget),
-                pages=1,
-                progress=progress,
-            )
+            api = api_for(store, athlete, config, box, budget)
+            part = sync_athlete(store, athlete, api, items=ROUND, progress=progress)
+            _mark_turn(store, athlete)
             total = results.setdefault(athlete.id, SyncResult())
             total.listed += part.listed
             total.stored += part.stored
             total.runs += part.runs
             total.failed += part.failed
             total.stopped, total.done = part.stopped, part.done
+            if part.stopped and "limit" in part.stopped:
+                for other in pending:  # Strava's budget is the application's: all wait
+                    results.setdefault(other.id, SyncResult()).stopped = part.stopped
+                return results
             if not part.done and part.stopped is None:
                 still.append(athlete)
-        if any(r.stopped and "limit" in r.stopped for r in results.values()):
-            break
         pending = still
     return results
