@@ -16,6 +16,7 @@ from loadguard import registry, service
 from loadguard.contract import RawRecord, SampleWriter
 from loadguard.season import season
 from loadguard.store import activities as stored
+from loadguard.store.activities import Prepared
 from loadguard.store.db import Athlete, Store, StoreError
 
 RUNS = ("activity-small-fenix2-run.fit", "garmin-fenix-5-run.fit", "2013-02-06-12-11-14.fit")
@@ -108,7 +109,7 @@ def test_the_same_run_from_a_second_source_never_counts_twice(store: Store, tmp_
     raw = RawRecord("strava", "123", b"{}", "application/json", "strava:123")
     offset = timedelta(hours=1)
     (written,) = stored.store_raw_with_activities(
-        store, "anna", raw, [(other, offset, "source", None)]
+        store, "anna", raw, [Prepared(other, offset, "source")]
     )
     assert written.duplicate_of is not None
     frame = stored.activities_frame(store, ["anna"])
@@ -121,7 +122,9 @@ def test_a_run_an_hour_apart_is_a_different_run(store: Store) -> None:
     b = replace(a, source_id="later", start_utc=a.start_utc + timedelta(hours=1))
     for act in (a, b):
         raw = RawRecord("season", act.source_id, b"-", "x", act.source_id)
-        stored.store_raw_with_activities(store, "anna", raw, [(act, timedelta(0), "source", None)])
+        stored.store_raw_with_activities(
+            store, "anna", raw, [Prepared(act, timedelta(0), "source")]
+        )
     assert stored.activities_frame(store, ["anna"]).height == 2
 
 

@@ -16,7 +16,7 @@ from datetime import date, timedelta
 import polars as pl
 
 from loadguard.plan import Plan
-from loadguard.surfaces import surface_km
+from loadguard.surfaces import STORED_SURFACES, surface_km
 from loadguard.weeks import plan_week_expr, weekly
 
 RUNNING = "running"
@@ -46,6 +46,7 @@ USED_COLUMNS = (
     "timer_s",
     "longest_run_s",
     "shoe_id",
+    *STORED_SURFACES,
 )
 
 
@@ -60,6 +61,9 @@ def runs_frame(activities: pl.DataFrame, athletes: pl.DataFrame, as_of: date) ->
     ``athlete_id`` becomes an Enum of the given athletes (see :func:`athlete_enum`).
     """
     kind = athlete_enum(athletes)
+    missing = [c for c in STORED_SURFACES if c not in activities.columns]
+    if missing:  # frames built without the store (benchmarks) have no GPS surfaces
+        activities = activities.with_columns(pl.lit(None, pl.Float64).alias(c) for c in missing)
     runs = (
         activities.filter(
             (pl.col("sport") == RUNNING)

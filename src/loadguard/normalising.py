@@ -12,10 +12,10 @@ from dataclasses import replace
 from datetime import timedelta
 from zoneinfo import ZoneInfo
 
-from loadguard import registry, runwalk
+from loadguard import registry, runwalk, surfacing
 from loadguard.contract import Activity, RawRecord
-
-Normalised = list[tuple[Activity, timedelta, str, runwalk.RunWalk | None]]
+from loadguard.store.activities import Normalised, Prepared
+from loadguard.surfacing import SurfaceContext
 
 
 def local_offset(activity: Activity, zone: ZoneInfo) -> tuple[timedelta, str]:
@@ -25,13 +25,21 @@ def local_offset(activity: Activity, zone: ZoneInfo) -> tuple[timedelta, str]:
     return activity.start_utc.astimezone(zone).utcoffset() or timedelta(0), "timezone"
 
 
-def normalise(raw: RawRecord, timezone: str) -> Normalised:
-    """Everything the store needs from one raw record; streams are analysed, then dropped
-    (they stay in the raw bytes). Raises ConnectorError for a bad record."""
+def normalise(raw: RawRecord, timezone: str, surfaces: SurfaceContext | None = None) -> Normalised:
+    """Everything the store needs from one raw record; streams are analysed (run/walk
+    structure, surfaces when a context is given), then dropped (they stay in the raw
+    bytes). Raises ConnectorError for a bad record."""
     zone = ZoneInfo(timezone)
     out: Normalised = []
     for activity in registry.connector(raw.source).normalise(raw):
         offset, offset_from = local_offset(activity, zone)
-        structure = runwalk.analyse(activity.streams)
-        out.append((replace(activity, streams=None), offset, offset_from, structure))
+        out.append(
+            Prepared(
+                replace(activity, streams=None),
+                offset,
+                offset_from,
+                runwalk.analyse(activity.streams),
+                surfacing.mix(activity, surfaces) if surfaces is not None else None,
+            )
+        )
     return out

@@ -74,7 +74,7 @@ def import_from(
                 summary.new += 1
                 summary.activities += len(written)
                 summary.duplicates += sum(1 for w in written if w.duplicate_of is not None)
-                summary.runs += sum(1 for a, *_ in result if a.sport == metrics.RUNNING)
+                summary.runs += sum(1 for p in result if p.activity.sport == metrics.RUNNING)
             wrote(len(raw.payload))
             if progress:
                 progress(raw.origin, summary)

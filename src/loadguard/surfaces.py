@@ -91,7 +91,18 @@ def surface_km(runs: pl.DataFrame) -> pl.DataFrame:
             columns = {f"surface_{cls}_km": tagged[cls] * tagged_km for cls in KNOWN}
             columns["surface_unknown_km"] = tagged_km * 0.0
             out = out.with_columns(out[name].scatter(where, v) for name, v in columns.items())
-    return out.drop("_code")
+    out = out.drop("_code")
+    if "stored_unknown_m" in out.columns:  # the GPS breakdown, where computed, wins
+        known = pl.col("stored_unknown_m").is_not_null()
+        out = out.with_columns(
+            pl.when(known)
+            .then(pl.col(f"stored_{cls}_m") / 1000.0)
+            .otherwise(pl.col(f"surface_{cls}_km"))
+            .alias(f"surface_{cls}_km")
+            for cls in SURFACE_CLASSES
+        )
+    return out
 
 
 SURFACE_COLUMNS = tuple(f"surface_{c}_km" for c in SURFACE_CLASSES)
+STORED_SURFACES = tuple(f"stored_{c}_m" for c in SURFACE_CLASSES)

@@ -15,8 +15,11 @@ from datetime import UTC, datetime, timedelta
 import polars as pl
 
 from loadguard.contract import Activity, RawRecord
+from loadguard.plan import SURFACE_CLASSES
 from loadguard.runwalk import RunWalk
 from loadguard.store.db import Store, StoreError, now_iso
+from loadguard.store.surfaces import save_mix
+from loadguard.surfacing import SurfaceMix
 
 # Two activities are the same run when they start within this many seconds
 # and their distances differ by at most DUPLICATE_DISTANCE (share) or 50 m.
@@ -61,7 +64,18 @@ def _find_duplicate(store: Store, athlete_id: str, activity: Activity) -> int | 
     return None if row is None else int(row[0])
 
 
-Normalised = list[tuple[Activity, timedelta, str, RunWalk | None]]
+@dataclass(frozen=True)
+class Prepared:
+    """One normalised activity with what the core derived from it before storing."""
+
+    activity: Activity
+    offset: timedelta  # local = utc + offset
+    offset_from: str  # 'source' or 'timezone'
+    structure: RunWalk | None = None  # run/walk bouts, from the speed stream
+    surfaces: SurfaceMix | None = None  # metres per surface class
+
+
+Normalised = list[Prepared]
 
 
 def store_raw_with_activities(
@@ -118,7 +132,8 @@ def _insert_activities(
     store: Store, athlete_id: str, raw_id: int, normalised: Normalised
 ) -> list[StoredActivity]:
     stored: list[StoredActivity] = []
-    for activity, offset, offset_from, rw in normalised:
+    for prepared in normalised:
+        activity, offset, rw = prepared.activity, prepared.offset, prepared.structure
         duplicate_of = _find_duplicate(store, athlete_id, activity)
         cur = store.conn.execute(
             "INSERT INTO activities (athlete_id, raw_id, source, source_id, sport, sub_sport,"
@@ -140,7 +155,7 @@ def _insert_activities(
                 activity.gear_id,
                 int(activity.start_utc.timestamp()),
                 int(offset.total_seconds()),
-                offset_from,
+                prepared.offset_from,
                 activity.distance_m,
                 activity.timer_s,
                 activity.elapsed_s,
@@ -155,7 +170,10 @@ def _insert_activities(
         )
         if cur.rowcount == 0:  # the same activity id from another raw record: keep the first
             continue
-        stored.append(StoredActivity(int(cur.lastrowid or 0), duplicate_of))
+        activity_id = int(cur.lastrowid or 0)
+        if prepared.surfaces is not None:
+            save_mix(store, activity_id, prepared.surfaces)
+        stored.append(StoredActivity(activity_id, duplicate_of))
     return stored
 
 
@@ -200,6 +218,10 @@ ACTIVITY_SCHEMA: dict[str, pl.DataType | type[pl.DataType]] = {
     "longest_run_s": pl.Float64,
     "shoe_id": pl.Int64,
 }
+# metres per surface class from the GPS track (null: not computed for this activity)
+STORED_SURFACE_SCHEMA: dict[str, pl.DataType | type[pl.DataType]] = {
+    f"stored_{c}_m": pl.Float64 for c in SURFACE_CLASSES
+}
 
 
 def activities_frame(store: Store, athlete_ids: list[str]) -> pl.DataFrame:
@@ -209,14 +231,17 @@ def activities_frame(store: Store, athlete_ids: list[str]) -> pl.DataFrame:
     wall-clock time (utc + offset), which is what plan weeks are counted in.
     """
     marks = ",".join("?" * len(athlete_ids))
+    stored = ", ".join(f"s.{c}_m" for c in SURFACE_CLASSES)
     rows = store.conn.execute(
-        "SELECT athlete_id, id, source, sport, sub_sport, name, description, gear_id, start_utc,"
-        " utc_offset_s, distance_m, timer_s, elapsed_s, run_s, walk_s, run_bouts, walk_bouts,"
-        f" longest_run_s, shoe_id FROM activities WHERE athlete_id IN ({marks})"
-        " AND duplicate_of IS NULL ORDER BY athlete_id, start_utc",
+        "SELECT a.athlete_id, a.id, a.source, a.sport, a.sub_sport, a.name, a.description,"
+        " a.gear_id, a.start_utc, a.utc_offset_s, a.distance_m, a.timer_s, a.elapsed_s, a.run_s,"
+        f" a.walk_s, a.run_bouts, a.walk_bouts, a.longest_run_s, a.shoe_id, {stored}"
+        " FROM activities a LEFT JOIN activity_surfaces s ON s.activity_id = a.id"
+        f" WHERE a.athlete_id IN ({marks}) AND a.duplicate_of IS NULL"
+        " ORDER BY a.athlete_id, a.start_utc",
         athlete_ids,
     ).fetchall()
-    frame = pl.DataFrame(rows, schema=ACTIVITY_SCHEMA, orient="row")
+    frame = pl.DataFrame(rows, schema=ACTIVITY_SCHEMA | STORED_SURFACE_SCHEMA, orient="row")
     return with_time_columns(frame)
 
 

@@ -131,6 +131,30 @@ MIGRATIONS: tuple[str, ...] = (
     );
     CREATE INDEX findings_by_athlete ON findings (athlete_id, run_id);
     """,
+    # 3: surfaces from the GPS track, and the runner's own places
+    """
+    CREATE TABLE activity_surfaces (
+        activity_id INTEGER PRIMARY KEY REFERENCES activities(id) ON DELETE CASCADE,
+        grass_m     REAL NOT NULL DEFAULT 0,
+        gravel_m    REAL NOT NULL DEFAULT 0,
+        trail_m     REAL NOT NULL DEFAULT 0,
+        track_m     REAL NOT NULL DEFAULT 0,
+        paved_m     REAL NOT NULL DEFAULT 0,
+        treadmill_m REAL NOT NULL DEFAULT 0,
+        unknown_m   REAL NOT NULL DEFAULT 0,
+        method      TEXT NOT NULL,            -- what decided: tags, places+osm, label, none
+        computed_at TEXT NOT NULL
+    );
+    CREATE TABLE places (
+        id          INTEGER PRIMARY KEY,
+        athlete_id  TEXT NOT NULL REFERENCES athletes(id) ON DELETE CASCADE,
+        name        TEXT NOT NULL,
+        surface     TEXT NOT NULL,
+        geojson     TEXT NOT NULL,            -- one geometry (Polygon, LineString, Multi*)
+        created_at  TEXT NOT NULL,
+        UNIQUE (athlete_id, name)
+    );
+    """,
 )
 
 

@@ -1,0 +1,147 @@
+"""Match a GPS track to surface classes with a :class:`SurfaceIndex` (all vectorised).
+
+Per point, in order:
+
+1. NaN position, or outside the index bounds -> unknown;
+2. the nearest runnable way segment within ``tolerance_m`` gives its class (a way
+   whose surface is unknown gives unknown: a nearer unknown path is not overridden
+   by a farther known one);
+3. no way that near, but inside a surface polygon -> the class of the smallest
+   polygon holding the point (a pitch inside a park wins over the park);
+4. else unknown.
+
+Smoothing then removes flips: a stretch shorter than ``min_stretch_m`` between two
+stretches of the same class takes that class (repeated until nothing changes; when
+two neighbouring stretches both qualify, the shorter one goes first). NaN points
+are left out of smoothing and stay unknown.
+
+Metres: the step from point i to point i+1 (great-circle length) counts to the class
+of point i. A step with a NaN end has no length. Positions are projected with the
+index's equirectangular projection for the distance to ways.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Final
+
+import numpy as np
+import shapely
+from numpy.typing import ArrayLike, NDArray
+
+from loadguard.osm.index import EARTH_RADIUS_M, UNKNOWN, FloatArray, SurfaceIndex
+
+UNKNOWN_NAME: Final = "unknown"
+CodeArray = NDArray[np.int8]
+
+
+@dataclass(frozen=True)
+class Matched:
+    classes: NDArray[np.str_]  # per point: class name, "" for unknown
+    metres: dict[str, float]  # every class of the index plus "unknown"
+    distance_m: FloatArray  # per point: distance to the matched way, NaN if none
+
+
+def step_lengths(lat: FloatArray, lon: FloatArray) -> FloatArray:
+    """Great-circle metres from each point to the next (last point and NaN steps: 0)."""
+    out = np.zeros(len(lat), dtype=np.float64)
+    if len(lat) < 2:
+        return out
+    phi, lam = np.radians(lat), np.radians(lon)
+    dphi, dlam = np.diff(phi), np.diff(lam)
+    a = np.sin(dphi / 2) ** 2 + np.cos(phi[:-1]) * np.cos(phi[1:]) * np.sin(dlam / 2) ** 2
+    d = 2 * EARTH_RADIUS_M * np.arcsin(np.sqrt(np.clip(a, 0.0, 1.0)))
+    out[:-1] = np.nan_to_num(d, nan=0.0)
+    return out
+
+
+def smooth(codes: CodeArray, lengths: FloatArray, min_stretch_m: float) -> CodeArray:
+    """Give each short stretch between two stretches of one class that class."""
+    codes = codes.copy()
+    n = len(codes)
+    while n:
+        starts = np.flatnonzero(np.r_[True, codes[1:] != codes[:-1]])
+        if len(starts) < 3:
+            break
+        run_code = codes[starts]
+        run_len = np.add.reduceat(lengths, starts)
+        cand = np.zeros(len(starts), dtype=bool)
+        cand[1:-1] = (run_code[:-2] == run_code[2:]) & (run_len[1:-1] < min_stretch_m)
+        prev_first = np.r_[False, cand[:-1] & (run_len[:-1] <= run_len[1:])]
+        next_first = np.r_[cand[1:] & (run_len[1:] < run_len[:-1]), False]
+        accept = cand & ~prev_first & ~next_first
+        if not accept.any():
+            break
+        run_code[accept] = run_code[np.flatnonzero(accept) - 1]
+        codes = np.repeat(run_code, np.diff(np.r_[starts, n]))
+    return codes
+
+
+def _nearest_way(
+    index: SurfaceIndex, points: NDArray[np.object_], tolerance_m: float
+) -> tuple[CodeArray, FloatArray, NDArray[np.bool_]]:
+    codes = np.full(len(points), UNKNOWN, dtype=np.int8)
+    dist = np.full(len(points), np.nan)
+    near = np.zeros(len(points), dtype=bool)
+    if index.n_segments and len(points):
+        (qi, ti), d = index.segment_tree.query_nearest(
+            points, max_distance=tolerance_m, return_distance=True, all_matches=False
+        )
+        codes[qi] = index.segment_class[ti]
+        dist[qi] = d
+        near[qi] = True
+    return codes, dist, near
+
+
+def _polygon_class(index: SurfaceIndex, points: NDArray[np.object_]) -> CodeArray:
+    codes = np.full(len(points), UNKNOWN, dtype=np.int8)
+    if not len(index.polygons) or not len(points):
+        return codes
+    qi, ti = index.polygon_tree.query(points, predicate="within")
+    order = np.lexsort((index.polygon_area[ti], qi))
+    qi, ti = qi[order], ti[order]
+    first = np.r_[True, qi[1:] != qi[:-1]] if len(qi) else np.zeros(0, dtype=bool)
+    codes[qi[first]] = index.polygon_class[ti[first]]
+    return codes
+
+
+def match(
+    index: SurfaceIndex,
+    lat: ArrayLike,
+    lon: ArrayLike,
+    *,
+    tolerance_m: float = 20.0,
+    min_stretch_m: float = 15.0,
+) -> Matched:
+    """Surface class per GPS point and metres per class (see the module docstring)."""
+    lat_a = np.asarray(lat, dtype=np.float64)
+    lon_a = np.asarray(lon, dtype=np.float64)
+    if lat_a.ndim != 1 or lat_a.shape != lon_a.shape:
+        raise ValueError("lat and lon must be 1-D arrays of the same length")
+    n = len(lat_a)
+    finite = np.isfinite(lat_a) & np.isfinite(lon_a)
+    lon_min, lat_min, lon_max, lat_max = index.bounds
+    with np.errstate(invalid="ignore"):
+        inside = finite & (lon_a >= lon_min) & (lon_a <= lon_max)
+        inside &= (lat_a >= lat_min) & (lat_a <= lat_max)
+    where = np.flatnonzero(inside)
+
+    codes = np.full(n, UNKNOWN, dtype=np.int8)
+    distance = np.full(n, np.nan)
+    x, y = index.projection.forward(lon_a[where], lat_a[where])
+    points = shapely.points(x, y)
+    way_codes, way_dist, near = _nearest_way(index, points, tolerance_m)
+    codes[where] = way_codes
+    distance[where] = way_dist
+    far = ~near
+    codes[where[far]] = _polygon_class(index, points[far])
+
+    lengths = step_lengths(lat_a, lon_a)
+    valid = np.flatnonzero(finite)
+    codes[valid] = smooth(codes[valid], lengths[valid], min_stretch_m)
+
+    names = np.array(["", *index.classes])
+    per_code = np.bincount(codes.astype(np.int64) + 1, weights=lengths, minlength=len(names))
+    metres = {name: float(m) for name, m in zip(index.classes, per_code[1:], strict=True)}
+    metres[UNKNOWN_NAME] = float(per_code[0])
+    return Matched(classes=names[codes.astype(np.int64) + 1], metres=metres, distance_m=distance)
