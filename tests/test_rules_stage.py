@@ -143,3 +143,16 @@ def test_an_explicitly_assigned_shoe_beats_the_default() -> None:
     )
     found = findings([Run(2, 3.0, shoe_id=2)], week_day(2, 6), "shoe_wear", frame)
     assert [(f["message"].split("'")[1], f["severity"]) for f in found] == [("shoe 2", "warning")]
+
+
+def test_a_run_of_unknown_ground_in_the_soft_weeks_is_said_so_not_judged() -> None:
+    found = findings([Run(2, 2.0, sub_sport="generic")], week_day(2, 6), "surface_unknown")
+    assert [(f["severity"], f["value"], f["limit"]) for f in found] == [("info", 100.0, 50.0)]
+    assert "surface unknown for 100 %" in found[0]["message"]
+    assert findings([Run(2, 2.0, sub_sport="generic")], week_day(2, 6), "surface_phase") == []
+
+
+def test_unknown_ground_after_the_soft_weeks_or_a_tagged_run_raises_nothing() -> None:
+    assert findings([Run(8, 5.0, sub_sport="generic")], week_day(8, 6), "surface_unknown") == []
+    tagged = Run(2, 2.0, sub_sport="generic", name="#gravel loop")
+    assert findings([tagged], week_day(2, 6), "surface_unknown") == []

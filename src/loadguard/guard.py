@@ -22,6 +22,7 @@ RULES: dict[str, Rule] = {
     "weekly_volume_cap": volume.weekly_volume_cap,
     "session_spike": volume.session_spike,
     "surface_phase": stage.surface_phase,
+    "surface_unknown": stage.surface_unknown,
     "session_duration": stage.session_duration,
     "interval_structure": stage.interval_structure,
     "shoe_wear": shoes.shoe_wear,

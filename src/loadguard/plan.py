@@ -114,6 +114,11 @@ class Acwr(_Strict):
     evidence: str
 
 
+class SurfaceData(_Strict):
+    unknown_share: Share
+    evidence: str
+
+
 class Plan(_Strict):
     id: str = Field(pattern=r"^[a-z0-9][a-z0-9-]*$")
     title: str
@@ -127,6 +132,7 @@ class Plan(_Strict):
     shoe_profile: ShoeProfile
     pain: Pain
     acwr: Acwr
+    surface_data: SurfaceData
 
     @model_validator(mode="after")
     def _check(self) -> Self:

@@ -121,3 +121,28 @@ def surface_phase(m: Metrics, plan: Plan, as_of: date) -> pl.DataFrame:
         evidence=pl.col("stage_evidence"),
     )
     return pl.concat([runs, weeks])
+
+
+def surface_unknown(m: Metrics, plan: Plan, as_of: date) -> pl.DataFrame:
+    """Info, not a verdict: most of a run's ground is unknown in weeks where ground matters."""
+    share = pl.col("surface_unknown_km") / pl.col("km")
+    runs = in_plan(m.runs.filter(pl.col("km") > 0), plan).filter(
+        (pl.col("hard_share_max") < 1) & (share > plan.surface_data.unknown_share)
+    )
+    return findings.frame(
+        runs,
+        rule="surface_unknown",
+        severity=pl.lit("info"),
+        day=pl.col("local_date"),
+        plan_week=pl.col("plan_week"),
+        value=share * 100.0,
+        limit=pl.lit(plan.surface_data.unknown_share * 100.0),
+        message=pl.format(
+            "{}: surface unknown for {} % of this run, so it is not judged. Tag it (#grass,"
+            " #gravel, #asphalt), save the place (`loadguard places add`) or add a map"
+            " (`loadguard osm add`).",
+            pl.col("local_date").cast(pl.String),
+            fmt(share * 100.0, 0),
+        ),
+        evidence=pl.lit(plan.surface_data.evidence),
+    )
