@@ -15,7 +15,7 @@ from typing import Any
 
 import polars as pl
 
-from loadguard import guard, metrics, normalising, registry
+from loadguard import guard, metrics, normalising, places, registry
 from loadguard.contract import ConnectorError, FetchFailure, RawRecord, Streams
 from loadguard.plan import Plan, load_plan
 from loadguard.report import Report, build_report
@@ -23,6 +23,7 @@ from loadguard.store import accounts as accounts_store
 from loadguard.store import activities as stored
 from loadguard.store import findings as findings_store
 from loadguard.store.db import Athlete, Store
+from loadguard.store.surfaces import save_mix
 
 
 @dataclass
@@ -60,11 +61,12 @@ def import_from(
     failure (listed, retryable) and the batch goes on.
     """
     summary = ImportSummary()
+    surfaces = places.context(store, athlete)
     with store.batch() as wrote:
         fetched = registry.connector(source).fetch(target)
         for raw in _fresh(store, athlete, fetched, summary, progress):
             try:
-                result = normalising.normalise(raw, athlete.timezone)
+                result = normalising.normalise(raw, athlete.timezone, surfaces)
             except ConnectorError as exc:
                 summary.failed.append((raw.origin, str(exc)))
                 with store.atomic():
@@ -139,13 +141,33 @@ def rebuild(store: Store, athlete: Athlete) -> tuple[int, list[tuple[str, str]]]
     """Normalise every stored raw record again (after a connector upgrade), one atomic swap
     per record; a record that no longer normalises keeps its old activities and is listed."""
     count, failed = 0, []
+    surfaces = places.context(store, athlete)
     for raw_id, raw in stored.raw_records(store, athlete.id):
         try:
-            normalised = normalising.normalise(raw, athlete.timezone)
+            normalised = normalising.normalise(raw, athlete.timezone, surfaces)
         except ConnectorError as exc:
             failed.append((raw.origin, str(exc)))
             continue
         count += len(stored.replace_activities(store, athlete.id, raw_id, normalised))
+    return count, failed
+
+
+def recompute_surfaces(store: Store, athlete: Athlete) -> tuple[int, list[tuple[str, str]]]:
+    """Surfaces of every stored activity again (a new map, a new place), from the raw bytes;
+    activities keep their ids. Returns how many were updated and what failed."""
+    surfaces = places.context(store, athlete)
+    count, failed = 0, []
+    for _raw_id, raw in stored.raw_records(store, athlete.id):
+        try:
+            normalised = normalising.normalise(raw, athlete.timezone, surfaces)
+        except ConnectorError as exc:
+            failed.append((raw.origin, str(exc)))
+            continue
+        for prepared in normalised:
+            activity_id = stored.activity_id(store, athlete.id, prepared.activity)
+            if activity_id is not None and prepared.surfaces is not None:
+                save_mix(store, activity_id, prepared.surfaces)
+                count += 1
     return count, failed
 
 
@@ -215,7 +237,7 @@ def run_guard(store: Store, athlete: Athlete, trigger: str, as_of: date | None =
 def ingest(store: Store, athlete: Athlete, raw: RawRecord) -> list[stored.StoredActivity]:
     """Store one record a connector pushed (new or edited), normalised like an import.
     Raises ConnectorError for a record that cannot be normalised (nothing is stored)."""
-    normalised = normalising.normalise(raw, athlete.timezone)
+    normalised = normalising.normalise(raw, athlete.timezone, places.context(store, athlete))
     return stored.upsert_raw_with_activities(store, athlete.id, raw, normalised)
 
 

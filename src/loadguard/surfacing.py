@@ -89,7 +89,8 @@ def _place_classes(places: Sequence[Place], lat: np.ndarray, lon: np.ndarray) ->
     scale = np.array([_EARTH_M_PER_DEG * math.cos(math.radians(lat0)), _EARTH_M_PER_DEG])
 
     def to_local(coords: np.ndarray) -> np.ndarray:
-        return (coords - np.array([lon0, lat0])) * scale
+        local: np.ndarray = (coords - np.array([lon0, lat0])) * scale
+        return local
 
     for place in places:
         local = shapely.transform(place.geometry, to_local)

@@ -177,6 +177,14 @@ def _insert_activities(
     return stored
 
 
+def activity_id(store: Store, athlete_id: str, activity: Activity) -> int | None:
+    row = store.conn.execute(
+        "SELECT id FROM activities WHERE athlete_id = ? AND source = ? AND source_id = ?",
+        (athlete_id, activity.source, activity.source_id),
+    ).fetchone()
+    return None if row is None else int(row[0])
+
+
 def raw_of(store: Store, activity_id: int) -> tuple[RawRecord, str] | None:
     """The raw record an activity was normalised from, and the activity's source id."""
     row = store.conn.execute(
