@@ -59,6 +59,25 @@ def _weeks(report: Report, last: int) -> Table:
     return table
 
 
+def _runs(report: Report, last: int) -> Table | Text:
+    if not report.runs:
+        return Text("No runs yet: `loadguard import` or `loadguard strava sync`.", style="dim")
+    table = Table(title=f"Runs (last {last})", title_justify="left")
+    for col in ("date", "wk", "km", "min", "longest run", "surface"):
+        table.add_column(col, justify="left" if col in ("date", "surface") else "right")
+    for r in report.runs[-last:]:
+        longest = "" if r["longest_run_min"] is None else f"{r['longest_run_min']:.0f} min"
+        table.add_row(
+            r["start_local"][:10],
+            str(r["plan_week"]),
+            f"{r['km']:.1f}",
+            f"{r['min']:.0f}",
+            longest,
+            _surface_mix(r["surface_km"]),
+        )
+    return table
+
+
 def _shoes(report: Report) -> Table | Text:
     if not report.shoes:
         return Text("No shoes recorded: `loadguard shoe add` tracks their mileage.", style="dim")
@@ -93,6 +112,7 @@ def render(report: Report, console: Console, *, weeks: int = 12, findings: int =
         Group(
             _header(report),
             _weeks(report, weeks),
+            _runs(report, 6),
             _shoes(report),
             _findings(report, findings),
         )

@@ -71,14 +71,12 @@ def plan_sessions(start: date, weeks: int = 10, *, violations: bool = False) -> 
             scale *= 1.4 if violations and week == 9 else 1.08
         if violations and week == 10:
             scale /= 1.4  # back to where the plan would be
-        for weekday, km in zip(RUN_DAYS, pattern, strict=True):
+        for i, (weekday, km) in enumerate(zip(RUN_DAYS, pattern, strict=True)):
             day = start + timedelta(days=(week - 1) * 7 + weekday)
             dist = km * scale
-            sessions.append(
-                Session(
-                    day, dist * 1000 / RUN_MPS / 60, None, None, "generic", f"Week {week}", dist
-                )
-            )
+            surface = ("trail", "street", "generic")[i]  # the watch labels two of three
+            minutes = dist * 1000 / RUN_MPS / 60
+            sessions.append(Session(day, minutes, None, None, surface, f"Week {week}", dist))
     return sessions
 
 
