@@ -75,8 +75,8 @@ def plan_sessions(start: date, weeks: int = 10, *, violations: bool = False) -> 
             day = start + timedelta(days=(week - 1) * 7 + weekday)
             dist = km * scale
             surface = ("trail", "street", "generic")[i]  # the watch labels two of three
-            minutes = dist * 1000 / RUN_MPS / 60
-            sessions.append(Session(day, minutes, None, None, surface, f"Week {week}", dist))
+            duration = dist * 1000 / RUN_MPS / 60
+            sessions.append(Session(day, duration, None, None, surface, f"Week {week}", dist))
     return sessions
 
 
