@@ -182,3 +182,19 @@ def test_bad_places_files_are_refused_with_the_reason(store: Store, tmp_path: Pa
     )
     with pytest.raises(Exception, match="surface 'lava'"):
         places.add_places(store, athlete, line, None, "lava")
+
+
+def test_a_treadmill_run_is_treadmill_whatever_its_gps_says(store: Store) -> None:
+    run = dataclasses.replace(run_along(ASPHALT_FOOTWAY, date(2026, 3, 10)), sub_sport="treadmill")
+    found = surfacing.mix(run, places.context(store, store.athlete("anna")))
+    assert found.method == "label"
+    assert found.metres["treadmill"] == pytest.approx(run.distance_m)
+
+
+def test_a_run_without_gps_falls_back_to_its_label_or_unknown(store: Store) -> None:
+    run = dataclasses.replace(run_along(COMPACTED_CYCLEWAY, date(2026, 3, 10)), streams=None)
+    context = places.context(store, store.athlete("anna"))
+    trail = surfacing.mix(dataclasses.replace(run, sub_sport="trail"), context)
+    assert (trail.method, trail.metres["trail"]) == ("label", pytest.approx(run.distance_m))
+    nothing = surfacing.mix(run, context)
+    assert (nothing.method, nothing.unknown_share) == ("none", 1.0)
