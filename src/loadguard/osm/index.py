@@ -47,7 +47,6 @@ from loadguard.osm.tags import AREA_KEYS, CLASSES, area_class, is_runnable, way_
 
 EARTH_RADIUS_M: Final = 6_371_008.8
 UNKNOWN: Final = -1
-_KEYS: Final = ("highway", "leisure", *AREA_KEYS)
 FloatArray = NDArray[np.float64]
 
 
@@ -167,13 +166,14 @@ def build_index(
     """
     before = _peak_rss_mb()
     started = time.perf_counter()
-    keys = osmium.filter.KeyFilter(*_KEYS)
+    # AREA_KEYS holds highway and leisure too: one key filter serves ways and areas,
+    # and only what passes it (and no node or relation) reaches Python.
     processor = (
         osmium.FileProcessor(str(pbf))
         .with_locations(locations)
         .with_areas(osmium.filter.KeyFilter(*AREA_KEYS))
         .with_filter(osmium.filter.EntityFilter(osmium.osm.WAY | osmium.osm.AREA))
-        .with_filter(keys)
+        .with_filter(osmium.filter.KeyFilter(*AREA_KEYS))
     )
     buffers = _Buffers()
     for seen, obj in enumerate(processor, 1):
@@ -237,6 +237,8 @@ class SurfaceIndex:
     bounds: tuple[float, float, float, float]
     projection: Projection
     segments: NDArray[np.object_]  # shapely LineStrings, metres
+    segment_xy: FloatArray  # (S, 4): x0, y0, x1, y1 in metres
+    segment_unit: FloatArray  # (S, 2): unit direction (0, 0 for a zero-length segment)
     segment_class: NDArray[np.int8]
     segment_way: NDArray[np.int64]
     segment_tree: shapely.STRtree
@@ -260,6 +262,9 @@ class SurfaceIndex:
             [np.stack([x[starts], y[starts]], -1), np.stack([x[ends], y[ends]], -1)], 1
         )
         segments = shapely.linestrings(coords) if len(starts) else np.empty(0, dtype=object)
+        delta = coords[:, 1] - coords[:, 0]
+        norm = np.hypot(delta[:, 0], delta[:, 1])[:, None]
+        unit = np.divide(delta, norm, out=np.zeros_like(delta), where=norm > 0)
         part = np.searchsorted(arrays["way_start"], starts, side="right") - 1
 
         area_lonlat = arrays["area_lonlat"]
@@ -278,6 +283,8 @@ class SurfaceIndex:
             bounds=(float(b[0]), float(b[1]), float(b[2]), float(b[3])),
             projection=proj,
             segments=segments,
+            segment_xy=coords.reshape(-1, 4),
+            segment_unit=unit,
             segment_class=arrays["way_class"][part].astype(np.int8),
             segment_way=arrays["way_id"][part].astype(np.int64),
             segment_tree=shapely.STRtree(segments),

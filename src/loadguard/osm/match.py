@@ -5,7 +5,11 @@ Per point, in order:
 1. NaN position, or outside the index bounds -> unknown;
 2. the nearest runnable way segment within ``tolerance_m`` gives its class (a way
    whose surface is unknown gives unknown: a nearer unknown path is not overridden
-   by a farther known one);
+   by a farther known one). "Nearest" adds up to ``heading_penalty_m`` to the
+   distance of a segment at an angle to the direction of travel (0 within 30°, all
+   of it at 90°; direction from the points 2 before to 2 after), so a road crossed
+   at right angles does not take the points of the path the runner is on.
+   ``heading_penalty_m=0`` is the plain nearest way;
 3. no way that near, but inside a surface polygon -> the class of the smallest
    polygon holding the point (a pitch inside a park wins over the park);
 4. else unknown.
@@ -77,20 +81,67 @@ def smooth(codes: CodeArray, lengths: FloatArray, min_stretch_m: float) -> CodeA
     return codes
 
 
+def headings(x: FloatArray, y: FloatArray, reach: int = 2) -> FloatArray:
+    """(n, 2) unit direction of travel from the points ``reach`` before to ``reach``
+    after each point; (0, 0) where that is under 5 m or crosses a missing position."""
+    n = len(x)
+    ahead = np.minimum(np.arange(n) + reach, n - 1)
+    behind = np.maximum(np.arange(n) - reach, 0)
+    d = np.stack([x[ahead] - x[behind], y[ahead] - y[behind]], axis=-1)
+    norm = np.hypot(d[:, 0], d[:, 1])[:, None]
+    ok = np.isfinite(norm) & (norm >= 5.0)
+    return np.divide(d, norm, out=np.zeros_like(d), where=ok)
+
+
 def _nearest_way(
-    index: SurfaceIndex, points: NDArray[np.object_], tolerance_m: float
-) -> tuple[CodeArray, FloatArray, NDArray[np.bool_]]:
-    codes = np.full(len(points), UNKNOWN, dtype=np.int8)
-    dist = np.full(len(points), np.nan)
-    near = np.zeros(len(points), dtype=bool)
-    if index.n_segments and len(points):
-        (qi, ti), d = index.segment_tree.query_nearest(
-            points, max_distance=tolerance_m, return_distance=True, all_matches=False
-        )
-        codes[qi] = index.segment_class[ti]
-        dist[qi] = d
-        near[qi] = True
-    return codes, dist, near
+    index: SurfaceIndex,
+    x: FloatArray,
+    y: FloatArray,
+    heading: FloatArray,
+    tolerance_m: float,
+    heading_penalty_m: float,
+) -> tuple[CodeArray, FloatArray]:
+    """Per point: class of the best segment within the tolerance, and its distance.
+
+    Best = least distance + ``heading_penalty_m`` scaled from 0 (segment within 30° of
+    the direction of travel) to 1 (at right angles). Candidates come from one STRtree
+    query of every point's tolerance box; exact point-segment distances in numpy.
+    """
+    codes = np.full(len(x), UNKNOWN, dtype=np.int8)
+    dist = np.full(len(x), np.nan)
+    if not index.n_segments or not len(x):
+        return codes, dist
+    boxes = shapely.box(x - tolerance_m, y - tolerance_m, x + tolerance_m, y + tolerance_m)
+    qi, ti = index.segment_tree.query(boxes)
+    seg = index.segment_xy[ti]
+    vx, vy = seg[:, 2] - seg[:, 0], seg[:, 3] - seg[:, 1]
+    wx, wy = x[qi] - seg[:, 0], y[qi] - seg[:, 1]
+    sq = vx * vx + vy * vy
+    t = np.clip(np.divide(wx * vx + wy * vy, sq, out=np.zeros_like(sq), where=sq > 0), 0, 1)
+    d = np.hypot(wx - t * vx, wy - t * vy)
+    near = d <= tolerance_m
+    qi, ti, d = qi[near], ti[near], d[near]
+    if not len(qi):
+        return codes, dist
+    unit, h = index.segment_unit[ti], heading[qi]
+    sine = np.abs(unit[:, 0] * h[:, 1] - unit[:, 1] * h[:, 0])
+    score = d + heading_penalty_m * np.clip((sine - 0.5) / 0.5, 0.0, 1.0)
+    best = _first_minimum(qi, score)
+    codes[qi[best]] = index.segment_class[ti[best]]
+    dist[qi[best]] = d[best]
+    return codes, dist
+
+
+def _first_minimum(group: NDArray[np.intp], score: FloatArray) -> NDArray[np.intp]:
+    """Index of the first least score of each group (``group`` sorted, as STRtree.query
+    returns it: by input geometry)."""
+    if len(group) > 1 and np.any(group[1:] < group[:-1]):
+        order = np.argsort(group, kind="stable")
+        return order[_first_minimum(group[order], score[order])]
+    starts = np.flatnonzero(np.r_[True, group[1:] != group[:-1]])
+    least = np.minimum.reduceat(score, starts)
+    ties = np.flatnonzero(score == np.repeat(least, np.diff(np.r_[starts, len(group)])))
+    return ties[np.r_[True, group[ties[1:]] != group[ties[:-1]]]]
 
 
 def _polygon_class(index: SurfaceIndex, points: NDArray[np.object_]) -> CodeArray:
@@ -112,6 +163,7 @@ def match(
     *,
     tolerance_m: float = 20.0,
     min_stretch_m: float = 15.0,
+    heading_penalty_m: float = 10.0,
 ) -> Matched:
     """Surface class per GPS point and metres per class (see the module docstring)."""
     lat_a = np.asarray(lat, dtype=np.float64)
@@ -128,13 +180,14 @@ def match(
 
     codes = np.full(n, UNKNOWN, dtype=np.int8)
     distance = np.full(n, np.nan)
-    x, y = index.projection.forward(lon_a[where], lat_a[where])
-    points = shapely.points(x, y)
-    way_codes, way_dist, near = _nearest_way(index, points, tolerance_m)
+    x_all, y_all = index.projection.forward(lon_a, lat_a)
+    heading = headings(x_all, y_all)[where]
+    x, y = x_all[where], y_all[where]
+    way_codes, way_dist = _nearest_way(index, x, y, heading, tolerance_m, heading_penalty_m)
     codes[where] = way_codes
     distance[where] = way_dist
-    far = ~near
-    codes[where[far]] = _polygon_class(index, points[far])
+    far = np.isnan(way_dist)
+    codes[where[far]] = _polygon_class(index, shapely.points(x[far], y[far]))
 
     lengths = step_lengths(lat_a, lon_a)
     valid = np.flatnonzero(finite)

@@ -17,13 +17,17 @@ Precedence for a runnable way (``highway=*`` in the table, or ``leisure=track``)
 Areas (closed ways and multipolygons, used when no way is near): ``landuse=grass``,
 ``landuse=meadow`` and ``natural=grassland`` are grass unless a surface tag says
 otherwise; parks, pitches, gardens and pedestrian squares count only with a surface
-tag (a park without one is trees, paths and lawn mixed).
+tag (a park without one is trees, paths and lawn mixed). A closed highway or
+``leisure=track`` way is a loop (its line counts), an area only with ``area=yes``
+(so the infield of an oval is not "track").
 
 Ways never runnable (absent from the table): motorway/trunk (no pedestrians),
 platform/corridor/elevator (indoor or transit), construction/proposed (not built),
 raceway (motor sport, not a running track), bus_stop/crossing nodes tagged on ways.
 Ways with ``foot=no``, or ``access=no|private`` without a ``foot`` permission, are
-dropped too.
+dropped too, and so are tunnels (no GPS in there, and an underpass would take the
+points of the open-air way above it; ``tunnel=building_passage`` stays) and
+``indoor=yes`` ways.
 """
 
 from __future__ import annotations
@@ -142,8 +146,11 @@ def _foot_allowed(tags: Mapping[str, str]) -> bool:
 
 
 def is_runnable(tags: Mapping[str, str]) -> bool:
-    """A way a runner may be on: highway=* in the table, or leisure=track."""
-    if not _foot_allowed(tags) or tags.get("area") == "yes":
+    """A way a runner may be on (outdoors, with GPS): highway=* in the table, or
+    leisure=track."""
+    if not _foot_allowed(tags) or tags.get("area") == "yes" or tags.get("indoor") == "yes":
+        return False
+    if tags.get("tunnel", "no") not in {"no", "building_passage"}:
         return False
     return _lookup("highway", tags.get("highway")) is not None or tags.get("leisure") == "track"
 
@@ -170,8 +177,9 @@ def area_class(tags: Mapping[str, str]) -> str | None:
     """Surface class of an area (closed way or multipolygon), or None if not one."""
     if not _foot_allowed(tags):
         return None
-    if tags.get("highway") is not None and tags.get("area") != "yes":
-        return None  # a closed highway is a loop of road, handled as a way
+    line = tags.get("highway") is not None or tags.get("leisure") == "track"
+    if line and tags.get("area") != "yes":
+        return None  # a closed road or racetrack is a loop, handled as a way
     rules = [_lookup(key, tags.get(key)) for key in AREA_KEYS]
     if not any(rules):
         return None
