@@ -27,3 +27,4 @@ bench: setup
 	$(UV) run python bench/bench_import.py
 	$(UV) run python bench/bench_guard.py
 	$(UV) run python bench/bench_webhook.py
+	$(UV) run python bench/bench_osm.py
