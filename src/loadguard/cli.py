@@ -6,47 +6,42 @@ Exit codes: 0 done (check: status green), 1 bad input or a failed import item,
 
 from __future__ import annotations
 
-from collections.abc import Iterator
-from contextlib import contextmanager
-from datetime import date
 from pathlib import Path
 from typing import Annotated
 
 import typer
-from rich.console import Console
 from rich.progress import BarColumn, Progress, TextColumn, TimeElapsedColumn
 from rich.table import Table
 
-from loadguard import places, registry, service, settings
+from loadguard import registry, service, settings
+from loadguard.cli_common import (
+    EXIT_ERROR,
+    EXIT_RED,
+    EXIT_YELLOW,
+    AthleteOption,
+    DbOption,
+    State,
+    err,
+    fail,
+    opened,
+    out,
+    parse_date,
+)
+from loadguard.cli_maps import osm_app, places_app, surfaces_app
+from loadguard.cli_shoes import shoe_app
 from loadguard.plan import PlanError, available_plans, load_plan
 from loadguard.render import render
-from loadguard.store.activities import assign_shoe
 from loadguard.store.db import Athlete, Store, StoreError, default_db_path
 
-EXIT_ERROR, EXIT_YELLOW, EXIT_RED = 1, 3, 4
 STATUS_EXIT = {"green": 0, "yellow": EXIT_YELLOW, "red": EXIT_RED}
 
 app = typer.Typer(no_args_is_help=True, add_completion=False, help=__doc__)
 athlete_app = typer.Typer(no_args_is_help=True, help="Set up and list athletes.")
-shoe_app = typer.Typer(no_args_is_help=True, help="Add, list, retire and assign shoes.")
 app.add_typer(athlete_app, name="athlete")
 app.add_typer(shoe_app, name="shoe")
-
-out = Console()
-err = Console(stderr=True)
-
-
-class State:
-    db: Path | None = None  # set by the callback; nothing is read at import time
-
-
-DbOption = Annotated[
-    Path | None,
-    typer.Option("--db", help="SQLite file (default: $LOADGUARD_DB or the user data folder)."),
-]
-AthleteOption = Annotated[
-    str | None, typer.Option("--athlete", "-a", help="Athlete id (default: the only one).")
-]
+app.add_typer(osm_app, name="osm")
+app.add_typer(places_app, name="places")
+app.add_typer(surfaces_app, name="surfaces")
 
 
 @app.callback()
@@ -56,27 +51,6 @@ def _options(db: DbOption = None) -> None:
         State.db = db or default_db_path()
     except settings.SettingsError as exc:
         raise fail(str(exc)) from None
-
-
-def fail(message: str) -> typer.Exit:
-    err.print(f"[bold red]error:[/] {message}")
-    return typer.Exit(EXIT_ERROR)
-
-
-@contextmanager
-def opened(athlete_id: str | None = None) -> Iterator[tuple[Store, Athlete | None]]:
-    try:
-        with Store(State.db or default_db_path()) as store:
-            yield store, (store.athlete(athlete_id) if athlete_id != "" else None)
-    except (StoreError, PlanError, registry.UnknownConnector, settings.SettingsError) as exc:
-        raise fail(str(exc)) from None
-
-
-def _date(value: str, what: str) -> date:
-    try:
-        return date.fromisoformat(value)
-    except ValueError:
-        raise fail(f"{what} {value!r} is not a date like 2026-03-02") from None
 
 
 @athlete_app.command("add")
@@ -90,7 +64,7 @@ def athlete_add(
     ] = None,
 ) -> None:
     """Create or update an athlete with a rehab plan and its start date."""
-    start_day = _date(start, "--start")
+    start_day = parse_date(start, "--start")
     with opened("") as (store, _):
         try:
             load_plan(plan)
@@ -219,78 +193,6 @@ def runs(
     out.print(table)
 
 
-@shoe_app.command("add")
-def shoe_add(
-    name: str,
-    athlete: AthleteOption = None,
-    initial_km: Annotated[float, typer.Option(help="Km on the shoe before loadguard.")] = 0.0,
-    stack: Annotated[float | None, typer.Option(help="Heel stack height, mm.")] = None,
-    drop: Annotated[float | None, typer.Option(help="Heel-to-toe drop, mm.")] = None,
-    minimalist: Annotated[bool | None, typer.Option("--minimalist/--cushioned")] = None,
-    default_from: Annotated[
-        str | None, typer.Option(help="Runs from this date get this shoe by default.")
-    ] = None,
-) -> None:
-    """Add a shoe with its starting km and profile."""
-    since = _date(default_from, "--default-from") if default_from else None
-    with opened(athlete) as (store, who):
-        assert who is not None
-        try:
-            shoe = store.add_shoe(
-                who.id,
-                name,
-                initial_km=initial_km,
-                heel_stack_mm=stack,
-                drop_mm=drop,
-                minimalist=minimalist,
-                default_from=since,
-            )
-        except StoreError as exc:
-            raise fail(str(exc)) from None
-    out.print(f"shoe {shoe.id} '{shoe.name}' added")
-
-
-@shoe_app.command("list")
-def shoe_list(
-    athlete: AthleteOption = None, as_of: Annotated[str | None, typer.Option()] = None
-) -> None:
-    """List shoes with their mileage."""
-    with opened(athlete) as (store, who):
-        assert who is not None
-        day = _date(as_of, "--as-of") if as_of else service.today(who)
-        report = service.check(store, who, day)
-    for s in report.shoes:
-        out.print(f"{s['id']}\t{s['name']}\t{s['km']:.0f} km\t{s['status']}")
-
-
-@shoe_app.command("retire")
-def shoe_retire(
-    shoe: str, athlete: AthleteOption = None, on: Annotated[str | None, typer.Option()] = None
-) -> None:
-    """Retire a shoe (by id or name) from a date (default today)."""
-    with opened(athlete) as (store, who):
-        assert who is not None
-        day = _date(on, "--on") if on else service.today(who)
-        try:
-            s = store.retire_shoe(who.id, shoe, day)
-        except StoreError as exc:
-            raise fail(str(exc)) from None
-    out.print(f"shoe '{s.name}' retired on {s.retired_on}")
-
-
-@shoe_app.command("assign")
-def shoe_assign(activity_id: int, shoe: str, athlete: AthleteOption = None) -> None:
-    """Say which shoe a run was in (overrides the default shoe)."""
-    with opened(athlete) as (store, who):
-        assert who is not None
-        try:
-            s = store.shoe(who.id, shoe)
-            assign_shoe(store, who.id, activity_id, s.id)
-        except StoreError as exc:
-            raise fail(str(exc)) from None
-    out.print(f"run {activity_id} -> shoe '{s.name}'")
-
-
 @app.command("check")
 def check(
     athlete: AthleteOption = None,
@@ -302,7 +204,7 @@ def check(
     """Where you stand in the plan and what you are doing wrong. Exit 0/3/4 = green/yellow/red."""
     with opened(athlete) as (store, who):
         assert who is not None
-        day = _date(as_of, "--as-of") if as_of else service.today(who)
+        day = parse_date(as_of, "--as-of") if as_of else service.today(who)
         try:
             report = service.check(store, who, day)
         except PlanError as exc:
@@ -329,82 +231,6 @@ def demo(
         f"\nThe demo store is {folder / 'loadguard.sqlite'}; try "
         f"`uv run loadguard --db {folder / 'loadguard.sqlite'} check --json`."
     )
-
-
-osm_app = typer.Typer(no_args_is_help=True, help="OpenStreetMap surface maps.")
-places_app = typer.Typer(no_args_is_help=True, help="Your own places with a known surface.")
-surfaces_app = typer.Typer(no_args_is_help=True, help="Surfaces of stored runs.")
-app.add_typer(osm_app, name="osm")
-app.add_typer(places_app, name="places")
-app.add_typer(surfaces_app, name="surfaces")
-
-
-@osm_app.command("add")
-def osm_add(pbf: Annotated[Path, typer.Argument(help="A region extract, NAME.osm.pbf.")]) -> None:
-    """Build a surface index from an OpenStreetMap extract (runs imported later use it)."""
-    with opened("") as (store, _):
-        try:
-            path, stats = places.add_map(store, pbf)
-        except StoreError as exc:
-            raise fail(str(exc)) from None
-    out.print(
-        f"{path.name}: {stats.ways:,} runnable ways, {stats.segments:,} segments,"
-        f" {stats.polygons:,} grass areas in {stats.seconds:.1f} s (peak {stats.peak_rss_mb:.0f} MB);"
-        " `loadguard surfaces recompute` applies it to runs already stored"
-    )
-
-
-@osm_app.command("list")
-def osm_list() -> None:
-    """The surface maps on this machine."""
-    with opened("") as (store, _):
-        for path in places.maps(store):
-            out.print(f"{path.name}\t{path.stat().st_size / 1e6:.1f} MB")
-
-
-@places_app.command("add")
-def places_add(
-    geojson: Annotated[Path, typer.Argument(help="A GeoJSON file of polygons or lines.")],
-    athlete: AthleteOption = None,
-    name: Annotated[
-        str | None, typer.Option(help="Name (default: the file's or features').")
-    ] = None,
-    surface: Annotated[
-        str | None, typer.Option(help="grass, gravel, trail, track, paved, treadmill.")
-    ] = None,
-) -> None:
-    """Save places with a known surface; they beat the map along your runs."""
-    with opened(athlete) as (store, who):
-        assert who is not None
-        try:
-            saved = places.add_places(store, who, geojson, name, surface)
-        except StoreError as exc:
-            raise fail(str(exc)) from None
-    out.print(
-        f"saved {len(saved)} place(s): {', '.join(saved)}; `loadguard surfaces recompute` to apply"
-    )
-
-
-@places_app.command("list")
-def places_list(athlete: AthleteOption = None) -> None:
-    """Your saved places."""
-    from loadguard.store.surfaces import places as saved_places
-
-    with opened(athlete) as (store, who):
-        assert who is not None
-        for place_name, surface, geometry in saved_places(store, who.id):
-            out.print(f"{place_name}\t{surface}\t{geometry.get('type')}")
-
-
-@surfaces_app.command("recompute")
-def surfaces_recompute(athlete: AthleteOption = None) -> None:
-    """Work out the surfaces of every stored run again (after `osm add` or `places add`)."""
-    with opened(athlete) as (store, who):
-        assert who is not None
-        count, failed = service.recompute_surfaces(store, who)
-    out.print(f"surfaces of {count} activities recomputed, {len(failed)} failed")
-    for origin, reason in failed:
-        out.print(f"  [red]failed[/] {origin}: {reason}")
 
 
 @app.command("serve")

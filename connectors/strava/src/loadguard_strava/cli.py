@@ -13,7 +13,7 @@ from rich.console import Console
 from rich.progress import Progress, SpinnerColumn, TextColumn, TimeElapsedColumn
 
 from loadguard import service
-from loadguard.cli import AthleteOption, State, fail
+from loadguard.cli_common import AthleteOption, State, fail
 from loadguard.store import accounts as acc
 from loadguard.store.db import Store, StoreError, default_db_path
 
