@@ -92,7 +92,8 @@ def surface_km(runs: pl.DataFrame) -> pl.DataFrame:
             columns["surface_unknown_km"] = tagged_km * 0.0
             out = out.with_columns(out[name].scatter(where, v) for name, v in columns.items())
     out = out.drop("_code")
-    if "stored_unknown_m" in out.columns:  # the GPS breakdown, where computed, wins
+    stored = out.get_column("stored_unknown_m") if "stored_unknown_m" in out.columns else None
+    if stored is not None and stored.null_count() < len(stored):  # the GPS breakdown wins
         known = pl.col("stored_unknown_m").is_not_null()
         out = out.with_columns(
             pl.when(known)

@@ -126,8 +126,10 @@ def surface_phase(m: Metrics, plan: Plan, as_of: date) -> pl.DataFrame:
 def surface_unknown(m: Metrics, plan: Plan, as_of: date) -> pl.DataFrame:
     """Info, not a verdict: most of a run's ground is unknown in weeks where ground matters."""
     share = pl.col("surface_unknown_km") / pl.col("km")
-    runs = in_plan(m.runs.filter(pl.col("km") > 0), plan).filter(
-        (pl.col("hard_share_max") < 1) & (share > plan.surface_data.unknown_share)
+    runs = in_plan(m.runs, plan).filter(
+        (pl.col("hard_share_max") < 1)
+        & (pl.col("km") > 0)
+        & (share > plan.surface_data.unknown_share)
     )
     return findings.frame(
         runs,
