@@ -28,6 +28,7 @@ from loadguard.cli_common import (
     parse_date,
 )
 from loadguard.cli_maps import osm_app, places_app, surfaces_app
+from loadguard.cli_pain import condition_command, pain_command, symptom_command
 from loadguard.cli_shoes import shoe_app
 from loadguard.plan import PlanError, available_plans, load_plan
 from loadguard.render import render
@@ -42,6 +43,9 @@ app.add_typer(shoe_app, name="shoe")
 app.add_typer(osm_app, name="osm")
 app.add_typer(places_app, name="places")
 app.add_typer(surfaces_app, name="surfaces")
+app.command("pain")(pain_command)
+app.command("symptom")(symptom_command)
+app.command("condition")(condition_command)
 
 
 @app.callback()

@@ -14,7 +14,7 @@ import polars as pl
 from loadguard import findings
 from loadguard.metrics import Metrics
 from loadguard.plan import Plan
-from loadguard.rules import shoes, stage, volume
+from loadguard.rules import pain, shoes, stage, volume
 
 Rule = Callable[[Metrics, Plan, date], pl.DataFrame]
 
@@ -28,6 +28,10 @@ RULES: dict[str, Rule] = {
     "shoe_wear": shoes.shoe_wear,
     "shoe_profile": shoes.shoe_profile,
     "acwr": volume.acwr,
+    "pain_red": pain.pain_red,
+    "pain_not_settled": pain.pain_not_settled,
+    "red_flag": pain.red_flag,
+    "no_improvement": pain.no_improvement,
 }
 
 # A finding dated within this many days before as_of decides today's status

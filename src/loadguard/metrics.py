@@ -30,6 +30,9 @@ class Metrics:
     acwr: pl.DataFrame  # one row per athlete: uncoupled acute:chronic ratio at as_of
     as_of: date
     since: date | None = None  # findings before this day are not wanted
+    pain: pl.DataFrame | None = None  # athlete_id, day, moment, score, activity_id
+    symptoms: pl.DataFrame | None = None  # athlete_id, day, kind
+    conditions: pl.DataFrame | None = None  # athlete_id, condition
 
 
 # The columns of an activity the metrics use; the rest stays in the store.
@@ -201,6 +204,9 @@ def compute(
     *,
     fill_weeks: bool = True,
     since: date | None = None,
+    pain: pl.DataFrame | None = None,
+    symptoms: pl.DataFrame | None = None,
+    conditions: pl.DataFrame | None = None,
 ) -> Metrics:
     """All metrics for the given athletes (who share ``plan``) as of a local date.
 
@@ -227,7 +233,14 @@ def compute(
         acwr=acwr(runs, athletes, plan, as_of),
         as_of=as_of,
         since=since,
+        pain=_upto(pain, as_of),
+        symptoms=_upto(symptoms, as_of),
+        conditions=conditions,
     )
+
+
+def _upto(frame: pl.DataFrame | None, as_of: date) -> pl.DataFrame | None:
+    return None if frame is None else frame.filter(pl.col("day") <= as_of)
 
 
 def lookback(plan: Plan) -> timedelta:

@@ -14,6 +14,7 @@ from zoneinfo import ZoneInfo
 
 from loadguard import registry, runwalk, surfacing
 from loadguard.contract import Activity, RawRecord
+from loadguard.pain import pain_in_text
 from loadguard.store.activities import Normalised, Prepared
 from loadguard.surfacing import SurfaceContext
 
@@ -40,6 +41,7 @@ def normalise(raw: RawRecord, timezone: str, surfaces: SurfaceContext | None = N
                 offset_from,
                 runwalk.analyse(activity.streams),
                 surfacing.mix(activity, surfaces) if surfaces is not None else None,
+                pain_in_text(f"{activity.name} {activity.description}"),
             )
         )
     return out

@@ -15,13 +15,14 @@ from typing import Any
 
 import polars as pl
 
-from loadguard import guard, metrics, normalising, places, registry
+from loadguard import guard, metrics, normalising, pain, places, registry
 from loadguard.contract import ConnectorError, FetchFailure, RawRecord, Streams
 from loadguard.plan import Plan, load_plan
 from loadguard.report import Report, build_report
 from loadguard.store import accounts as accounts_store
 from loadguard.store import activities as stored
 from loadguard.store import findings as findings_store
+from loadguard.store import pain as pain_store
 from loadguard.store.db import Athlete, Store
 from loadguard.store.surfaces import save_mix
 
@@ -207,7 +208,20 @@ def check(store: Store, athlete: Athlete, as_of: date, *, plans_dir: Path | None
     """Where the athlete stands in the plan at ``as_of`` and what the guard finds."""
     plan: Plan = load_plan(athlete.plan_id, plans_dir)
     activities, athletes, shoes = _frames(store, athlete)
-    m = metrics.compute(activities, athletes, shoes, plan, as_of)
+    conditions = pl.DataFrame(
+        {"athlete_id": athlete.id, "condition": pain_store.conditions(store, athlete.id)},
+        schema={"athlete_id": pl.String, "condition": pl.String},
+    )
+    m = metrics.compute(
+        activities,
+        athletes,
+        shoes,
+        plan,
+        as_of,
+        pain=pain_store.pain_frame(store, [athlete.id]),
+        symptoms=pain_store.symptom_frame(store, [athlete.id]),
+        conditions=conditions,
+    )
     found = guard.newest_first(guard.evaluate(m, plan, as_of))
     light = guard.status(found, [athlete.id], as_of)[athlete.id]
     return build_report(athlete, plan, m, found, light, as_of)
@@ -257,3 +271,25 @@ def process_events(store: Store, limit: int = 100) -> int:
     for athlete_id in sorted(touched):
         run_guard(store, store.athlete(athlete_id), "webhook")
     return len(events)
+
+
+# -- pain and symptoms ---------------------------------------------------------------
+
+
+def log_pain(store: Store, athlete: Athlete, score: int, moment: str, day: date) -> int | None:
+    """Store a pain entry (validated: 0-10, a known moment, not in the future); returns the
+    id of that day's run it belongs to, if any. Raises pain.PainError, storing nothing."""
+    pain.check_entry(score, moment, day, today(athlete))
+    pain_store.add_pain(store, athlete.id, day, moment, score)
+    return pain_store.run_on(store, athlete.id, day) if moment in ("during", "after") else None
+
+
+def log_symptom(store: Store, athlete: Athlete, kind: str, day: date, note: str = "") -> None:
+    pain.check_symptom(kind, day, today(athlete))
+    pain_store.add_symptom(store, athlete.id, day, kind, note)
+
+
+def add_condition(store: Store, athlete: Athlete, condition: str) -> None:
+    if condition not in pain.CONDITIONS:
+        raise pain.PainError(f"condition {condition!r} is not one of {', '.join(pain.CONDITIONS)}")
+    pain_store.add_condition(store, athlete.id, condition)

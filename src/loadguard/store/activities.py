@@ -18,6 +18,7 @@ from loadguard.contract import Activity, RawRecord
 from loadguard.plan import SURFACE_CLASSES
 from loadguard.runwalk import RunWalk
 from loadguard.store.db import Store, StoreError, now_iso
+from loadguard.store.pain import add_pain
 from loadguard.store.surfaces import save_mix
 from loadguard.surfacing import SurfaceMix
 
@@ -73,6 +74,7 @@ class Prepared:
     offset_from: str  # 'source' or 'timezone'
     structure: RunWalk | None = None  # run/walk bouts, from the speed stream
     surfaces: SurfaceMix | None = None  # metres per surface class
+    pain: int | None = None  # a pain score the runner wrote into the name or description
 
 
 Normalised = list[Prepared]
@@ -173,6 +175,17 @@ def _insert_activities(
         activity_id = int(cur.lastrowid or 0)
         if prepared.surfaces is not None:
             save_mix(store, activity_id, prepared.surfaces)
+        if prepared.pain is not None:
+            local_day = (activity.start_utc + offset).date()
+            add_pain(
+                store,
+                athlete_id,
+                local_day,
+                "after",
+                prepared.pain,
+                activity_id=activity_id,
+                source="activity",
+            )
         stored.append(StoredActivity(activity_id, duplicate_of))
     return stored
 

@@ -155,6 +155,33 @@ MIGRATIONS: tuple[str, ...] = (
         UNIQUE (athlete_id, name)
     );
     """,
+    # 4: pain, symptoms and conditions
+    """
+    CREATE TABLE pain_entries (
+        id          INTEGER PRIMARY KEY,
+        athlete_id  TEXT NOT NULL REFERENCES athletes(id) ON DELETE CASCADE,
+        day         TEXT NOT NULL,            -- local date
+        moment      TEXT NOT NULL CHECK (moment IN ('during', 'after', 'morning', 'rest')),
+        score       INTEGER NOT NULL CHECK (score BETWEEN 0 AND 10),
+        activity_id INTEGER REFERENCES activities(id) ON DELETE CASCADE,
+        source      TEXT NOT NULL,            -- 'log' (typed in) or 'activity' (from its name)
+        created_at  TEXT NOT NULL
+    );
+    CREATE INDEX pain_by_day ON pain_entries (athlete_id, day);
+    CREATE TABLE symptoms (
+        id          INTEGER PRIMARY KEY,
+        athlete_id  TEXT NOT NULL REFERENCES athletes(id) ON DELETE CASCADE,
+        day         TEXT NOT NULL,
+        kind        TEXT NOT NULL,
+        note        TEXT NOT NULL DEFAULT '',
+        created_at  TEXT NOT NULL
+    );
+    CREATE TABLE conditions (
+        athlete_id  TEXT NOT NULL REFERENCES athletes(id) ON DELETE CASCADE,
+        condition   TEXT NOT NULL,
+        PRIMARY KEY (athlete_id, condition)
+    );
+    """,
 )
 
 

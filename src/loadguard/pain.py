@@ -1,0 +1,65 @@
+"""Pain and symptoms as the plan reads them (pure): moments, the traffic light, red flags.
+
+Pain is 0-10 at a moment: during or after a run, the next morning, or a rest
+day. Runners also write it into activity names ("pain 3/10", Danish "smerte 3",
+"p3"). Symptoms on the red-flag list mean "see a doctor", not "run less"
+(shared/docs/rehab-plan.md).
+"""
+
+from __future__ import annotations
+
+import re
+from datetime import date
+
+MOMENTS = ("during", "after", "morning", "rest")
+
+# kind -> why it needs a doctor (the plan's red flags)
+SYMPTOMS: dict[str, str] = {
+    "night_pain": "heel pain that wakes you at night is not an overload pattern",
+    "numbness": "numbness, tingling or pins and needles point to a nerve, not the fat pad",
+    "swelling": "swelling, redness or warmth in the heel can mean inflammation or infection",
+    "trauma": "pain that began with an acute injury needs imaging, not a load plan",
+    "burning": "burning or electric pain on the inside of the heel suggests an entrapped"
+    " nerve branch (Baxter's neuropathy)",
+}
+CONDITIONS: dict[str, str] = {
+    "diabetes": "with diabetes, heel pain and skin changes need a doctor's eye",
+    "reduced_circulation": "with reduced circulation, heel pain needs a doctor's assessment",
+}
+
+_IN_TEXT = re.compile(
+    r"\b(?:pain|smerte)\s*[:=]?\s*(\d{1,2})(?:\s*/\s*10)?\b|\bp(\d{1,2})\b", re.IGNORECASE
+)
+
+
+class PainError(ValueError):
+    """A pain or symptom entry that cannot be stored; the message says why."""
+
+
+def pain_in_text(text: str) -> int | None:
+    """The pain score a runner wrote into a name or description, if any (0-10)."""
+    for match in _IN_TEXT.finditer(text):
+        value = int(match.group(1) or match.group(2))
+        if 0 <= value <= 10:
+            return value
+    return None
+
+
+def check_entry(score: int, moment: str, day: date, today: date) -> None:
+    if not 0 <= score <= 10:
+        raise PainError(f"pain {score} is outside 0-10")
+    if moment not in MOMENTS:
+        raise PainError(f"moment {moment!r} is not one of {', '.join(MOMENTS)}")
+    if day > today:
+        raise PainError(f"{day} is in the future (today is {today})")
+
+
+def check_symptom(kind: str, day: date, today: date) -> None:
+    if kind not in SYMPTOMS:
+        raise PainError(f"symptom {kind!r} is not one of {', '.join(SYMPTOMS)}")
+    if day > today:
+        raise PainError(f"{day} is in the future (today is {today})")
+
+
+def light(score: int, green_max: int, yellow_max: int) -> str:
+    return "green" if score <= green_max else "yellow" if score <= yellow_max else "red"

@@ -1,0 +1,194 @@
+"""Pain rules: the traffic light, pain that did not settle, red flags, no improvement.
+
+Pain above 5/10 means less load; 3-5 is fine during rehab if the next morning is
+back at the runner's baseline (the median morning pain of the 7 days before),
+otherwise hold progression; some symptoms mean a doctor, not a load plan.
+"""
+
+from __future__ import annotations
+
+from datetime import date, timedelta
+
+import polars as pl
+
+from loadguard import findings
+from loadguard.metrics import Metrics
+from loadguard.pain import CONDITIONS, SYMPTOMS
+from loadguard.plan import Plan
+
+CROSS_TRAINING = "cycling, swimming, rowing or deep-water running (elliptical if it is tolerated)"
+BASELINE_DAYS = 7
+NO_IMPROVEMENT_DAYS = 42  # 6 weeks
+
+
+def _none() -> pl.DataFrame:
+    return findings.empty()
+
+
+def pain_red(m: Metrics, plan: Plan, as_of: date) -> pl.DataFrame:
+    """Pain above the yellow band: reduce the load, keep fit without heel impact."""
+    if m.pain is None:
+        return _none()
+    red = m.pain.filter(pl.col("score") > plan.pain.yellow_max)
+    return findings.frame(
+        red,
+        rule="pain_red",
+        severity=pl.lit("critical"),
+        day=pl.col("day"),
+        plan_week=pl.lit(0),
+        value=pl.col("score").cast(pl.Float64),
+        limit=pl.lit(float(plan.pain.yellow_max)),
+        message=pl.format(
+            "{}: pain {}/10 ({}). Above 5 means reduce the load: shorten or skip the next runs"
+            f" and keep fit with {CROSS_TRAINING}.",
+            pl.col("day").cast(pl.String),
+            pl.col("score"),
+            pl.col("moment"),
+        ),
+        evidence=pl.lit(plan.pain.evidence),
+    )
+
+
+def pain_not_settled(m: Metrics, plan: Plan, as_of: date) -> pl.DataFrame:
+    """Yellow pain after a run, and the next morning above baseline (or not logged)."""
+    if m.pain is None:
+        return _none()
+    yellow = m.pain.filter(
+        pl.col("moment").is_in(["during", "after"])
+        & (pl.col("score") > plan.pain.green_max)
+        & (pl.col("score") <= plan.pain.yellow_max)
+    ).with_columns(next_day=pl.col("day") + timedelta(days=1))
+    mornings = m.pain.filter(pl.col("moment") == "morning")
+    rows = []
+    for y in yellow.iter_rows(named=True):
+        mine = mornings.filter(pl.col("athlete_id") == y["athlete_id"])
+        that = mine.filter(pl.col("day") == y["next_day"])["score"]
+        before = mine.filter(
+            (pl.col("day") < y["next_day"])
+            & (pl.col("day") >= y["next_day"] - timedelta(days=BASELINE_DAYS))
+        )["score"]
+        baseline = float(before.median()) if len(before) else float(plan.pain.green_max)  # type: ignore[arg-type]
+        if len(that) == 0:
+            if y["next_day"] >= as_of:
+                continue  # the morning has not come yet
+            rows.append((y, "info", None, baseline))
+        elif float(that.max()) > baseline:  # type: ignore[arg-type]
+            rows.append((y, "warning", float(that.max()), baseline))  # type: ignore[arg-type]
+    frame = pl.DataFrame(
+        [
+            {
+                "athlete_id": y["athlete_id"],
+                "day": y["next_day"],
+                "severity": sev,
+                "value": value,
+                "limit": baseline,
+                "message": (
+                    f"{y['next_day']}: pain {y['score']}/10 after the run of {y['day']}, and no"
+                    " morning pain logged the day after: log it (`loadguard pain N --morning`)"
+                    " so loadguard can tell whether it settled."
+                    if value is None
+                    else f"{y['next_day']}: morning pain {value:.0f}/10 is above your baseline"
+                    f" ({baseline:.0f}) after pain {y['score']}/10 on {y['day']}: it has not"
+                    " settled, so hold progression (repeat this week's load)."
+                ),
+            }
+            for y, sev, value, baseline in rows
+        ],
+        schema={
+            "athlete_id": pl.String,
+            "day": pl.Date,
+            "severity": pl.String,
+            "value": pl.Float64,
+            "limit": pl.Float64,
+            "message": pl.String,
+        },
+    )
+    return findings.frame(
+        frame,
+        rule="pain_not_settled",
+        severity=pl.col("severity"),
+        day=pl.col("day"),
+        plan_week=pl.lit(0),
+        value=pl.col("value"),
+        limit=pl.col("limit"),
+        message=pl.col("message"),
+        evidence=pl.lit(plan.pain.evidence),
+    )
+
+
+def red_flag(m: Metrics, plan: Plan, as_of: date) -> pl.DataFrame:
+    """A symptom on the red-flag list (critical), or a condition (info, every check)."""
+    parts = [_none()]
+    if m.symptoms is not None and m.symptoms.height:
+        why = pl.col("kind").replace_strict(SYMPTOMS, default="a red-flag symptom")
+        parts.append(
+            findings.frame(
+                m.symptoms,
+                rule="red_flag",
+                severity=pl.lit("critical"),
+                day=pl.col("day"),
+                plan_week=pl.lit(0),
+                value=pl.lit(None, pl.Float64),
+                limit=pl.lit(None, pl.Float64),
+                message=pl.format("{}: see a doctor: {}.", pl.col("day").cast(pl.String), why),
+                evidence=pl.lit("plan"),
+            )
+        )
+    if m.conditions is not None and m.conditions.height:
+        why = pl.col("condition").replace_strict(CONDITIONS, default="a medical condition")
+        parts.append(
+            findings.frame(
+                m.conditions,
+                rule="red_flag",
+                severity=pl.lit("info"),
+                day=pl.lit(as_of),
+                plan_week=pl.lit(0),
+                value=pl.lit(None, pl.Float64),
+                limit=pl.lit(None, pl.Float64),
+                message=pl.format("Before you rely on this plan: {}.", why),
+                evidence=pl.lit("plan"),
+            )
+        )
+    return pl.concat(parts)
+
+
+def no_improvement(m: Metrics, plan: Plan, as_of: date) -> pl.DataFrame:
+    """Six weeks of morning pain without a downward trend: get an assessment."""
+    if m.pain is None:
+        return _none()
+    start = as_of - timedelta(days=NO_IMPROVEMENT_DAYS)
+    half = start + timedelta(days=NO_IMPROVEMENT_DAYS // 2)
+    mornings = m.pain.filter((pl.col("moment") == "morning") & (pl.col("day") > start))
+    trend = (
+        mornings.group_by("athlete_id")
+        .agg(
+            early=pl.col("score").filter(pl.col("day") <= half).median(),
+            late=pl.col("score").filter(pl.col("day") > half).median(),
+            n_early=(pl.col("day") <= half).sum(),
+            n_late=(pl.col("day") > half).sum(),
+            first=pl.col("day").min(),
+        )
+        .filter(
+            (pl.col("n_early") >= 4)
+            & (pl.col("n_late") >= 4)
+            & (pl.col("first") <= start + timedelta(days=7))
+            & (pl.col("late") >= pl.col("early"))
+            & (pl.col("late") > plan.pain.green_max)
+        )
+    )
+    return findings.frame(
+        trend,
+        rule="no_improvement",
+        severity=pl.lit("warning"),
+        day=pl.lit(as_of),
+        plan_week=pl.lit(0),
+        value=pl.col("late").cast(pl.Float64),
+        limit=pl.col("early").cast(pl.Float64),
+        message=pl.format(
+            "Six weeks on, your morning pain is not going down (median {} then, {} now):"
+            " get an assessment from a physiotherapist or doctor.",
+            pl.col("early"),
+            pl.col("late"),
+        ),
+        evidence=pl.lit(plan.pain.evidence),
+    )

@@ -1,0 +1,96 @@
+"""Pain entries, symptoms and conditions in the store, and as frames for the guard."""
+
+from __future__ import annotations
+
+from datetime import date
+
+import polars as pl
+
+from loadguard.store.db import Store, now_iso
+
+PAIN_SCHEMA: dict[str, pl.DataType | type[pl.DataType]] = {
+    "athlete_id": pl.String,
+    "day": pl.Date,
+    "moment": pl.String,
+    "score": pl.Int32,
+    "activity_id": pl.Int64,
+}
+SYMPTOM_SCHEMA: dict[str, pl.DataType | type[pl.DataType]] = {
+    "athlete_id": pl.String,
+    "day": pl.Date,
+    "kind": pl.String,
+}
+
+
+def add_pain(
+    store: Store,
+    athlete_id: str,
+    day: date,
+    moment: str,
+    score: int,
+    *,
+    activity_id: int | None = None,
+    source: str = "log",
+) -> None:
+    with store.atomic():
+        store.conn.execute(
+            "INSERT INTO pain_entries (athlete_id, day, moment, score, activity_id, source,"
+            " created_at) VALUES (?, ?, ?, ?, ?, ?, ?)",
+            (athlete_id, day.isoformat(), moment, score, activity_id, source, now_iso()),
+        )
+
+
+def run_on(store: Store, athlete_id: str, day: date) -> int | None:
+    """The (last) counted run of a local day, to link a pain entry to."""
+    row = store.conn.execute(
+        "SELECT id FROM activities WHERE athlete_id = ? AND sport = 'running'"
+        " AND duplicate_of IS NULL AND date(start_utc + utc_offset_s, 'unixepoch') = ?"
+        " ORDER BY start_utc DESC LIMIT 1",
+        (athlete_id, day.isoformat()),
+    ).fetchone()
+    return None if row is None else int(row[0])
+
+
+def add_symptom(store: Store, athlete_id: str, day: date, kind: str, note: str = "") -> None:
+    with store.atomic():
+        store.conn.execute(
+            "INSERT INTO symptoms (athlete_id, day, kind, note, created_at) VALUES (?, ?, ?, ?, ?)",
+            (athlete_id, day.isoformat(), kind, note, now_iso()),
+        )
+
+
+def add_condition(store: Store, athlete_id: str, condition: str) -> None:
+    with store.atomic():
+        store.conn.execute(
+            "INSERT INTO conditions (athlete_id, condition) VALUES (?, ?) ON CONFLICT DO NOTHING",
+            (athlete_id, condition),
+        )
+
+
+def conditions(store: Store, athlete_id: str) -> list[str]:
+    rows = store.conn.execute(
+        "SELECT condition FROM conditions WHERE athlete_id = ? ORDER BY condition", (athlete_id,)
+    ).fetchall()
+    return [r[0] for r in rows]
+
+
+def pain_frame(store: Store, athlete_ids: list[str]) -> pl.DataFrame:
+    marks = ",".join("?" * len(athlete_ids))
+    rows = store.conn.execute(
+        f"SELECT athlete_id, day, moment, score, activity_id FROM pain_entries"
+        f" WHERE athlete_id IN ({marks}) ORDER BY athlete_id, day, id",
+        athlete_ids,
+    ).fetchall()
+    parsed = [(a, date.fromisoformat(d), m, s, i) for a, d, m, s, i in rows]
+    return pl.DataFrame(parsed, schema=PAIN_SCHEMA, orient="row")
+
+
+def symptom_frame(store: Store, athlete_ids: list[str]) -> pl.DataFrame:
+    marks = ",".join("?" * len(athlete_ids))
+    rows = store.conn.execute(
+        f"SELECT athlete_id, day, kind FROM symptoms WHERE athlete_id IN ({marks})"
+        " ORDER BY athlete_id, day, id",
+        athlete_ids,
+    ).fetchall()
+    parsed = [(a, date.fromisoformat(d), k) for a, d, k in rows]
+    return pl.DataFrame(parsed, schema=SYMPTOM_SCHEMA, orient="row")

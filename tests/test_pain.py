@@ -1,0 +1,195 @@
+"""Pain and symptoms: parsing, validation, and the pain rules on hand-made histories."""
+
+from __future__ import annotations
+
+from datetime import date, timedelta
+from pathlib import Path
+
+import polars as pl
+import pytest
+from typer.testing import CliRunner
+
+from builders import PLAN_START, Run, activities, athletes, plan, shoes, week_day
+from loadguard import guard, metrics, service
+from loadguard.cli import with_plugins
+from loadguard.pain import pain_in_text
+from loadguard.store.db import Store
+from loadguard.store.pain import PAIN_SCHEMA, SYMPTOM_SCHEMA, pain_frame
+from loadguard_strava.normalise import raw_record
+
+
+@pytest.mark.parametrize(
+    ("text", "score"),
+    [
+        ("Easy loop, pain 3/10", 3),
+        ("Rolig tur smerte 4", 4),
+        ("p2 by the lake", 2),
+        ("P5", 5),
+        ("pain: 0", 0),
+        ("pain 11/10", None),
+        ("split 3 was fast", None),
+        ("pump5 intervals", None),
+        ("", None),
+    ],
+)
+def test_pain_written_into_a_name_is_read(text: str, score: int | None) -> None:
+    assert pain_in_text(text) == score
+
+
+def pains(*rows: tuple[date, str, int]) -> pl.DataFrame:
+    return pl.DataFrame(
+        [("a", d, m, s, None) for d, m, s in rows], schema=PAIN_SCHEMA, orient="row"
+    )
+
+
+def found(
+    rule: str,
+    as_of: date,
+    pain: pl.DataFrame | None = None,
+    symptoms: pl.DataFrame | None = None,
+    conditions: pl.DataFrame | None = None,
+) -> list[dict[str, object]]:
+    m = metrics.compute(
+        activities([Run(1, 2.0)]),
+        athletes(),
+        shoes(),
+        plan(),
+        as_of,
+        pain=pain,
+        symptoms=symptoms,
+        conditions=conditions,
+    )
+    return guard.RULES[rule](m, plan(), as_of).to_dicts()
+
+
+D = week_day(3, 2)
+
+
+def test_pain_above_5_is_critical_and_suggests_cross_training() -> None:
+    got = found("pain_red", D + timedelta(days=1), pains((D, "after", 6), (D, "morning", 5)))
+    assert [(f["severity"], f["value"]) for f in got] == [("critical", 6.0)]
+    assert "cycling" in str(got[0]["message"])
+
+
+def test_yellow_after_a_run_and_a_morning_above_baseline_holds_progression() -> None:
+    history = pains(
+        (D - timedelta(days=3), "morning", 1),
+        (D - timedelta(days=2), "morning", 1),
+        (D - timedelta(days=1), "morning", 2),
+        (D, "after", 4),
+        (D + timedelta(days=1), "morning", 3),
+    )
+    got = found("pain_not_settled", D + timedelta(days=2), history)
+    assert [(f["severity"], f["value"], f["limit"]) for f in got] == [("warning", 3.0, 1.0)]
+    assert "hold progression" in str(got[0]["message"])
+
+
+def test_yellow_that_settled_by_the_morning_is_fine() -> None:
+    history = pains(
+        (D - timedelta(days=1), "morning", 2),
+        (D, "after", 4),
+        (D + timedelta(days=1), "morning", 2),
+    )
+    assert found("pain_not_settled", D + timedelta(days=2), history) == []
+
+
+def test_no_morning_entry_is_said_not_assumed_settled() -> None:
+    got = found("pain_not_settled", D + timedelta(days=3), pains((D, "after", 4)))
+    assert [f["severity"] for f in got] == ["info"]
+    assert "no morning pain logged" in str(got[0]["message"])
+    assert found("pain_not_settled", D + timedelta(days=1), pains((D, "after", 4))) == []
+
+
+def test_two_entries_the_same_morning_count_by_the_worse() -> None:
+    history = pains(
+        (D - timedelta(days=1), "morning", 2),
+        (D, "after", 5),
+        (D + timedelta(days=1), "morning", 1),
+        (D + timedelta(days=1), "morning", 4),
+    )
+    got = found("pain_not_settled", D + timedelta(days=2), history)
+    assert [f["value"] for f in got] == [4.0]
+
+
+def test_a_red_flag_symptom_says_see_a_doctor_and_names_the_nerve() -> None:
+    symptoms = pl.DataFrame([("a", D, "burning")], schema=SYMPTOM_SCHEMA, orient="row")
+    got = found("red_flag", D, symptoms=symptoms)
+    assert [f["severity"] for f in got] == ["critical"]
+    assert "Baxter" in str(got[0]["message"])
+    conditions = pl.DataFrame({"athlete_id": ["a"], "condition": ["diabetes"]})
+    assert [f["severity"] for f in found("red_flag", D, conditions=conditions)] == ["info"]
+
+
+def test_six_weeks_without_less_morning_pain_asks_for_an_assessment() -> None:
+    as_of = PLAN_START + timedelta(weeks=8)
+    flat = pains(*[(as_of - timedelta(days=d), "morning", 3) for d in range(1, 43, 2)])
+    got = found("no_improvement", as_of, flat)
+    assert [f["severity"] for f in got] == ["warning"]
+    falling = pains(
+        *[(as_of - timedelta(days=d), "morning", 4 if d > 21 else 1) for d in range(1, 43, 2)]
+    )
+    assert found("no_improvement", as_of, falling) == []
+
+
+@pytest.fixture
+def db(tmp_path: Path) -> Path:
+    path = tmp_path / "lg.sqlite"
+    with Store(path) as store:
+        store.add_athlete("anna", "Anna", "heel-fat-pad", PLAN_START, "UTC")
+    return path
+
+
+def lg(db: Path, *args: str) -> tuple[int, str]:
+    result = CliRunner().invoke(with_plugins(), ["--db", str(db), *args])
+    return result.exit_code, result.output
+
+
+@pytest.mark.parametrize(
+    ("args", "message"),
+    [
+        (["pain", "11", "--morning"], "outside 0-10"),
+        (["pain", "3", "--morning", "--date", "2999-01-01"], "in the future"),
+        (["pain", "3", "--morning", "--date", "2026-02-30"], "is not a date"),
+        (["pain", "3"], "say when"),
+        (["pain", "3", "--morning", "--after-run"], "say when"),
+        (["symptom", "itchy"], "not one of"),
+        (["condition", "asthma"], "not one of"),
+    ],
+)
+def test_bad_pain_and_symptom_input_is_refused_and_nothing_is_stored(
+    db: Path, args: list[str], message: str
+) -> None:
+    code, out = lg(db, *args)
+    assert code == 1
+    assert message in out
+    with Store(db) as store:
+        assert pain_frame(store, ["anna"]).height == 0
+
+
+def test_pain_on_a_day_without_a_run_is_stored_alone_and_shows_in_check(db: Path) -> None:
+    code, out = lg(db, "pain", "6", "--rest-day", "--date", "2026-03-04")
+    assert code == 0
+    assert "red" in out
+    assert "with the run" not in out
+    code, out = lg(db, "check", "--as-of", "2026-03-05", "--json")
+    assert code == 4
+    assert '"rule": "pain_red"' in out
+
+
+def test_pain_in_a_strava_title_is_stored_with_its_run(db: Path) -> None:
+    activity = {
+        "id": 42,
+        "sport_type": "Run",
+        "name": "Gentle loop pain 4/10",
+        "start_date": "2026-03-04T07:00:00Z",
+        "utc_offset": 0,
+        "distance": 2000.0,
+        "moving_time": 900,
+        "elapsed_time": 900,
+    }
+    with Store(db) as store:
+        athlete = store.athlete("anna")
+        service.ingest(store, athlete, raw_record(activity, None, detailed=True))
+        entries = pain_frame(store, ["anna"])
+    assert entries.select("day", "moment", "score").rows() == [(date(2026, 3, 4), "after", 4)]
+    assert entries["activity_id"][0] is not None
