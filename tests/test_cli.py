@@ -55,7 +55,13 @@ def test_the_demo_runs_end_to_end_in_a_real_process(tmp_path: Path) -> None:
     code, text = lg(db, "check", "--as-of", "2026-11-15", "--json")
     assert code == 4
     report = json.loads(text)
-    assert report["plan"] == {"id": "heel-fat-pad", "week": 10, "stage": "continuous running"}
+    assert report["plan"] == {
+        "id": "heel-fat-pad",
+        "week": 10,
+        "stage": "continuous running",
+        "stage_week": 10,
+        "stage_reason": "on plan",
+    }
     assert [w["plan_week"] for w in report["weeks"]] == list(range(1, 11))
     assert {s["name"]: s["status"] for s in report["shoes"]} == {
         "Daily trainer": "retire",

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 from datetime import date, timedelta
 from pathlib import Path
 
@@ -13,6 +14,7 @@ from builders import PLAN_START, Run, activities, athletes, plan, shoes, week_da
 from loadguard import guard, metrics, service
 from loadguard.cli import with_plugins
 from loadguard.pain import pain_in_text
+from loadguard.stages import stage_weeks
 from loadguard.store.db import Store
 from loadguard.store.pain import PAIN_SCHEMA, SYMPTOM_SCHEMA, pain_frame
 from loadguard_strava.normalise import raw_record
@@ -193,3 +195,50 @@ def test_pain_in_a_strava_title_is_stored_with_its_run(db: Path) -> None:
         entries = pain_frame(store, ["anna"])
     assert entries.select("day", "moment", "score").rows() == [(date(2026, 3, 4), "after", 4)]
     assert entries["activity_id"][0] is not None
+
+
+def stage_week_of(history: pl.DataFrame, week: int, as_of: date) -> tuple[int, str]:
+    table = stage_weeks(athletes(), history, plan(), as_of)
+    row = table.filter(pl.col("plan_week") == week).row(0, named=True)
+    return row["stage_week"], row["stage_reason"]
+
+
+def test_a_red_day_in_week_7_steps_back_to_the_weeks_5_to_6_rules() -> None:
+    red = pains((week_day(7, 2), "after", 7))
+    assert stage_week_of(red, 7, week_day(8, 6)) == (7, "on plan")
+    week, reason = stage_week_of(red, 8, week_day(8, 6))
+    assert week == 5
+    assert "pain above 5/10 in week 7" in reason
+    # a 30-minute continuous run in week 8 is now judged by the 5:1 run/walk stage
+    run = Run(8, 5.0, minutes=30, longest_run_s=1800)
+    m = metrics.compute(activities([run]), athletes(), shoes(), plan(), week_day(8, 6), pain=red)
+    got = guard.RULES["interval_structure"](m, plan(), week_day(8, 6)).to_dicts()
+    assert [(f["plan_week"], f["severity"]) for f in got] == [(8, "critical")]
+
+
+def test_pain_that_did_not_settle_holds_the_stage_and_a_good_week_moves_on() -> None:
+    history = pains(
+        (week_day(3, 0), "morning", 1),
+        (week_day(3, 2), "after", 4),
+        (week_day(3, 3), "morning", 3),
+    )
+    assert stage_week_of(history, 4, week_day(5, 6))[0] == 3  # held in week 3's place
+    assert stage_week_of(history, 5, week_day(5, 6))[0] == 4  # then on, one week behind
+
+
+def test_no_morning_entry_holds_too_since_nobody_knows_it_settled() -> None:
+    history = pains((week_day(3, 2), "after", 4))
+    week, reason = stage_week_of(history, 4, week_day(4, 6))
+    assert week == 3
+    assert "held" in reason
+
+
+def test_check_reports_the_calendar_week_and_the_adaptive_stage(db: Path) -> None:
+    lg(db, "pain", "7", "--after-run", "--date", "2026-04-15")  # plan week 7
+    code, out = lg(db, "check", "--as-of", "2026-04-22", "--json")  # plan week 8
+    assert code == 4  # the red day is still current
+    report = json.loads(out)
+    assert report["plan"]["week"] == 8
+    assert report["plan"]["stage_week"] == 5
+    assert report["plan"]["stage"] == "run/walk 5:1"
+    assert "stepped back" in report["plan"]["stage_reason"]

@@ -16,6 +16,7 @@ from datetime import date, timedelta
 import polars as pl
 
 from loadguard.plan import Plan
+from loadguard.stages import stage_weeks, with_stage_week
 from loadguard.surfaces import STORED_SURFACES, surface_km
 from loadguard.weeks import plan_week_expr, weekly
 
@@ -33,6 +34,7 @@ class Metrics:
     pain: pl.DataFrame | None = None  # athlete_id, day, moment, score, activity_id
     symptoms: pl.DataFrame | None = None  # athlete_id, day, kind
     conditions: pl.DataFrame | None = None  # athlete_id, condition
+    stages: pl.DataFrame | None = None  # adaptive stage week per athlete and plan week
 
 
 # The columns of an activity the metrics use; the rest stays in the store.
@@ -226,9 +228,11 @@ def compute(
     if since is not None:
         runs = runs.filter(pl.col("local_date") >= since - lookback(plan))
     runs = with_longest_previous(surface_km(runs), plan.session_spike.window_days)
+    adaptive = stage_weeks(athletes, _upto(pain, as_of), plan, as_of)
+    runs = with_stage_week(runs, adaptive)
     return Metrics(
         runs=runs,
-        weeks=weekly(runs, athletes, as_of, fill=fill_weeks),
+        weeks=with_stage_week(weekly(runs, athletes, as_of, fill=fill_weeks), adaptive),
         shoes=mileage,
         acwr=acwr(runs, athletes, plan, as_of),
         as_of=as_of,
@@ -236,6 +240,7 @@ def compute(
         pain=_upto(pain, as_of),
         symptoms=_upto(symptoms, as_of),
         conditions=conditions,
+        stages=adaptive,
     )
 
 

@@ -9,7 +9,10 @@ day. Runners also write it into activity names ("pain 3/10", Danish "smerte 3",
 from __future__ import annotations
 
 import re
-from datetime import date
+from dataclasses import dataclass
+from datetime import date, timedelta
+
+import polars as pl
 
 MOMENTS = ("during", "after", "morning", "rest")
 
@@ -63,3 +66,47 @@ def check_symptom(kind: str, day: date, today: date) -> None:
 
 def light(score: int, green_max: int, yellow_max: int) -> str:
     return "green" if score <= green_max else "yellow" if score <= yellow_max else "red"
+
+
+BASELINE_DAYS = 7  # the baseline is the median morning pain of the 7 days before
+
+
+@dataclass(frozen=True)
+class Unsettled:
+    """Yellow pain after a run, and the next morning above baseline (``morning`` None:
+    the morning was not logged, so nobody can tell)."""
+
+    athlete_id: str
+    run_day: date
+    score: int
+    morning_day: date
+    morning: float | None
+    baseline: float
+
+
+def unsettled(pain: pl.DataFrame, green_max: int, yellow_max: int, as_of: date) -> list[Unsettled]:
+    yellow = pain.filter(
+        pl.col("moment").is_in(["during", "after"])
+        & (pl.col("score") > green_max)
+        & (pl.col("score") <= yellow_max)
+    )
+    mornings = pain.filter(pl.col("moment") == "morning")
+    out = []
+    for y in yellow.iter_rows(named=True):
+        next_day = y["day"] + timedelta(days=1)
+        mine = mornings.filter(pl.col("athlete_id") == y["athlete_id"])
+        that = mine.filter(pl.col("day") == next_day)["score"]
+        window = (pl.col("day") < next_day) & (
+            pl.col("day") >= next_day - timedelta(days=BASELINE_DAYS)
+        )
+        before = mine.filter(window)["score"].to_list()
+        baseline = float(sorted(before)[len(before) // 2]) if before else float(green_max)
+        if len(that) == 0:
+            if next_day < as_of:  # the morning has come and gone unlogged
+                out.append(
+                    Unsettled(y["athlete_id"], y["day"], y["score"], next_day, None, baseline)
+                )
+        elif max(that.to_list()) > baseline:
+            worst = float(max(that.to_list()))
+            out.append(Unsettled(y["athlete_id"], y["day"], y["score"], next_day, worst, baseline))
+    return out

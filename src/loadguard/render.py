@@ -32,6 +32,8 @@ def _header(report: Report) -> Panel:
     text.append(f"{report.athlete.name}", style="bold")
     text.append(f"  ·  {report.plan.title}\n")
     text.append(f"{report.as_of.isoformat()}: plan week {report.plan_week}, {report.stage}\n")
+    if report.stage_week != report.plan_week:
+        text.append(f"stage of week {report.stage_week}: {report.stage_reason}\n", style="yellow")
     text.append("status: ")
     text.append(f"● {light.upper()}", style=LIGHT.get(light, ""))
     if report.acwr is not None:

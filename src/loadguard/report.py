@@ -22,6 +22,8 @@ class Report:
     as_of: date
     plan_week: int
     stage: str
+    stage_week: int
+    stage_reason: str
     status: str
     weeks: list[dict[str, Any]]
     shoes: list[dict[str, Any]]
@@ -34,7 +36,13 @@ class Report:
         return {
             "athlete": self.athlete.id,
             "as_of": self.as_of.isoformat(),
-            "plan": {"id": self.plan.id, "week": self.plan_week, "stage": self.stage},
+            "plan": {
+                "id": self.plan.id,
+                "week": self.plan_week,
+                "stage": self.stage,
+                "stage_week": self.stage_week,
+                "stage_reason": self.stage_reason,
+            },
             "status": self.status,
             "weeks": self.weeks,
             "shoes": self.shoes,
@@ -142,10 +150,15 @@ def build_report(
     athlete: Athlete, plan: Plan, m: Metrics, found: pl.DataFrame, status: str, as_of: date
 ) -> Report:
     plan_week = (as_of - athlete.plan_start).days // 7 + 1
-    stage = plan.stage_for_week(plan_week)
+    stage_week, reason = plan_week, "on plan"
+    if m.stages is not None:
+        now = m.stages.filter(pl.col("plan_week") == plan_week)
+        if now.height:
+            stage_week, reason = int(now["stage_week"][0]), str(now["stage_reason"][0])
+    stage = plan.stage_for_week(stage_week)
     if stage is None:
         stage_name = "before the plan"
-    elif plan_week > plan.weeks:
+    elif stage_week > plan.weeks:
         stage_name = f"after the plan ({stage.name})"
     else:
         stage_name = stage.name
@@ -156,6 +169,8 @@ def build_report(
         as_of=as_of,
         plan_week=plan_week,
         stage=stage_name,
+        stage_week=stage_week,
+        stage_reason=reason,
         status=status,
         weeks=_weeks(m, plan),
         shoes=_shoes(m, plan, as_of),

@@ -55,14 +55,16 @@ def stage_table(plan: Plan, last_week: int) -> pl.DataFrame:
 
 
 def in_plan(frame: pl.DataFrame, plan: Plan) -> pl.DataFrame:
-    """Only the rows inside the plan's weeks, joined to their stage."""
-    return with_stage(frame.filter(pl.col("plan_week").is_between(1, plan.weeks)), plan)
+    """Only the rows whose (adaptive) stage week is inside the plan, joined to their stage."""
+    return with_stage(frame.filter(pl.col("stage_week").is_between(1, plan.weeks)), plan)
 
 
 def with_stage(frame: pl.DataFrame, plan: Plan) -> pl.DataFrame:
-    """Join each row's plan week to its stage (rows before the plan get nulls)."""
-    last = int(frame["plan_week"].max() or 1) if frame.height else 1  # type: ignore[arg-type]
-    return frame.join(stage_table(plan, last), on="plan_week", how="left")
+    """Join each row's stage week (the plan week whose rules apply: the calendar week,
+    unless pain held the runner back) to its stage; rows before the plan get nulls."""
+    last = int(frame["stage_week"].max() or 1) if frame.height else 1  # type: ignore[arg-type]
+    table = stage_table(plan, last).rename({"plan_week": "stage_week"})
+    return frame.join(table, on="stage_week", how="left")
 
 
 def fmt(expr: pl.Expr, decimals: int = 1) -> pl.Expr:

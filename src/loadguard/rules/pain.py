@@ -13,11 +13,10 @@ import polars as pl
 
 from loadguard import findings
 from loadguard.metrics import Metrics
-from loadguard.pain import CONDITIONS, SYMPTOMS
+from loadguard.pain import CONDITIONS, SYMPTOMS, unsettled
 from loadguard.plan import Plan
 
 CROSS_TRAINING = "cycling, swimming, rowing or deep-water running (elliptical if it is tolerated)"
-BASELINE_DAYS = 7
 NO_IMPROVEMENT_DAYS = 42  # 6 weeks
 
 
@@ -53,46 +52,26 @@ def pain_not_settled(m: Metrics, plan: Plan, as_of: date) -> pl.DataFrame:
     """Yellow pain after a run, and the next morning above baseline (or not logged)."""
     if m.pain is None:
         return _none()
-    yellow = m.pain.filter(
-        pl.col("moment").is_in(["during", "after"])
-        & (pl.col("score") > plan.pain.green_max)
-        & (pl.col("score") <= plan.pain.yellow_max)
-    ).with_columns(next_day=pl.col("day") + timedelta(days=1))
-    mornings = m.pain.filter(pl.col("moment") == "morning")
-    rows = []
-    for y in yellow.iter_rows(named=True):
-        mine = mornings.filter(pl.col("athlete_id") == y["athlete_id"])
-        that = mine.filter(pl.col("day") == y["next_day"])["score"]
-        before = mine.filter(
-            (pl.col("day") < y["next_day"])
-            & (pl.col("day") >= y["next_day"] - timedelta(days=BASELINE_DAYS))
-        )["score"]
-        baseline = float(before.median()) if len(before) else float(plan.pain.green_max)  # type: ignore[arg-type]
-        if len(that) == 0:
-            if y["next_day"] >= as_of:
-                continue  # the morning has not come yet
-            rows.append((y, "info", None, baseline))
-        elif float(that.max()) > baseline:  # type: ignore[arg-type]
-            rows.append((y, "warning", float(that.max()), baseline))  # type: ignore[arg-type]
+    rows = unsettled(m.pain, plan.pain.green_max, plan.pain.yellow_max, as_of)
     frame = pl.DataFrame(
         [
             {
-                "athlete_id": y["athlete_id"],
-                "day": y["next_day"],
-                "severity": sev,
-                "value": value,
-                "limit": baseline,
+                "athlete_id": u.athlete_id,
+                "day": u.morning_day,
+                "severity": "info" if u.morning is None else "warning",
+                "value": u.morning,
+                "limit": u.baseline,
                 "message": (
-                    f"{y['next_day']}: pain {y['score']}/10 after the run of {y['day']}, and no"
+                    f"{u.morning_day}: pain {u.score}/10 after the run of {u.run_day}, and no"
                     " morning pain logged the day after: log it (`loadguard pain N --morning`)"
                     " so loadguard can tell whether it settled."
-                    if value is None
-                    else f"{y['next_day']}: morning pain {value:.0f}/10 is above your baseline"
-                    f" ({baseline:.0f}) after pain {y['score']}/10 on {y['day']}: it has not"
-                    " settled, so hold progression (repeat this week's load)."
+                    if u.morning is None
+                    else f"{u.morning_day}: morning pain {u.morning:.0f}/10 is above your"
+                    f" baseline ({u.baseline:.0f}) after pain {u.score}/10 on {u.run_day}: it"
+                    " has not settled, so hold progression (repeat this week's load)."
                 ),
             }
-            for y, sev, value, baseline in rows
+            for u in rows
         ],
         schema={
             "athlete_id": pl.String,

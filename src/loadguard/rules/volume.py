@@ -21,7 +21,7 @@ def weekly_volume_cap(m: Metrics, plan: Plan, as_of: date) -> pl.DataFrame:
     """
     cap = plan.weekly_cap
     weeks = m.weeks.filter(
-        (pl.col("plan_week") >= cap.from_week)
+        (pl.col("stage_week") >= cap.from_week)
         & (pl.col("prev_km") >= cap.min_previous_km)
         & (pl.col("change_pct") > cap.increase_max * 100.0)
     )
@@ -71,7 +71,7 @@ def session_spike(m: Metrics, plan: Plan, as_of: date) -> pl.DataFrame:
         pl.col("minutes") <= pl.col("session_hi") + grace_min
     )
     stepping_up = (
-        (pl.col("plan_week") == pl.col("stage_first_week"))
+        (pl.col("stage_week") == pl.col("stage_first_week"))
         & pl.col("in_plan")
         & pl.col("prev_session_hi").is_not_null()
         & (pl.col("minutes") <= pl.col("prev_session_hi") + grace_min)
