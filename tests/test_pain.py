@@ -13,6 +13,7 @@ from typer.testing import CliRunner
 from builders import PLAN_START, Run, activities, athletes, plan, shoes, week_day
 from loadguard import guard, metrics, service
 from loadguard.cli import with_plugins
+from loadguard.contract import RawRecord
 from loadguard.pain import pain_in_text
 from loadguard.stages import stage_weeks
 from loadguard.store.db import Store
@@ -242,3 +243,43 @@ def test_check_reports_the_calendar_week_and_the_adaptive_stage(db: Path) -> Non
     assert report["plan"]["stage_week"] == 5
     assert report["plan"]["stage"] == "run/walk 5:1"
     assert "stepped back" in report["plan"]["stage_reason"]
+
+
+def strava_activity(
+    activity_id: int, sport: str, day: str, metres: float, seconds: int
+) -> RawRecord:
+    activity = {
+        "id": activity_id,
+        "sport_type": sport,
+        "name": sport,
+        "start_date": f"{day}T07:00:00Z",
+        "utc_offset": 0,
+        "distance": metres,
+        "moving_time": seconds,
+        "elapsed_time": seconds,
+    }
+    return raw_record(activity, None, detailed=True)
+
+
+def test_cross_training_and_walks_are_counted_apart_and_never_toward_the_run_cap(
+    db: Path,
+) -> None:
+    sessions = [
+        (1, "Run", "2026-04-20", 5000.0, 1800),  # plan week 8
+        (2, "Run", "2026-04-27", 5200.0, 1850),  # plan week 9: +4 %
+        (3, "Ride", "2026-04-28", 30000.0, 3600),
+        (4, "Swim", "2026-04-29", 1500.0, 2400),
+        (5, "Walk", "2026-04-30", 6000.0, 4000),
+    ]
+    with Store(db) as store:
+        athlete = store.athlete("anna")
+        for activity_id, sport, day, metres, seconds in sessions:
+            service.ingest(
+                store, athlete, strava_activity(activity_id, sport, day, metres, seconds)
+            )
+        report = service.check(store, athlete, date(2026, 5, 3))
+    week9 = next(w for w in report.weeks if w["plan_week"] == 9)
+    assert week9["run_km"] == pytest.approx(5.2)
+    assert week9["walk_km"] == pytest.approx(6.0)
+    assert week9["cross_min"] == pytest.approx(100.0)
+    assert "weekly_volume_cap" not in {f.rule for f in report.findings}

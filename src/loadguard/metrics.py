@@ -21,6 +21,10 @@ from loadguard.surfaces import STORED_SURFACES, surface_km
 from loadguard.weeks import plan_week_expr, weekly
 
 RUNNING = "running"
+# Heel load that is not running: counted in its own column, never toward the run cap.
+WALKING = ("walking", "hiking")
+# No heel impact (the plan's cross-training); elliptical ("fitness_equipment") is low.
+CROSS_TRAINING = ("cycling", "swimming", "rowing", "fitness_equipment")
 
 
 @dataclass(frozen=True)
@@ -97,6 +101,27 @@ def _sorted_by_athlete_and_start(runs: pl.DataFrame) -> bool:
     )
     same = key["a"].diff().fill_null(0)
     return bool(((same > 0) | ((same == 0) & (key["t"].diff().fill_null(0) >= 0))).all())
+
+
+def other_load(activities: pl.DataFrame, athletes: pl.DataFrame, as_of: date) -> pl.DataFrame:
+    """Walking km and cross-training minutes per athlete and plan week (not running)."""
+    kind = athlete_enum(athletes)
+    other = (
+        activities.filter(
+            pl.col("sport").is_in([*WALKING, *CROSS_TRAINING])
+            & pl.col("athlete_id").is_in(athletes["athlete_id"].implode())
+        )
+        .select("athlete_id", "sport", "start_local", "distance_m", "timer_s")
+        .with_columns(pl.col("athlete_id").cast(kind), day=pl.col("start_local").dt.date())
+        .filter(pl.col("day") <= as_of)
+        .join(athletes.select(pl.col("athlete_id").cast(kind), "plan_start"), on="athlete_id")
+        .with_columns(plan_week=plan_week_expr(pl.col("day")))
+    )
+    walking = pl.col("sport").is_in(list(WALKING))
+    return other.group_by("athlete_id", "plan_week").agg(
+        walk_km=(pl.col("distance_m").filter(walking).sum() / 1000.0),
+        cross_min=(pl.col("timer_s").filter(~walking).sum() / 60.0),
+    )
 
 
 def with_longest_previous(runs: pl.DataFrame, window_days: int) -> pl.DataFrame:
@@ -232,7 +257,14 @@ def compute(
     runs = with_stage_week(runs, adaptive)
     return Metrics(
         runs=runs,
-        weeks=with_stage_week(weekly(runs, athletes, as_of, fill=fill_weeks), adaptive),
+        weeks=with_stage_week(
+            weekly(runs, athletes, as_of, fill=fill_weeks)
+            .join(
+                other_load(activities, athletes, as_of), on=["athlete_id", "plan_week"], how="left"
+            )
+            .with_columns(pl.col("walk_km", "cross_min").fill_null(0.0)),
+            adaptive,
+        ),
         shoes=mileage,
         acwr=acwr(runs, athletes, plan, as_of),
         as_of=as_of,

@@ -43,7 +43,18 @@ def _header(report: Report) -> Panel:
 
 def _weeks(report: Report, last: int) -> Table:
     table = Table(title=f"Plan weeks (last {last})", title_justify="left")
-    for col in ("week", "from", "runs", "km", "min", "change", "cap km", "surface"):
+    for col in (
+        "week",
+        "from",
+        "runs",
+        "km",
+        "min",
+        "change",
+        "cap km",
+        "walk km",
+        "cross min",
+        "surface",
+    ):
         table.add_column(col, justify="right" if col not in ("from", "surface") else "left")
     for w in report.weeks[-last:]:
         change = "" if w["change_pct"] is None else f"{w['change_pct']:+.0f} %"
@@ -56,6 +67,8 @@ def _weeks(report: Report, last: int) -> Table:
             f"{w['run_min']:.0f}",
             change,
             "" if w["cap_km"] is None else f"{w['cap_km']:.1f}",
+            f"{w['walk_km']:.1f}" if w["walk_km"] else "",
+            f"{w['cross_min']:.0f}" if w["cross_min"] else "",
             _surface_mix(w["surface_km"]),
         )
     return table

@@ -84,6 +84,8 @@ def _weeks(m: Metrics, plan: Plan) -> list[dict[str, Any]]:
                 "runs": w["runs"],
                 "change_pct": _round(w["change_pct"], 1),
                 "cap_km": round(w["prev_km"] * (1 + cap.increase_max), 2) if capped else None,
+                "walk_km": round(w["walk_km"], 2),
+                "cross_min": round(w["cross_min"], 1),
                 "surface_km": {c: round(w[f"surface_{c}_km"], 2) for c in SURFACE_CLASSES},
             }
         )
