@@ -8,6 +8,7 @@ import typer
 
 from loadguard import pain, service
 from loadguard.cli_common import AthleteOption, fail, opened, out, parse_date
+from loadguard.plan import load_plan
 
 
 def _moment(after_run: bool, during: bool, morning: bool, rest_day: bool) -> str:
@@ -44,7 +45,8 @@ def pain_command(
             run = service.log_pain(store, who, score, moment, when)
         except pain.PainError as exc:
             raise fail(str(exc)) from None
-    light = pain.light(score, 2, 5)
+        bands = load_plan(who.plan_id).pain
+    light = pain.light(score, bands.green_max, bands.yellow_max)
     linked = f", with the run of that day (id {run})" if run else ""
     out.print(f"pain {score}/10 ({moment}, {when}) logged{linked}: {light}")
 

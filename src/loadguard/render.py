@@ -36,6 +36,13 @@ def _header(report: Report) -> Panel:
         text.append(f"stage of week {report.stage_week}: {report.stage_reason}\n", style="yellow")
     text.append("status: ")
     text.append(f"● {light.upper()}", style=LIGHT.get(light, ""))
+    pain = report.pain
+    if pain["latest"]:
+        latest = pain["latest"]
+        trend = " ".join(str(m["score"]) for m in pain["mornings"]) or "none logged"
+        text.append(f"\npain: {latest['score']}/10 {latest['moment']} {latest['date']} ")
+        text.append(f"● {pain['light']}", style=LIGHT.get(pain["light"], ""))
+        text.append(f"   mornings (14 days): {trend}", style="dim")
     if report.acwr is not None:
         text.append(f"    acute:chronic {report.acwr:.2f} (context only)", style="dim")
     return Panel(text, title="loadguard check", expand=False)

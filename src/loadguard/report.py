@@ -3,13 +3,14 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import date
+from datetime import date, timedelta
 from typing import Any
 
 import polars as pl
 
 from loadguard.findings import Finding, to_findings
 from loadguard.metrics import Metrics
+from loadguard.pain import light
 from loadguard.plan import SURFACE_CLASSES, Plan
 from loadguard.store.db import Athlete
 from loadguard.weeks import calendar_weekly
@@ -31,6 +32,7 @@ class Report:
     acwr: float | None
     runs: list[dict[str, Any]]
     calendar_weeks: list[dict[str, Any]]
+    pain: dict[str, Any]
 
     def as_dict(self) -> dict[str, Any]:
         return {
@@ -48,6 +50,7 @@ class Report:
             "shoes": self.shoes,
             "acwr": None if self.acwr is None else round(self.acwr, 2),
             "calendar_weeks": self.calendar_weeks,
+            "pain": self.pain,
             "runs": self.runs,
             "findings": [
                 {
@@ -130,6 +133,26 @@ def _calendar(runs: pl.DataFrame) -> list[dict[str, Any]]:
     ]
 
 
+def _pain(m: Metrics, plan: Plan, as_of: date) -> dict[str, Any]:
+    """The latest pain and its light, and the morning trend of the last 14 days."""
+    if m.pain is None or m.pain.height == 0:
+        return {"latest": None, "light": None, "mornings": []}
+    latest = m.pain.sort("day").row(-1, named=True)
+    since = as_of - timedelta(days=13)
+    mornings = m.pain.filter((pl.col("moment") == "morning") & (pl.col("day") >= since))
+    return {
+        "latest": {
+            "date": latest["day"].isoformat(),
+            "moment": latest["moment"],
+            "score": latest["score"],
+        },
+        "light": light(latest["score"], plan.pain.green_max, plan.pain.yellow_max),
+        "mornings": [
+            {"date": d.isoformat(), "score": s} for d, s in mornings.select("day", "score").rows()
+        ],
+    }
+
+
 def _shoes(m: Metrics, plan: Plan, as_of: date) -> list[dict[str, Any]]:
     out = []
     for s in m.shoes.sort("shoe_id").iter_rows(named=True):
@@ -179,5 +202,6 @@ def build_report(
         findings=to_findings(found),
         acwr=None if ratio is None else float(ratio),
         runs=_runs(m),
+        pain=_pain(m, plan, as_of),
         calendar_weeks=_calendar(m.runs),
     )
