@@ -51,9 +51,10 @@ def found(
     pain: pl.DataFrame | None = None,
     symptoms: pl.DataFrame | None = None,
     conditions: pl.DataFrame | None = None,
+    runs: list[Run] | None = None,
 ) -> list[dict[str, object]]:
     m = metrics.compute(
-        activities([Run(1, 2.0)]),
+        activities(runs or [Run(1, 2.0)]),
         athletes(),
         shoes(),
         plan(),
@@ -123,15 +124,18 @@ def test_a_red_flag_symptom_says_see_a_doctor_and_names_the_nerve() -> None:
     assert [f["severity"] for f in found("red_flag", D, conditions=conditions)] == ["info"]
 
 
-def test_six_weeks_without_less_morning_pain_asks_for_an_assessment() -> None:
+def test_six_weeks_of_plan_following_without_less_morning_pain_asks_for_an_assessment() -> None:
     as_of = PLAN_START + timedelta(weeks=8)
     flat = pains(*[(as_of - timedelta(days=d), "morning", 3) for d in range(1, 43, 2)])
-    got = found("no_improvement", as_of, flat)
+    runs = [Run(as_of - timedelta(days=d), 3.0) for d in range(2, 42, 4)]
+    got = found("no_improvement", as_of, flat, runs=runs)
     assert [f["severity"] for f in got] == ["warning"]
     falling = pains(
         *[(as_of - timedelta(days=d), "morning", 4 if d > 21 else 1) for d in range(1, 43, 2)]
     )
-    assert found("no_improvement", as_of, falling) == []
+    assert found("no_improvement", as_of, falling, runs=runs) == []
+    # without the running, flat pain is not "no improvement despite the plan"
+    assert found("no_improvement", as_of, flat) == []
 
 
 @pytest.fixture

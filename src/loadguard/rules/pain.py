@@ -132,11 +132,21 @@ def red_flag(m: Metrics, plan: Plan, as_of: date) -> pl.DataFrame:
 
 
 def no_improvement(m: Metrics, plan: Plan, as_of: date) -> pl.DataFrame:
-    """Six weeks of morning pain without a downward trend: get an assessment."""
+    """Six weeks of following the plan (runs in 5 of 6 weeks) with morning pain that is not
+    going down: get an assessment."""
     if m.pain is None:
         return _none()
     start = as_of - timedelta(days=NO_IMPROVEMENT_DAYS)
     half = start + timedelta(days=NO_IMPROVEMENT_DAYS // 2)
+    # "consistent plan-following": runs in at least 5 of the 6 weeks
+    active = (
+        m.runs.filter(pl.col("local_date") > start)
+        .with_columns(week=(pl.col("local_date") - start).dt.total_days() // 7)
+        .group_by("athlete_id")
+        .agg(active_weeks=pl.col("week").n_unique())
+        .filter(pl.col("active_weeks") >= 5)
+        .select(pl.col("athlete_id").cast(pl.String))
+    )
     mornings = m.pain.filter((pl.col("moment") == "morning") & (pl.col("day") > start))
     trend = (
         mornings.group_by("athlete_id")
@@ -154,6 +164,7 @@ def no_improvement(m: Metrics, plan: Plan, as_of: date) -> pl.DataFrame:
             & (pl.col("late") >= pl.col("early"))
             & (pl.col("late") > plan.pain.green_max)
         )
+        .join(active, on="athlete_id", how="semi")
     )
     return findings.frame(
         trend,
