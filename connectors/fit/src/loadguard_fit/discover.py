@@ -23,7 +23,10 @@ MEDIA_TYPE = "application/vnd.ant.fit"
 MAX_BYTES = 64 * 1024 * 1024
 MAX_ZIP_DEPTH = 4
 
-_ZIP_ERRORS = (zipfile.BadZipFile, zlib.error, OSError, EOFError, RuntimeError, NotImplementedError)
+# What a damaged or unusual zip raises: zipfile answers an unsupported compression
+# method with the built-in NotImplementedError, an encrypted member with RuntimeError.
+_UNSUPPORTED_ZIP = NotImplementedError
+_ZIP_ERRORS = (zipfile.BadZipFile, zlib.error, OSError, EOFError, RuntimeError, _UNSUPPORTED_ZIP)
 
 
 def fetch(target: str) -> Iterator[RawRecord | FetchFailure]:
