@@ -21,6 +21,7 @@ FINDING_SCHEMA: dict[str, pl.DataType | type[pl.DataType]] = {
     "limit": pl.Float64,
     "message": pl.String,
     "evidence": pl.String,  # key into the plan's [sources.*]
+    "subject": pl.String,  # what it is about: a run's day, a plan week, a shoe (alerts key on it)
 }
 
 
@@ -35,6 +36,7 @@ class Finding:
     limit: float | None
     message: str
     evidence: str
+    subject: str = ""
 
 
 def empty() -> pl.DataFrame:
@@ -52,6 +54,7 @@ def frame(
     limit: pl.Expr,
     message: pl.Expr,
     evidence: pl.Expr,
+    subject: pl.Expr | None = None,
 ) -> pl.DataFrame:
     """Shape rows of ``source`` (already filtered to violations) into the findings schema."""
     # polars 2.1's pl.format can panic on columns split into several chunks: rechunk first.
@@ -65,6 +68,7 @@ def frame(
         limit.alias("limit"),
         message.alias("message"),
         evidence.alias("evidence"),
+        (subject if subject is not None else day.cast(pl.String)).alias("subject"),
     )
     return out.cast(FINDING_SCHEMA)  # type: ignore[arg-type]
 

@@ -63,6 +63,7 @@ class Report:
                     "message": f.message,
                     "evidence": self.plan.evidence(f.evidence).grade,
                     "source": self.plan.evidence(f.evidence).source,
+                    "subject": f.subject,
                 }
                 for f in self.findings
             ],

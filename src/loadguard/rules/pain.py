@@ -119,6 +119,7 @@ def red_flag(m: Metrics, plan: Plan, as_of: date) -> pl.DataFrame:
             findings.frame(
                 m.conditions,
                 rule="red_flag",
+                subject=pl.col("condition"),
                 severity=pl.lit("info"),
                 day=pl.lit(as_of),
                 plan_week=pl.lit(0),
@@ -169,6 +170,7 @@ def no_improvement(m: Metrics, plan: Plan, as_of: date) -> pl.DataFrame:
     return findings.frame(
         trend,
         rule="no_improvement",
+        subject=pl.lit("six weeks"),
         severity=pl.lit("warning"),
         day=pl.lit(as_of),
         plan_week=pl.lit(0),

@@ -24,6 +24,7 @@ def shoe_wear(m: Metrics, plan: Plan, as_of: date) -> pl.DataFrame:
     return findings.frame(
         worn,
         rule="shoe_wear",
+        subject=pl.format("shoe {}", pl.col("shoe_id")),
         severity=pl.when(retire).then(pl.lit("critical")).otherwise(pl.lit("warning")),
         day=pl.lit(as_of),
         plan_week=pl.lit(0),
@@ -87,6 +88,7 @@ def shoe_profile(m: Metrics, plan: Plan, as_of: date) -> pl.DataFrame:
         findings.frame(
             used.filter(broken.fill_null(value=False)),
             rule="shoe_profile",
+            subject=pl.format("shoe {}", pl.col("shoe_id")),
             severity=pl.lit("warning"),
             day=pl.lit(as_of),
             plan_week=pl.lit(0),

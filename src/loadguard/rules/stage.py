@@ -104,6 +104,7 @@ def surface_phase(m: Metrics, plan: Plan, as_of: date) -> pl.DataFrame:
     weeks = findings.frame(
         per_week,
         rule="surface_phase",
+        subject=pl.format("week {}", pl.col("plan_week")),
         severity=pl.lit("warning"),
         day=pl.col("week_start"),
         plan_week=pl.col("plan_week"),

@@ -30,6 +30,7 @@ def weekly_volume_cap(m: Metrics, plan: Plan, as_of: date) -> pl.DataFrame:
     return findings.frame(
         weeks,
         rule="weekly_volume_cap",
+        subject=pl.format("week {}", pl.col("plan_week")),
         severity=pl.when(critical).then(pl.lit("critical")).otherwise(pl.lit("warning")),
         day=pl.col("week_start"),
         plan_week=pl.col("plan_week"),
@@ -118,6 +119,7 @@ def acwr(m: Metrics, plan: Plan, as_of: date) -> pl.DataFrame:
     return findings.frame(
         high,
         rule="acwr",
+        subject=pl.lit("acwr"),
         severity=pl.lit("info"),
         day=pl.lit(as_of),
         plan_week=pl.col("plan_week"),

@@ -182,6 +182,33 @@ MIGRATIONS: tuple[str, ...] = (
         PRIMARY KEY (athlete_id, condition)
     );
     """,
+    # 5: what a finding is about, and the alert outbox
+    """
+    ALTER TABLE findings ADD COLUMN subject TEXT NOT NULL DEFAULT '';
+    CREATE TABLE alerts (
+        id          INTEGER PRIMARY KEY,
+        athlete_id  TEXT NOT NULL REFERENCES athletes(id) ON DELETE CASCADE,
+        rule        TEXT NOT NULL,
+        subject     TEXT NOT NULL,            -- a run's day, a plan week, a shoe
+        severity    TEXT NOT NULL,
+        date        TEXT NOT NULL,
+        message     TEXT NOT NULL,
+        evidence    TEXT NOT NULL,
+        created_at  TEXT NOT NULL,
+        UNIQUE (athlete_id, rule, subject, severity)
+    );
+    CREATE TABLE deliveries (
+        id          INTEGER PRIMARY KEY,
+        alert_id    INTEGER NOT NULL REFERENCES alerts(id) ON DELETE CASCADE,
+        channel     TEXT NOT NULL,            -- the channel's name, never its URL
+        status      TEXT NOT NULL DEFAULT 'pending',  -- pending | sent
+        attempts    INTEGER NOT NULL DEFAULT 0,
+        last_error  TEXT NOT NULL DEFAULT '',
+        next_try_at TEXT NOT NULL,
+        sent_at     TEXT,
+        UNIQUE (alert_id, channel)
+    );
+    """,
 )
 
 
