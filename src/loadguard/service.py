@@ -15,12 +15,13 @@ from typing import Any
 
 import polars as pl
 
-from loadguard import guard, metrics, normalising, pain, places, registry
+from loadguard import alerts, guard, metrics, normalising, pain, places, registry
 from loadguard.contract import ConnectorError, FetchFailure, RawRecord, Streams
 from loadguard.plan import Plan, load_plan
 from loadguard.report import Report, build_report
 from loadguard.store import accounts as accounts_store
 from loadguard.store import activities as stored
+from loadguard.store import alerts as alerts_store
 from loadguard.store import findings as findings_store
 from loadguard.store import pain as pain_store
 from loadguard.store.db import Athlete, Store
@@ -245,6 +246,10 @@ def run_guard(store: Store, athlete: Athlete, trigger: str, as_of: date | None =
     day = as_of or today(athlete)
     report = check(store, athlete, day)
     findings_store.save_run(store, athlete.id, day, trigger, report.status, report.findings)
+    channels, floor = alerts.channels_for(athlete.id)
+    if channels:
+        alerts_store.queue(store, athlete.id, report.findings, channels, floor)
+        alerts.deliver_due(store)
     return report
 
 

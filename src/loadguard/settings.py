@@ -10,6 +10,7 @@ import os
 import tomllib
 from functools import cache
 from pathlib import Path
+from typing import Literal
 
 import platformdirs
 from pydantic import BaseModel, ConfigDict, ValidationError
@@ -35,12 +36,22 @@ class AthleteSettings(_Section):
     timezone: str = "UTC"
 
 
+class AlertSettings(_Section):
+    """Where one athlete's alerts go: apprise URLs; ``{env:NAME}`` is replaced by the
+    environment variable NAME, so secrets stay out of the file."""
+
+    channels: list[str] = []
+    min_severity: Literal["info", "warning", "critical"] = "warning"
+
+
 class Settings(_Section):
     store: StoreSettings = StoreSettings()
     plans: PlanSettings = PlanSettings()
     athlete: AthleteSettings = AthleteSettings()
     # one table per connector, e.g. [connectors.strava]; each connector validates its own
     connectors: dict[str, dict[str, str | int | float | bool]] = {}
+    # one table per athlete id, e.g. [alerts.anna]
+    alerts: dict[str, AlertSettings] = {}
 
 
 def settings_path() -> Path:
