@@ -9,6 +9,8 @@ from pathlib import Path
 import pytest
 
 from loadguard import settings
+from loadguard_strava.standin import StravaStandIn
+from standin_helpers import quiet_stravalib_env, running_standin
 
 
 @pytest.fixture(autouse=True)
@@ -20,3 +22,15 @@ def own_folders(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[Non
     settings.current.cache_clear()
     yield
     settings.current.cache_clear()
+
+
+@pytest.fixture
+def quiet_stravalib(monkeypatch: pytest.MonkeyPatch) -> None:
+    """For the stand-in's own tests: stravalib without environment credentials."""
+    quiet_stravalib_env(monkeypatch)
+
+
+@pytest.fixture
+def strava() -> Iterator[StravaStandIn]:
+    """A running Strava stand-in with one athlete."""
+    yield from running_standin()

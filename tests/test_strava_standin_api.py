@@ -4,7 +4,6 @@ RewritingSession) pages, filters, hides, reads and updates activities as Strava 
 
 from __future__ import annotations
 
-from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
@@ -19,21 +18,12 @@ from standin_helpers import (
     client_for,
     errors_of,
     known_fields,
-    quiet_stravalib_env,
     raw_get,
-    running_standin,
     swagger_example,
 )
 
-
-@pytest.fixture(autouse=True)
-def quiet_stravalib(monkeypatch: pytest.MonkeyPatch) -> None:
-    quiet_stravalib_env(monkeypatch)
-
-
-@pytest.fixture
-def strava() -> Iterator[StravaStandIn]:
-    yield from running_standin()
+# the stand-in fixtures (strava, quiet_stravalib) live in conftest.py
+pytestmark = pytest.mark.usefixtures("quiet_stravalib")
 
 
 # JSON shapes, validated against stravalib's models

@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import subprocess
 import sys
-from collections.abc import Iterator
 from datetime import UTC, datetime
 from typing import Any
 
@@ -21,21 +20,12 @@ from standin_helpers import (
     START,
     client_for,
     errors_of,
-    quiet_stravalib_env,
     raw_get,
-    running_standin,
     status_of,
 )
 
-
-@pytest.fixture(autouse=True)
-def quiet_stravalib(monkeypatch: pytest.MonkeyPatch) -> None:
-    quiet_stravalib_env(monkeypatch)
-
-
-@pytest.fixture
-def strava() -> Iterator[StravaStandIn]:
-    yield from running_standin()
+# the stand-in fixtures (strava, quiet_stravalib) live in conftest.py
+pytestmark = pytest.mark.usefixtures("quiet_stravalib")
 
 
 # Faults and rate limits

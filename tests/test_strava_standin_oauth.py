@@ -3,7 +3,6 @@ expiry and revocation, end to end through an unmodified stravalib Client."""
 
 from __future__ import annotations
 
-from collections.abc import Iterator
 from datetime import UTC, datetime
 from html.parser import HTMLParser
 from typing import Any
@@ -20,21 +19,12 @@ from standin_helpers import (
     client_for,
     errors_of,
     known_fields,
-    quiet_stravalib_env,
-    running_standin,
     status_of,
     swagger_example,
 )
 
-
-@pytest.fixture(autouse=True)
-def quiet_stravalib(monkeypatch: pytest.MonkeyPatch) -> None:
-    quiet_stravalib_env(monkeypatch)
-
-
-@pytest.fixture
-def strava() -> Iterator[StravaStandIn]:
-    yield from running_standin()
+# the stand-in fixtures (strava, quiet_stravalib) live in conftest.py
+pytestmark = pytest.mark.usefixtures("quiet_stravalib")
 
 
 # OAuth, end to end through stravalib

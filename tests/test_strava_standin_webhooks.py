@@ -20,20 +20,11 @@ from standin_helpers import (
     START,
     client_for,
     errors_of,
-    quiet_stravalib_env,
-    running_standin,
     status_of,
 )
 
-
-@pytest.fixture(autouse=True)
-def quiet_stravalib(monkeypatch: pytest.MonkeyPatch) -> None:
-    quiet_stravalib_env(monkeypatch)
-
-
-@pytest.fixture
-def strava() -> Iterator[StravaStandIn]:
-    yield from running_standin()
+# the stand-in fixtures (strava, quiet_stravalib) live in conftest.py
+pytestmark = pytest.mark.usefixtures("quiet_stravalib")
 
 
 # Webhooks
