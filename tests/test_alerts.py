@@ -1,104 +1,383 @@
-"""Alerts through the outbox to a real HTTP receiver on 127.0.0.1 (apprise json://)."""
+"""Alerts through the outbox to real servers on 127.0.0.1: an HTTP receiver (apprise json://
+and ntfy://) and an SMTP server (aiosmtpd)."""
 
 from __future__ import annotations
 
-import json
 import threading
+import tomllib
 from collections.abc import Iterator
-from datetime import date, timedelta
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
+from zoneinfo import ZoneInfo
 
 import pytest
 
 from builders import PLAN_START
-from loadguard import alerts, service
-from loadguard.store import alerts as outbox
-from loadguard.store.db import Store
+from loadguard import alerts, notify, recipients, service, settings, texts
+from loadguard.store.db import Athlete, Store
+from receivers import Receiver, free_port, receiver, smtp_server
 
-
-class Receiver(ThreadingHTTPServer):
-    received: list[dict[str, object]]
-    fail_next: int
-
-
-class _Handler(BaseHTTPRequestHandler):
-    server: Receiver
-
-    def log_message(self, format: str, *args: object) -> None:
-        return
-
-    def do_POST(self) -> None:
-        body = self.rfile.read(int(self.headers.get("Content-Length") or 0))
-        if self.server.fail_next > 0:
-            self.server.fail_next -= 1
-            self.send_response(503)
-        else:
-            self.server.received.append(json.loads(body))
-            self.send_response(200)
-        self.send_header("Content-Length", "0")
-        self.end_headers()
+RED_DAY = date(2026, 3, 5)
 
 
 @pytest.fixture
-def receiver() -> Iterator[Receiver]:
-    server = Receiver(("127.0.0.1", 0), _Handler)
-    server.received, server.fail_next = [], 0
-    threading.Thread(target=server.serve_forever, daemon=True).start()
-    yield server
-    server.shutdown()
-    server.server_close()
+def hook() -> Iterator[Receiver]:
+    with receiver() as r:
+        yield r
+
+
+def configure(tmp_path: Path, monkeypatch: pytest.MonkeyPatch, text: str) -> settings.Settings:
+    path = tmp_path / "settings.toml"
+    path.write_text(text)
+    monkeypatch.setenv("LOADGUARD_SETTINGS", str(path))
+    settings.current.cache_clear()
+    return settings.current()
 
 
 @pytest.fixture
-def store(tmp_path: Path, receiver: Receiver, monkeypatch: pytest.MonkeyPatch) -> Store:
-    port = receiver.server_address[1]
-    settings_file = tmp_path / "settings.toml"
-    settings_file.write_text(
-        f'[alerts.anna]\nchannels = ["json://127.0.0.1:{port}/{{env:HOOK_PATH}}"]\n'
-    )
-    monkeypatch.setenv("LOADGUARD_SETTINGS", str(settings_file))
-    monkeypatch.setenv("HOOK_PATH", "secret-path")
-    s = Store(tmp_path / "lg.sqlite")
-    s.add_athlete("anna", "Anna", "heel-fat-pad", PLAN_START, "UTC")
-    return s
+def store(tmp_path: Path) -> Iterator[Store]:
+    with Store(tmp_path / "lg.sqlite") as s:
+        s.add_athlete("anna", "Anna", "heel-fat-pad", PLAN_START, "Europe/Copenhagen")
+        s.add_athlete("bo", "Bo", "heel-fat-pad", PLAN_START, "Europe/Copenhagen")
+        yield s
+
+
+def red_day(store: Store, who: str = "anna", day: date = RED_DAY, score: int = 8) -> Athlete:
+    athlete = store.athlete(who)
+    service.log_pain(store, athlete, score, "rest", day)
+    return athlete
+
+
+def sends(store: Store) -> list[tuple[str, str, str]]:
+    return store.conn.execute(
+        "SELECT n.recipient, n.kind, s.status FROM sends s JOIN notices n ON n.id = s.notice_id"
+        " ORDER BY s.id"
+    ).fetchall()
 
 
 def test_a_red_pain_day_is_alerted_once_and_again_only_when_it_escalates(
-    store: Store, receiver: Receiver
+    store: Store, hook: Receiver, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
+    configure(
+        tmp_path, monkeypatch, f'[alerts.anna]\nchannels = ["json://127.0.0.1:{hook.port}/a"]\n'
+    )
     athlete = store.athlete("anna")
     day = PLAN_START + timedelta(days=10)
     service.log_pain(store, athlete, 4, "after", day)
     service.run_guard(store, athlete, "test", day + timedelta(days=3))  # unlogged morning: info
-    assert receiver.received == []  # below the warning floor
+    assert hook.received == []  # below the warning floor
     service.log_pain(store, athlete, 7, "rest", day + timedelta(days=4))
     service.run_guard(store, athlete, "test", day + timedelta(days=4))
     service.run_guard(store, athlete, "test", day + timedelta(days=4))  # the same again
-    titles = [str(m["title"]) for m in receiver.received]
-    assert titles == ["loadguard: pain red (critical)"]
-    assert "reduce the load" in str(receiver.received[0]["message"])
+    titles = [m["body"]["title"] for m in hook.received]
+    assert titles == ["loadguard - Anna: pain above 5 (critical)"]
+    body = hook.received[0]["body"]["message"]
+    assert "pain 7/10, above 5" in body
+    assert "Reduce the load" in body
+    assert "Silbernagel" in body  # the rule's source
 
 
 def test_a_channel_that_fails_keeps_the_alert_and_sends_it_once_when_back(
-    store: Store, receiver: Receiver
+    store: Store, hook: Receiver, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
+    conf = configure(
+        tmp_path, monkeypatch, f'[alerts.anna]\nchannels = ["json://127.0.0.1:{hook.port}/a"]\n'
+    )
+    hook.down = True
+    service.run_guard(store, red_day(store), "test", RED_DAY)
+    assert hook.received == []
+    assert hook.refused == 1
+    assert sends(store) == [("athlete:anna", "alert", "pending")]
+    hook.down = False
+    now = datetime.now(UTC)
+    assert notify.deliver_due(store, conf, now).sent == 0  # the back-off is not over yet
+    later = now + timedelta(minutes=1)
+    assert notify.deliver_due(store, conf, later).sent == 1
+    assert notify.deliver_due(store, conf, later + timedelta(hours=1)).sent == 0
+    assert len(hook.received) == 1
+    assert sends(store) == [("athlete:anna", "alert", "sent")]
+
+
+def test_a_dead_channel_holds_up_no_other_and_loses_nothing(
+    store: Store, hook: Receiver, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    dead = free_port()  # nothing listens here
+    configure(
+        tmp_path,
+        monkeypatch,
+        f'[alerts.anna]\nchannels = ["json://127.0.0.1:{dead}/x",'
+        f' "json://127.0.0.1:{hook.port}/a"]\n',
+    )
+    service.run_guard(store, red_day(store), "test", RED_DAY)
+    assert len(hook.received) == 1
+    statuses = sorted(s for _, _, s in sends(store))
+    assert statuses == ["pending", "sent"]
+    error = store.conn.execute("SELECT last_error FROM sends WHERE status = 'pending'").fetchone()
+    assert f"json://127.0.0.1:{dead}/…" in error[0]
+
+
+def test_an_email_alert_reaches_a_real_smtp_server_with_the_longer_text(
+    store: Store, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    with smtp_server() as (port, box):
+        configure(
+            tmp_path,
+            monkeypatch,
+            "[alerts.anna]\nchannels = ["
+            f'"mailto://127.0.0.1:{port}?from=guard@loadguard.test&to=anna@example.org'
+            '&mode=insecure"]\n',
+        )
+        service.run_guard(store, red_day(store), "test", RED_DAY)
+        assert len(box.messages) == 1
+    mail = box.messages[0]
+    assert box.envelopes[0] == ("guard@loadguard.test", ["anna@example.org"])
+    assert mail["Subject"] == "loadguard - Anna: pain above 5 (critical)"
+    text = mail.get_body(("plain",))
+    assert text is not None
+    content = text.get_content()
+    assert "loadguard found something in anna's training on 2026-03-05" in content
+    assert "pain 8/10 (rest)" in content  # the rule's own sentence, in the email only
+    assert "Source (study): Pain monitoring 0-10" in content
+
+
+def test_an_ntfy_channel_gets_what_happened_what_to_do_and_the_source(
+    store: Store, hook: Receiver, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    configure(
+        tmp_path,
+        monkeypatch,
+        f'[alerts.anna]\nchannels = ["ntfy://127.0.0.1:{hook.port}/{{env:NTFY_TOPIC}}"]\n',
+    )
+    monkeypatch.setenv("NTFY_TOPIC", "anna-heel-7f3a")
+    service.run_guard(store, red_day(store), "test", RED_DAY)
+    (got,) = hook.received
+    assert got["body"]["topic"] == "anna-heel-7f3a"
+    lines = got["body"]["message"].split("\n")
+    assert lines[0] == "2026-03-05: pain 8/10, above 5."
+    assert lines[1].startswith("Reduce the load")
+    assert lines[2].startswith("Source (study):")
+    assert len(got["body"]["message"]) < 400  # short enough for a phone notification
+    stored = store.conn.execute("SELECT channel FROM sends").fetchone()[0]
+    assert "anna-heel" not in stored  # the outbox keeps a key, not the URL
+    assert "NTFY" not in stored
+
+
+def test_an_alert_in_quiet_hours_is_held_and_sent_when_they_end(
+    store: Store, hook: Receiver, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    conf = configure(
+        tmp_path,
+        monkeypatch,
+        f'[alerts.anna]\nchannels = ["json://127.0.0.1:{hook.port}/a"]\n'
+        'quiet_hours = "22:00-07:00"\n',
+    )
+    athlete = red_day(store)
+    cph = ZoneInfo("Europe/Copenhagen")
+    night = datetime(2026, 3, 5, 23, 30, tzinfo=cph)
+    notify.queue_findings(store, conf, service.check(store, athlete, RED_DAY), night)
+    assert notify.deliver_due(store, conf, night).sent == 0
+    assert notify.deliver_due(store, conf, night.replace(hour=23, minute=59)).sent == 0
+    morning = datetime(2026, 3, 6, 7, 0, tzinfo=cph)
+    assert notify.deliver_due(store, conf, morning - timedelta(seconds=1)).sent == 0
+    assert notify.deliver_due(store, conf, morning).sent == 1
+    assert len(hook.received) == 1
+
+
+def test_quiet_hours_are_local_and_may_span_midnight() -> None:
+    cph = ZoneInfo("Europe/Copenhagen")
+    held = recipients.held_until
+    evening = datetime(2026, 3, 5, 21, 0, tzinfo=UTC)  # 22:00 in Copenhagen
+    assert held(evening, "22:00-07:00", cph) == datetime(2026, 3, 6, 6, 0, tzinfo=UTC)
+    early = datetime(2026, 3, 6, 5, 0, tzinfo=UTC)  # 06:00 local
+    assert held(early, "22:00-07:00", cph) == datetime(2026, 3, 6, 6, 0, tzinfo=UTC)
+    noon = datetime(2026, 3, 6, 11, 0, tzinfo=UTC)
+    assert held(noon, "22:00-07:00", cph) == noon
+    assert held(noon, "12:00-13:00", cph) == datetime(2026, 3, 6, 12, 0, tzinfo=UTC)
+    assert held(noon, "", cph) == noon
+
+
+def test_a_coach_digest_lists_each_athletes_new_findings_in_one_message(
+    store: Store, hook: Receiver, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    configure(
+        tmp_path,
+        monkeypatch,
+        f'[coaches.mette]\nathletes = ["anna", "bo"]\ndigest = "07:30"\n'
+        f'channels = ["json://127.0.0.1:{hook.port}/coach"]\n',
+    )
+    service.run_guard(store, red_day(store, "anna"), "test", RED_DAY)
+    service.run_guard(store, red_day(store, "bo", RED_DAY, 6), "test", RED_DAY)
+    assert hook.received == []  # a digest coach gets nothing alert by alert
+    assert service.send_digest(store, "mette").sent == 1
+    (digest,) = hook.received
+    assert digest["body"]["title"] == "loadguard: 2 new findings for your athletes"
+    lines = digest["body"]["message"].split("\n")
+    assert lines == [
+        "anna (Anna)",
+        "- critical: 2026-03-05: pain 8/10, above 5.",
+        "bo (Bo)",
+        "- critical: 2026-03-05: pain 6/10, above 5.",
+    ]
+    assert service.send_digest(store, "mette").sent == 0  # nothing new: no empty digest
+    next_day = RED_DAY + timedelta(days=1)
+    service.run_guard(store, red_day(store, "bo", next_day, 9), "test", next_day)
+    (coach,) = notify.recipients(store, settings.current())
+    tomorrow = datetime.now(UTC) + timedelta(days=1)
+    assert notify.queue_digest(store, coach, tomorrow) is not None
+    assert notify.queue_digest(store, coach, tomorrow) is None  # one a day, however often asked
+    assert notify.deliver_due(store, settings.current(), tomorrow).sent == 1
+    assert [m["body"]["message"] for m in hook.received][1:] == [
+        "bo (Bo)\n- critical: 2026-03-06: pain 9/10, above 5."
+    ]
+
+
+def test_a_danish_runner_and_an_english_coach_each_read_their_own_language(
+    store: Store, hook: Receiver, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    configure(
+        tmp_path,
+        monkeypatch,
+        f'[alerts.anna]\nlanguage = "da"\nchannels = ["json://127.0.0.1:{hook.port}/anna"]\n'
+        f'[coaches.mette]\nathletes = ["anna"]\ndigest = ""\n'
+        f'channels = ["json://127.0.0.1:{hook.port}/coach"]\n',
+    )
+    service.run_guard(store, red_day(store), "test", RED_DAY)
+    by_path = {m["path"]: m["body"] for m in hook.wait_for(2)}
+    assert by_path["/anna"]["title"] == "loadguard - Anna: smerte over 5 (kritisk)"
+    assert by_path["/anna"]["message"].startswith("2026-03-05: smerte 8/10, over 5.\nSkru ned")
+    assert "Kilde (studie):" in by_path["/anna"]["message"]
+    assert by_path["/coach"]["title"] == "loadguard - Anna: pain above 5 (critical)"
+
+
+def test_every_message_has_a_text_in_every_language() -> None:
+    def keys(tree: dict[str, object], prefix: str = "") -> set[str]:
+        out: set[str] = set()
+        for k, v in tree.items():
+            out |= keys(v, f"{prefix}{k}.") if isinstance(v, dict) else {prefix + k}
+        return out
+
+    english = keys(texts.catalogue("en"))
+    assert english == keys(texts.catalogue("da"))
+    rules = tomllib.loads(
+        (Path(__file__).parents[1] / "config/plans/heel-fat-pad.toml").read_text()
+    )
+    assert rules["id"] == "heel-fat-pad"
+    for rule in ("weekly_volume_cap", "shoe_wear", "pain_red", "red_flag", "surface_phase"):
+        assert f"rules.{rule}.what" in english
+
+
+def test_a_finding_resolved_before_it_was_sent_is_not_sent(
+    store: Store, hook: Receiver, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    conf = configure(
+        tmp_path,
+        monkeypatch,
+        f'[alerts.anna]\nchannels = ["json://127.0.0.1:{hook.port}/a"]\nquiet_hours = "00:00-23:59"\n',
+    )
+    athlete = red_day(store)
+    now = datetime.now(UTC)
+    notify.queue_findings(store, conf, service.check(store, athlete, RED_DAY), now)
+    store.conn.execute("DELETE FROM pain_entries")  # the entry was a typo, taken back
+    notify.queue_findings(store, conf, service.check(store, athlete, RED_DAY), now)
+    assert sends(store) == [("athlete:anna", "alert", "cancelled")]
+    assert notify.deliver_due(store, conf, now + timedelta(days=1)).sent == 0
+
+
+def test_findings_older_than_a_week_are_left_to_check_not_alerted(
+    store: Store, hook: Receiver, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    configure(
+        tmp_path, monkeypatch, f'[alerts.anna]\nchannels = ["json://127.0.0.1:{hook.port}/a"]\n'
+    )
+    report = service.run_guard(store, red_day(store), "test", RED_DAY + timedelta(days=8))
+    assert [f.rule for f in report.findings if f.rule == "pain_red"] == ["pain_red"]
+    assert hook.received == []
+    assert sends(store) == []
+
+
+def test_two_workers_never_send_the_same_alert_twice(
+    store: Store, hook: Receiver, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    conf = configure(
+        tmp_path,
+        monkeypatch,
+        f'[alerts.anna]\nchannels = ["json://127.0.0.1:{hook.port}/a"]\nquiet_hours = "00:00-23:59"\n',
+    )
+    for day in range(5):
+        red_day(store, day=RED_DAY + timedelta(days=day))
+    report = service.check(store, store.athlete("anna"), RED_DAY + timedelta(days=4))
+    assert notify.queue_findings(store, conf, report, datetime.now(UTC)) == 5
+    conf = configure(
+        tmp_path, monkeypatch, f'[alerts.anna]\nchannels = ["json://127.0.0.1:{hook.port}/a"]\n'
+    )
+    later = datetime.now(UTC) + timedelta(days=1)
+
+    def worker() -> None:
+        with Store(store.path) as own:
+            notify.deliver_due(own, conf, later)
+
+    threads = [threading.Thread(target=worker) for _ in range(4)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    assert len(hook.received) == 5
+    assert len({m["body"]["message"] for m in hook.received}) == 5
+
+
+def test_the_weekly_summary_tells_volume_cap_surfaces_shoes_and_pain(
+    store: Store, hook: Receiver, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    configure(
+        tmp_path,
+        monkeypatch,
+        f'[alerts.anna]\nchannels = ["json://127.0.0.1:{hook.port}/a"]\n'
+        'weekly_summary = "mon 08:00"\n',
+    )
     athlete = store.athlete("anna")
-    receiver.fail_next = 1
-    service.log_pain(store, athlete, 8, "rest", date(2026, 3, 5))
-    service.run_guard(store, athlete, "test", date(2026, 3, 5))
-    assert receiver.received == []
-    pending = store.conn.execute("SELECT status, attempts FROM deliveries").fetchall()
-    assert pending == [("pending", 1)]
-    store.conn.execute("UPDATE deliveries SET next_try_at = '2000-01-01'")  # back-off over
-    assert alerts.deliver_due(store) == (1, 0)
-    assert alerts.deliver_due(store) == (0, 0)
-    assert len(receiver.received) == 1
+    store.add_shoe("anna", "Daily trainer", initial_km=120)
+    service.log_pain(store, athlete, 2, "morning", date(2026, 3, 3))
+    service.log_pain(store, athlete, 1, "morning", date(2026, 3, 4))
+    report = service.check(store, athlete, date(2026, 3, 10))  # plan week 2: summary of week 1
+    payload = notify.summary_payload(report)
+    assert payload is not None
+    text = texts.summary_text(payload, "en")
+    assert text.title == "loadguard: Anna's week 1"
+    assert text.body.split("\n") == [
+        "Running: 0.0 km in 0 runs (no week before to compare with).",
+        "No weekly cap applies in this stage (run/walk 1:2).",
+        "Surfaces: none.",
+        "Shoes: Daily trainer 120 km (ok).",
+        "Morning pain, last 14 days: 2 1.",
+        "Open findings this week: 0.",
+    ]
+    assert texts.summary_text(payload, "da").title == "loadguard: Annas uge 1"
 
 
 def test_channel_secrets_are_redacted_and_a_missing_variable_is_named() -> None:
     url = "json://user:pa55@hooks.example/{env:NOPE_NOT_SET}"
-    assert "pa55" not in alerts.redact(url)
-    with pytest.raises(alerts.ChannelError, match="NOPE_NOT_SET"):
+    assert alerts.redact(url) == "json://hooks.example/…"
+    with pytest.raises(alerts.ChannelError, match=r"needs \$NOPE_NOT_SET, which is not set"):
         alerts.expand(url)
-    assert outbox.BACKOFF_S[0] > 0
+    with pytest.raises(alerts.ChannelError, match="not a URL apprise understands"):
+        alerts.validate("nosuchscheme://x/y")
+
+
+@pytest.mark.parametrize(
+    ("text", "named"),
+    [
+        ('[alerts.anna]\nquiet_hours = "10pm-7am"\n', "alerts.anna.quiet_hours"),
+        ('[alerts.anna]\nlanguage = "sv"\n', "alerts.anna.language"),
+        ('[alerts.anna]\nweekly_summary = "monday"\n', "alerts.anna.weekly_summary"),
+        ('[coaches.mette]\ntimezone = "Europe/Aarhus"\n', "coaches.mette.timezone"),
+        ('[coaches.mette]\ndigest = "7:30"\n', "coaches.mette.digest"),
+        ("[scheduler]\nwatch_s = 0\n", "scheduler.watch_s"),
+    ],
+)
+def test_bad_alert_settings_are_refused_naming_the_key(
+    text: str, named: str, tmp_path: Path
+) -> None:
+    path = tmp_path / "s.toml"
+    path.write_text(text)
+    with pytest.raises(settings.SettingsError, match=named.replace(".", r"\.")):
+        settings.load_settings(path)

@@ -1,10 +1,8 @@
-"""Sending alerts: apprise channels per athlete, secrets from the environment, redacted.
+"""Channels: sending one text to one apprise URL, secrets from the environment, redacted.
 
-Channels are apprise URLs in the settings file (``[alerts.<athlete>] channels``);
-``{env:NAME}`` in a URL is replaced by that environment variable, so a token
-never sits in the file. Whenever a channel is shown or logged it is redacted to
-its scheme and host. One channel failing never blocks the others: each
-delivery is its own row in the outbox, retried with back-off.
+``{env:NAME}`` in a URL is replaced by that environment variable when the message
+is sent, so a token never sits in a file or the database. Whenever a channel is
+shown or logged it is redacted to its scheme and host.
 """
 
 from __future__ import annotations
@@ -13,15 +11,13 @@ import os
 import re
 from urllib.parse import urlsplit
 
-from loadguard import settings
-from loadguard.store import alerts as outbox
-from loadguard.store.db import Store
+from loadguard.texts import Text
 
 _ENV = re.compile(r"\{env:([A-Za-z_][A-Za-z0-9_]*)\}")
 
 
 class ChannelError(Exception):
-    """A channel URL that cannot be used; the message names it (redacted) and why."""
+    """A channel that cannot be used or did not take the message; names it (redacted)."""
 
 
 def expand(url: str) -> str:
@@ -36,40 +32,41 @@ def expand(url: str) -> str:
 
 def redact(url: str) -> str:
     """A channel as it may be shown: scheme and host, nothing secret."""
-    parts = urlsplit(url)
-    host = parts.hostname or ""
-    return f"{parts.scheme}://{host}" + (f":{parts.port}" if parts.port else "") + "/…"
+    try:
+        parts = urlsplit(url)
+        host, port = parts.hostname or "", parts.port
+    except ValueError:
+        return "(unreadable channel URL)"
+    return f"{parts.scheme}://{host}" + (f":{port}" if port else "") + "/…"
 
 
-def channels_for(athlete_id: str) -> tuple[list[str], str]:
-    chosen = settings.current().alerts.get(athlete_id)
-    if chosen is None:
-        return [], "warning"
-    return list(chosen.channels), chosen.min_severity
+def is_email(url: str) -> bool:
+    return urlsplit(url).scheme in ("mailto", "mailtos")
 
 
-def send(url: str, title: str, body: str) -> None:
+def validate(url: str) -> None:
+    """Refuse a URL apprise cannot use, naming it (redacted) and why; env references are
+    checked for syntax only (the variable may be set where the daemon runs)."""
+    import apprise
+
+    probe = _ENV.sub("x", url)
+    if "://" not in probe:
+        raise ChannelError(f"channel {redact(url)!r} is not a URL like ntfy://host/topic")
+    if apprise.Apprise.instantiate(probe, suppress_exceptions=True) is None:
+        raise ChannelError(f"channel {redact(url)} is not a URL apprise understands")
+
+
+def send(url: str, text: Text, timeout_s: float = 10.0) -> None:
     """One message to one channel; raises ChannelError when it was not delivered."""
     import apprise
 
-    notifier = apprise.Apprise()
-    if not notifier.add(expand(url)):
+    notifier = apprise.Apprise(asset=apprise.AppriseAsset(async_mode=False))
+    plugin = apprise.Apprise.instantiate(expand(url), suppress_exceptions=True)
+    if plugin is None:
         raise ChannelError(f"channel {redact(url)} is not a URL apprise understands")
-    if not notifier.notify(title=title, body=body):
+    for name in ("socket_connect_timeout", "socket_read_timeout"):
+        if hasattr(plugin, name):
+            setattr(plugin, name, timeout_s)
+    notifier.add(plugin)
+    if not notifier.notify(title=text.title, body=text.body):
         raise ChannelError(f"channel {redact(url)} did not accept the message")
-
-
-def deliver_due(store: Store) -> tuple[int, int]:
-    """Send every delivery that is due; returns (sent, failed)."""
-    ok = bad = 0
-    for d in outbox.due(store):
-        title = f"loadguard: {d.rule.replace('_', ' ')} ({d.severity})"
-        try:
-            send(d.channel, title, f"{d.message}\n[{d.evidence}] {d.athlete_id}, {d.date}")
-        except ChannelError as exc:
-            outbox.failed(store, d.delivery_id, d.attempts, str(exc))
-            bad += 1
-        else:
-            outbox.sent(store, d.delivery_id)
-            ok += 1
-    return ok, bad

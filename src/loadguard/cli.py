@@ -14,6 +14,7 @@ from rich.progress import BarColumn, Progress, TextColumn, TimeElapsedColumn
 from rich.table import Table
 
 from loadguard import registry, service, settings
+from loadguard.cli_alerts import alerts_app, daemon_command
 from loadguard.cli_common import (
     EXIT_ERROR,
     EXIT_RED,
@@ -46,6 +47,8 @@ app.add_typer(surfaces_app, name="surfaces")
 app.command("pain")(pain_command)
 app.command("symptom")(symptom_command)
 app.command("condition")(condition_command)
+app.add_typer(alerts_app, name="alerts")
+app.command("daemon")(daemon_command)
 
 
 @app.callback()
@@ -131,6 +134,8 @@ def import_(
     with opened(athlete) as (store, who):
         assert who is not None
         s = _progress_import(store, who, paths or [], source, retry)
+        if s.runs:  # new runs: the guard keeps its findings and alerts whoever listens
+            service.run_guard(store, who, "import")
     out.print(
         f"{s.seen} items: {s.new} new ({s.activities} activities, {s.runs} runs, "
         f"{s.duplicates} already known from another source), {s.unchanged} unchanged, "
@@ -242,15 +247,21 @@ def serve(
     host: Annotated[str, typer.Option(help="Address to listen on.")] = "127.0.0.1",
     port: Annotated[int, typer.Option(help="Port to listen on.")] = 8080,
     verbose: Annotated[bool, typer.Option(help="Log every request.")] = False,
+    scheduler: Annotated[
+        bool, typer.Option(help="Run the scheduler too (watch folders, alerts, digests).")
+    ] = True,
 ) -> None:
-    """Serve webhooks (POST /webhooks/<provider>) and work through their events."""
+    """Serve webhooks (POST /webhooks/<provider>) and work through their events; run the
+    scheduler (see `loadguard daemon`) beside them."""
     from loadguard.server import GuardServer
 
     db = State.db or default_db_path()
     try:
-        server = GuardServer(db, host, port, verbose)
+        server = GuardServer(db, host, port, verbose, scheduler=scheduler)
     except OSError as exc:
         raise fail(f"cannot listen on {host}:{port}: {exc}") from None
+    except settings.SettingsError as exc:
+        raise fail(str(exc)) from None
     out.print(f"loadguard serving on {server.url} (webhooks: /webhooks/<provider>); Ctrl-C stops")
     try:
         server.run()

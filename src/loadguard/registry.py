@@ -6,6 +6,7 @@ never imports one by name.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from functools import cache
 from importlib.metadata import EntryPoint, entry_points
 from typing import Any
@@ -15,6 +16,7 @@ from loadguard.contract import Connector, WebhookReceiver
 GROUP = "loadguard.connectors"
 WEBHOOKS = "loadguard.webhooks"
 CLI = "loadguard.cli"
+SYNCS = "loadguard.sync"
 
 
 class UnknownConnector(LookupError):
@@ -72,3 +74,17 @@ def cli_plugins() -> tuple[dict[str, Any], list[str]]:
         except Exception as exc:
             broken.append(f"command group {name!r} ({ep.value}) failed to load: {exc}")
     return loaded, broken
+
+
+def sync_names() -> list[str]:
+    """Connectors that can pull on a schedule (``loadguard.sync`` entry points)."""
+    return sorted(_entry_points(SYNCS))
+
+
+def sync(name: str) -> Callable[[Any], list[str]]:
+    """A connector's scheduled pull: ``pull(store) -> ids of athletes with new activities``."""
+    ep = _entry_points(SYNCS).get(name)
+    if ep is None:
+        raise UnknownConnector(f"no scheduled sync {name!r} (installed: {', '.join(sync_names())})")
+    pull: Callable[[Any], list[str]] = ep.load()
+    return pull

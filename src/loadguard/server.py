@@ -16,6 +16,7 @@ from pathlib import Path
 from urllib.parse import parse_qsl, urlsplit
 
 from loadguard import registry, service
+from loadguard.daemon import Daemon
 from loadguard.registry import UnknownConnector
 from loadguard.store.accounts import queue_event
 from loadguard.store.db import Store
@@ -88,8 +89,17 @@ class _Handler(BaseHTTPRequestHandler):
 class GuardServer(ThreadingHTTPServer):
     daemon_threads = True
 
-    def __init__(self, db: Path, host: str = "127.0.0.1", port: int = 8080, verbose: bool = False):
+    def __init__(
+        self,
+        db: Path,
+        host: str = "127.0.0.1",
+        port: int = 8080,
+        verbose: bool = False,
+        *,
+        scheduler: bool = False,
+    ):
         super().__init__((host, port), _Handler)
+        self.daemon: Daemon | None = Daemon(db) if scheduler else None
         self.db = db
         self.verbose = verbose
         self.wake = threading.Event()
@@ -104,12 +114,16 @@ class GuardServer(ThreadingHTTPServer):
 
     def start(self) -> GuardServer:
         """Serve and work in background threads (tests, embedding); see serve_forever."""
+        if self.daemon:
+            self.daemon.start()
         self._worker.start()
         threading.Thread(target=self.serve_forever, name="loadguard-http", daemon=True).start()
         return self
 
     def run(self) -> None:
         """Serve in this thread until interrupted (the CLI)."""
+        if self.daemon:
+            self.daemon.start()
         self._worker.start()
         try:
             self.serve_forever()
@@ -119,6 +133,8 @@ class GuardServer(ThreadingHTTPServer):
     def stop(self) -> None:
         self._stopping.set()
         self.wake.set()
+        if self.daemon:
+            self.daemon.stop()
         self.shutdown()
         self.server_close()
 

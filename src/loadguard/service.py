@@ -9,22 +9,23 @@ from __future__ import annotations
 import json
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
-from datetime import date, datetime
+from datetime import UTC, date, datetime
 from pathlib import Path
 from typing import Any
 
 import polars as pl
 
-from loadguard import alerts, guard, metrics, normalising, pain, places, registry
+from loadguard import guard, metrics, normalising, notify, pain, places, registry, settings, watch
 from loadguard.contract import ConnectorError, FetchFailure, RawRecord, Streams
 from loadguard.plan import Plan, load_plan
+from loadguard.recipients import Recipient
 from loadguard.report import Report, build_report
 from loadguard.store import accounts as accounts_store
 from loadguard.store import activities as stored
 from loadguard.store import alerts as alerts_store
 from loadguard.store import findings as findings_store
 from loadguard.store import pain as pain_store
-from loadguard.store.db import Athlete, Store
+from loadguard.store.db import Athlete, Store, StoreError
 from loadguard.store.surfaces import save_mix
 
 
@@ -200,6 +201,10 @@ def _frames(store: Store, athlete: Athlete) -> tuple[pl.DataFrame, pl.DataFrame,
     return stored.activities_frame(store, [athlete.id]), athletes, shoes
 
 
+def _now() -> datetime:
+    return datetime.now(UTC)
+
+
 def today(athlete: Athlete) -> date:
     """The athlete's local date now (the CLI's default as_of)."""
     return datetime.now(athlete.zone).date()
@@ -246,10 +251,9 @@ def run_guard(store: Store, athlete: Athlete, trigger: str, as_of: date | None =
     day = as_of or today(athlete)
     report = check(store, athlete, day)
     findings_store.save_run(store, athlete.id, day, trigger, report.status, report.findings)
-    channels, floor = alerts.channels_for(athlete.id)
-    if channels:
-        alerts_store.queue(store, athlete.id, report.findings, channels, floor)
-        alerts.deliver_due(store)
+    conf = settings.current()
+    if notify.queue_findings(store, conf, report, _now()):
+        notify.deliver_due(store, conf, _now())
     return report
 
 
@@ -298,3 +302,66 @@ def add_condition(store: Store, athlete: Athlete, condition: str) -> None:
     if condition not in pain.CONDITIONS:
         raise pain.PainError(f"condition {condition!r} is not one of {', '.join(pain.CONDITIONS)}")
     pain_store.add_condition(store, athlete.id, condition)
+
+
+# -- alerts, and what the scheduler runs -----------------------------------------------
+
+
+def deliver(store: Store) -> notify.Delivered:
+    """Send every alert, digest and summary that is due (retries, ends of quiet hours)."""
+    return notify.deliver_due(store, settings.current(), _now())
+
+
+def recover_sends(store: Store) -> int:
+    """At start-up: sends a dead worker had claimed go back to pending (at least once)."""
+    return alerts_store.recover(store, _now())
+
+
+def import_watched(store: Store, athlete: Athlete, folder: Path) -> ImportSummary:
+    """Import the files in a watched folder that are new or changed, then run the guard
+    (which alerts) if any run arrived. Raises watch.WatchError for a folder it cannot read."""
+    total = ImportSummary()
+    now_ns = int(_now().timestamp() * 1e9)
+    for seen in watch.changed(store, athlete.id, watch.scan(folder, now_ns)):
+        total.add(import_from(store, athlete, str(seen.path)))
+        with store.atomic():
+            watch.remember(store, athlete.id, seen)
+    if total.runs:
+        run_guard(store, athlete, "folder")
+    return total
+
+
+def scheduled_sync(store: Store, source: str) -> list[str]:
+    """A connector's scheduled pull, then the guard for everyone who got new activities."""
+    touched = registry.sync(source)(store)
+    for athlete_id in touched:
+        run_guard(store, store.athlete(athlete_id), "sync")
+    return touched
+
+
+def _recipient(store: Store, key: str) -> Recipient:
+    for r in notify.recipients(store, settings.current()):
+        if r.key == key:
+            return r
+    raise StoreError(f"no recipient {key!r}: add [alerts.<athlete>] or [coaches.<name>] first")
+
+
+def send_digest(store: Store, coach: str) -> notify.Delivered:
+    """A coach's digest of their athletes' new findings, if there are any, and send it."""
+    notify.queue_digest(store, _recipient(store, f"coach:{coach}"), _now())
+    return deliver(store)
+
+
+def send_weekly_summary(store: Store, athlete: Athlete) -> notify.Delivered:
+    report = check(store, athlete, today(athlete))
+    notify.queue_summary(store, _recipient(store, f"athlete:{athlete.id}"), report, _now())
+    return deliver(store)
+
+
+def send_test(store: Store, recipient: str) -> notify.Delivered:
+    """A test message to every channel of one recipient ('athlete:anna', 'coach:mette')."""
+    who = _recipient(store, recipient)
+    if not who.channels:
+        raise StoreError(f"{recipient} has no channel: `loadguard alerts add-channel` first")
+    notify.queue_test(store, who, _now())
+    return deliver(store)

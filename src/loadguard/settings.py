@@ -7,13 +7,15 @@ config folder. Missing file = defaults. See ``config/settings.example.toml``.
 from __future__ import annotations
 
 import os
+import re
 import tomllib
 from functools import cache
 from pathlib import Path
 from typing import Literal
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 import platformdirs
-from pydantic import BaseModel, ConfigDict, ValidationError
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
 
 
 class SettingsError(Exception):
@@ -36,12 +38,84 @@ class AthleteSettings(_Section):
     timezone: str = "UTC"
 
 
-class AlertSettings(_Section):
-    """Where one athlete's alerts go: apprise URLs; ``{env:NAME}`` is replaced by the
-    environment variable NAME, so secrets stay out of the file."""
+Severity = Literal["info", "warning", "critical"]
+Language = Literal["en", "da"]
+_HHMM = r"([01]\d|2[0-3]):[0-5]\d"
+_DAYS = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
+
+
+def _matches(value: str, pattern: str, example: str) -> str:
+    if value and not re.fullmatch(pattern, value):
+        raise ValueError(f"{value!r} is not like {example!r}")
+    return value
+
+
+class _Recipient(_Section):
+    """What every recipient chooses: apprise URLs (``{env:NAME}`` is replaced by the
+    environment variable NAME, so secrets stay out of the file), the lowest severity
+    worth a message, the language, and quiet hours ("22:00-07:00", local) when
+    messages are held and sent at their end."""
 
     channels: list[str] = []
-    min_severity: Literal["info", "warning", "critical"] = "warning"
+    min_severity: Severity = "warning"
+    language: Language = "en"
+    quiet_hours: str = ""
+
+    @field_validator("quiet_hours")
+    @classmethod
+    def _quiet(cls, value: str) -> str:
+        return _matches(value, f"{_HHMM}-{_HHMM}", "22:00-07:00")
+
+
+class AlertSettings(_Recipient):
+    """A runner's own alerts (``[alerts.<athlete id>]``); the athlete's time zone applies.
+    ``weekly_summary`` is "mon 08:00" style (day and local time), or "" for none."""
+
+    weekly_summary: str = ""
+
+    @field_validator("weekly_summary")
+    @classmethod
+    def _weekly(cls, value: str) -> str:
+        return _matches(value, f"({'|'.join(_DAYS)}) {_HHMM}", "mon 08:00")
+
+
+class CoachSettings(_Recipient):
+    """A coach or physio (``[coaches.<name>]``) watching a list of athletes. With
+    ``digest`` set ("07:30", local) they get one message a day listing their athletes' new
+    findings; with ``digest = ""`` every alert as it happens."""
+
+    athletes: list[str] = []
+    timezone: str = "UTC"
+    digest: str = "07:30"
+
+    @field_validator("digest")
+    @classmethod
+    def _digest(cls, value: str) -> str:
+        return _matches(value, _HHMM, "07:30")
+
+    @field_validator("timezone")
+    @classmethod
+    def _zone(cls, value: str) -> str:
+        try:
+            ZoneInfo(value)
+        except (ZoneInfoNotFoundError, ValueError):
+            raise ValueError(f"{value!r} is not a known IANA time zone") from None
+        return value
+
+
+class NotifySettings(_Section):
+    """How alerts behave for everyone."""
+
+    max_age_days: int = Field(default=7, ge=0)  # older findings are in `check`, not alerted
+    send_timeout_s: float = Field(default=10.0, gt=0)
+
+
+class SchedulerSettings(_Section):
+    """What `loadguard serve` / `loadguard daemon` run on a schedule."""
+
+    watch_s: float = Field(default=1.0, gt=0)  # how often watched folders are scanned
+    retry_s: float = Field(default=30.0, gt=0)  # how often due and held alerts are sent
+    sync_minutes: int = Field(default=0, ge=0)  # scheduled pulls (Strava without webhooks); 0 off
 
 
 class Settings(_Section):
@@ -52,6 +126,12 @@ class Settings(_Section):
     connectors: dict[str, dict[str, str | int | float | bool]] = {}
     # one table per athlete id, e.g. [alerts.anna]
     alerts: dict[str, AlertSettings] = {}
+    # one table per coach, e.g. [coaches.mette]
+    coaches: dict[str, CoachSettings] = {}
+    # athlete id -> a folder of .fit files to import as they appear, e.g. [watch] anna = "..."
+    watch: dict[str, Path] = {}
+    notify: NotifySettings = NotifySettings()
+    scheduler: SchedulerSettings = SchedulerSettings()
 
 
 def settings_path() -> Path:

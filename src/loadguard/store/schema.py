@@ -209,6 +209,65 @@ MIGRATIONS: tuple[str, ...] = (
         UNIQUE (alert_id, channel)
     );
     """,
+    # 6: the outbox per recipient (runner, coach): notices rendered at send time, sends per
+    # channel with a claim (never sent twice by two workers); channels added from the CLI;
+    # files seen in watched folders. Pending deliveries of 5 move over as notices.
+    """
+    ALTER TABLE alerts ADD COLUMN payload TEXT NOT NULL DEFAULT '{}';  -- the finding, as JSON
+    CREATE TABLE notices (
+        id          INTEGER PRIMARY KEY,
+        recipient   TEXT NOT NULL,            -- 'athlete:anna' or 'coach:mette'
+        kind        TEXT NOT NULL,            -- alert | digest | summary | test
+        ref         TEXT NOT NULL,            -- alert: its id; digest: local day; summary: week
+        athlete_id  TEXT REFERENCES athletes(id) ON DELETE CASCADE,
+        alert_id    INTEGER REFERENCES alerts(id) ON DELETE CASCADE,
+        payload     TEXT NOT NULL,            -- JSON, in no language: rendered when sent
+        created_at  TEXT NOT NULL,
+        UNIQUE (recipient, kind, ref)
+    );
+    CREATE TABLE sends (
+        id          INTEGER PRIMARY KEY,
+        notice_id   INTEGER NOT NULL REFERENCES notices(id) ON DELETE CASCADE,
+        channel     TEXT NOT NULL,            -- the channel's key (a hash), never its URL
+        status      TEXT NOT NULL DEFAULT 'pending',  -- pending|sending|sent|cancelled|dropped
+        attempts    INTEGER NOT NULL DEFAULT 0,
+        last_error  TEXT NOT NULL DEFAULT '',
+        next_try_at TEXT NOT NULL,            -- UTC; the end of quiet hours for a held one
+        claimed_at  TEXT,
+        claimed_by  TEXT,                     -- host:pid of the worker sending it
+        sent_at     TEXT,
+        UNIQUE (notice_id, channel)
+    );
+    CREATE INDEX sends_due ON sends (status, next_try_at);
+    INSERT INTO notices (recipient, kind, ref, athlete_id, alert_id, payload, created_at)
+        SELECT 'athlete:' || a.athlete_id, 'alert', CAST(a.id AS TEXT), a.athlete_id, a.id,
+               json_object('athlete', a.athlete_id, 'athlete_name', a.athlete_id,
+                           'rule', a.rule, 'severity', a.severity, 'date', a.date,
+                           'plan_week', 0, 'subject', a.subject, 'value', NULL,
+                           'limit', NULL, 'message', a.message, 'grade', a.evidence,
+                           'source', a.evidence),
+               a.created_at
+        FROM alerts a WHERE a.id IN (SELECT alert_id FROM deliveries WHERE status = 'pending');
+    INSERT INTO sends (notice_id, channel, attempts, last_error, next_try_at)
+        SELECT n.id, 'url:' || d.channel, d.attempts, d.last_error, d.next_try_at
+        FROM deliveries d JOIN notices n ON n.alert_id = d.alert_id
+        WHERE d.status = 'pending';
+    DROP TABLE deliveries;
+    CREATE TABLE alert_channels (
+        recipient   TEXT NOT NULL,
+        url         TEXT NOT NULL,            -- as given; {env:NAME} keeps secrets out
+        created_at  TEXT NOT NULL,
+        PRIMARY KEY (recipient, url)
+    );
+    CREATE TABLE watched_files (
+        athlete_id  TEXT NOT NULL REFERENCES athletes(id) ON DELETE CASCADE,
+        path        TEXT NOT NULL,
+        size        INTEGER NOT NULL,
+        mtime_ns    INTEGER NOT NULL,
+        seen_at     TEXT NOT NULL,
+        PRIMARY KEY (athlete_id, path)
+    );
+    """,
 )
 
 

@@ -1,0 +1,81 @@
+"""What the scheduler runs, by reference (``loadguard.jobs:watch_folders``), so the
+persistent job store keeps only a name and the database path. Thin: each job opens
+its own store (jobs run on worker threads) and calls :mod:`loadguard.service`.
+A job never raises: a problem is logged (once, until it changes) and the next run
+tries again.
+"""
+
+from __future__ import annotations
+
+import logging
+from pathlib import Path
+
+from loadguard import registry, service, settings
+from loadguard.store.db import Store, StoreError
+from loadguard.watch import WatchError
+
+log = logging.getLogger("loadguard.daemon")
+_reported: dict[str, str] = {}
+
+
+def _problem(where: str, what: str | None) -> None:
+    """Log a job's problem once (a missing folder must not fill the log every second)."""
+    if what is None:
+        if _reported.pop(where, None) is not None:
+            log.info("%s: fine again", where)
+    elif _reported.get(where) != what:
+        _reported[where] = what
+        log.warning("%s: %s", where, what)
+
+
+def watch_folders(db: str) -> None:
+    with Store(Path(db)) as store:
+        for athlete_id, folder in sorted(settings.current().watch.items()):
+            where = f"watch {athlete_id}"
+            try:
+                summary = service.import_watched(
+                    store, store.athlete(athlete_id), folder.expanduser()
+                )
+            except (StoreError, WatchError) as exc:
+                _problem(where, str(exc))
+                continue
+            _problem(where, None)
+            if summary.new or summary.failed:
+                log.info("%s: %d new, %d failed", where, summary.new, len(summary.failed))
+            for origin, reason in summary.failed:
+                log.warning("%s: %s: %s", where, origin, reason)
+
+
+def deliver(db: str) -> None:
+    with Store(Path(db)) as store:
+        done = service.deliver(store)
+    if done.sent or done.failed:
+        log.info("alerts: %d sent, %d to retry", done.sent, done.failed)
+
+
+def digest(db: str, coach: str) -> None:
+    with Store(Path(db)) as store:
+        try:
+            service.send_digest(store, coach)
+        except StoreError as exc:
+            _problem(f"digest {coach}", str(exc))
+
+
+def weekly_summary(db: str, athlete_id: str) -> None:
+    with Store(Path(db)) as store:
+        try:
+            service.send_weekly_summary(store, store.athlete(athlete_id))
+        except StoreError as exc:
+            _problem(f"summary {athlete_id}", str(exc))
+
+
+def sync(db: str, source: str) -> None:
+    with Store(Path(db)) as store:
+        try:
+            touched = service.scheduled_sync(store, source)
+        except (registry.UnknownConnector, Exception) as exc:  # a provider's failure is logged
+            _problem(f"sync {source}", f"{type(exc).__name__}: {exc}")
+            return
+    _problem(f"sync {source}", None)
+    if touched:
+        log.info("sync %s: new activities for %s", source, ", ".join(touched))

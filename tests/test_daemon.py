@@ -1,0 +1,215 @@
+"""The scheduler as users run it: `loadguard daemon` as a real process watching a real folder,
+alerting a real HTTP receiver; restarts; schedules kept in the project's database."""
+
+from __future__ import annotations
+
+import os
+import signal
+import sqlite3
+import subprocess
+import sys
+import threading
+import time
+from collections.abc import Iterator
+from datetime import UTC, date, datetime, timedelta
+from pathlib import Path
+from zoneinfo import ZoneInfo
+
+import pytest
+
+from loadguard import service, settings
+from loadguard.daemon import Daemon
+from loadguard.store.db import Store
+from receivers import Receiver, drop_fit, eventually, paved_run, receiver, recent_start
+
+EXE = Path(sys.executable).with_name("loadguard")
+
+
+@pytest.fixture
+def hook() -> Iterator[Receiver]:
+    with receiver() as r:
+        yield r
+
+
+@pytest.fixture
+def world(tmp_path: Path, hook: Receiver, monkeypatch: pytest.MonkeyPatch) -> Path:
+    """A store with anna in plan week 2 today, her watch folder and her alert channel."""
+    db = tmp_path / "lg.sqlite"
+    zone = midday_zone()
+    with Store(db) as store:
+        today = datetime.now(ZoneInfo(zone)).date()
+        store.add_athlete("anna", "Anna", "heel-fat-pad", today - timedelta(days=8), zone)
+    (tmp_path / "watch").mkdir()
+    conf = tmp_path / "settings.toml"
+    conf.write_text(
+        f'[watch]\nanna = "{tmp_path / "watch"}"\n'
+        f'[alerts.anna]\nchannels = ["json://127.0.0.1:{hook.port}/anna"]\n'
+        "[scheduler]\nwatch_s = 0.2\nretry_s = 0.5\n"
+    )
+    monkeypatch.setenv("LOADGUARD_SETTINGS", str(conf))
+    monkeypatch.setenv("LOADGUARD_DB", str(db))
+    settings.current.cache_clear()
+    return tmp_path
+
+
+def midday_zone() -> str:
+    """A time zone where it is about noon now: runs from the last few hours fall on one
+    local day whenever the suite runs."""
+    hours = 12 - datetime.now(UTC).hour
+    return "Etc/GMT" if hours == 0 else f"Etc/GMT{-hours:+d}"
+
+
+def start_daemon() -> subprocess.Popen[str]:
+    proc = subprocess.Popen(
+        [str(EXE), "daemon"],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+        env=os.environ.copy(),
+    )
+    assert proc.stdout is not None
+    for line in proc.stdout:
+        if "daemon running" in line:
+            return proc
+    raise AssertionError(f"the daemon did not start: {proc.stderr.read() if proc.stderr else ''}")
+
+
+def sends(db: Path) -> list[tuple[str, int]]:
+    with sqlite3.connect(db) as conn:
+        return conn.execute("SELECT status, attempts FROM sends ORDER BY id").fetchall()
+
+
+def runs_in(db: Path) -> int:
+    with sqlite3.connect(db) as conn:
+        return int(conn.execute("SELECT COUNT(*) FROM activities").fetchone()[0])
+
+
+def test_a_fit_file_dropped_into_the_watched_folder_alerts_with_no_command(
+    world: Path, hook: Receiver
+) -> None:
+    proc = start_daemon()
+    try:
+        drop_fit(paved_run(recent_start()), world / "watch", world / "staging")
+        (got,) = hook.wait_for(1)
+    finally:
+        proc.send_signal(signal.SIGTERM)
+        proc.wait(10)
+    assert got["path"] == "/anna"
+    assert got["body"]["title"] == "loadguard - Anna: hard ground too early (warning)"
+    assert "100 % of the running on paved ground; this stage allows 0 %" in got["body"]["message"]
+    assert "Source (plan):" in got["body"]["message"]
+    assert proc.returncode == 0
+
+
+@pytest.mark.parametrize("moment", ["waiting to retry", "in the middle of a send"])
+def test_a_daemon_killed_mid_way_neither_loses_nor_doubles_an_alert(
+    world: Path, hook: Receiver, moment: str
+) -> None:
+    db = world / "lg.sqlite"
+    hook.down = True
+    hook.stall = 0.0 if moment == "waiting to retry" else 30.0
+    first = start_daemon()
+    drop_fit(paved_run(recent_start()), world / "watch", world / "staging")
+    state = ("pending", 1) if moment == "waiting to retry" else ("sending", 0)
+    assert eventually(lambda: sends(db) == [state])
+    first.kill()  # no clean shutdown
+    first.wait(10)
+    hook.down, hook.stall = False, 0.0
+    second = start_daemon()
+    try:
+        assert len(hook.wait_for(1)) == 1
+        assert eventually(lambda: sends(db)[0][0] == "sent")
+        drop_fit(paved_run(recent_start(2), minutes=15), world / "watch", world / "staging")
+        assert eventually(lambda: runs_in(db) == 2)
+        # a few delivery rounds: nothing more may arrive
+        assert not eventually(lambda: len(hook.received) > 1, timeout=1.5)
+    finally:
+        second.send_signal(signal.SIGTERM)
+        second.wait(10)
+    assert len(hook.received) == 1  # the same day's second run: the same subject, no new alert
+    assert len(sends(db)) == 1
+    with sqlite3.connect(db) as conn:
+        jobs = sorted(r[0] for r in conn.execute("SELECT id FROM scheduler_jobs"))
+    assert jobs == ["deliver every 0.5s", "watch every 0.2s"]
+
+
+def test_a_digest_missed_while_the_daemon_was_down_runs_once_not_once_per_day(
+    tmp_path: Path, hook: Receiver, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    db = tmp_path / "lg.sqlite"
+    conf = tmp_path / "settings.toml"
+    conf.write_text(
+        '[coaches.mette]\nathletes = ["anna"]\ndigest = "07:30"\ntimezone = "Europe/Copenhagen"\n'
+        f'channels = ["json://127.0.0.1:{hook.port}/coach"]\n'
+    )
+    monkeypatch.setenv("LOADGUARD_SETTINGS", str(conf))
+    settings.current.cache_clear()
+    with Store(db) as store:
+        anna = store.add_athlete("anna", "Anna", "heel-fat-pad", date(2026, 3, 2), "UTC")
+        service.log_pain(store, anna, 8, "rest", date(2026, 3, 5))
+        service.run_guard(store, anna, "test", date(2026, 3, 5))
+    job = "digest mette 07:30 Europe/Copenhagen"
+    before = Daemon(db)
+    before.start()
+    before.scheduler.pause()
+    before.scheduler.modify_job(job, next_run_time=datetime.now(UTC) - timedelta(days=3))
+    time.sleep(0.3)  # the scheduler thread has seen the change (paused: it runs nothing)
+    before.stop()  # down for three digests
+    after = Daemon(db)
+    try:
+        after.start()
+        assert eventually(lambda: after.runs[job] >= 1)
+        assert eventually(lambda: len(hook.received) == 1)
+        next_run = after.scheduler.get_job(job).next_run_time
+    finally:
+        after.stop()
+    assert after.runs[job] == 1
+    assert next_run > datetime.now(UTC)
+    assert hook.received[0]["body"]["title"] == "loadguard: 1 new finding for your athletes"
+
+
+def test_a_changed_schedule_replaces_its_job_and_an_unchanged_one_is_kept(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    db = tmp_path / "lg.sqlite"
+    conf = tmp_path / "settings.toml"
+    monkeypatch.setenv("LOADGUARD_SETTINGS", str(conf))
+    conf.write_text('[coaches.mette]\ndigest = "07:30"\nchannels = ["json://127.0.0.1:9/x"]\n')
+    settings.current.cache_clear()
+    first = Daemon(db)
+    first.start()
+    kept = first.scheduler.get_job("deliver every 30s").next_run_time
+    first.stop()
+    conf.write_text('[coaches.mette]\ndigest = "06:00"\nchannels = ["json://127.0.0.1:9/x"]\n')
+    settings.current.cache_clear()
+    second = Daemon(db)
+    try:
+        second.start()
+        ids = sorted(j.id for j in second.scheduler.get_jobs())
+        again = second.scheduler.get_job("deliver every 30s").next_run_time
+    finally:
+        second.stop()
+    assert ids == ["deliver every 30s", "digest mette 06:00 UTC"]
+    assert again == kept
+
+
+def test_a_watched_folder_that_is_missing_is_reported_and_the_daemon_keeps_going(
+    world: Path, hook: Receiver
+) -> None:
+    (world / "watch").rmdir()
+    proc = start_daemon()
+    logged: list[str] = []
+    assert proc.stderr is not None
+    reader = threading.Thread(target=lambda: logged.extend(proc.stderr or []), daemon=True)
+    reader.start()
+    try:
+        assert eventually(lambda: any("watched folder" in line for line in logged))
+        (world / "watch").mkdir()
+        drop_fit(paved_run(recent_start()), world / "watch", world / "staging")
+        assert len(hook.wait_for(1)) == 1
+    finally:
+        proc.send_signal(signal.SIGTERM)
+        proc.wait(10)
+    reader.join(5)
+    (line,) = [line for line in logged if "watched folder" in line]  # once, not every scan
+    assert f"watch anna: watched folder {world / 'watch'} does not exist" in line
