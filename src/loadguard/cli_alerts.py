@@ -9,6 +9,7 @@ import threading
 from typing import Annotated
 
 import typer
+from rich.markup import escape
 from rich.table import Table
 
 from loadguard import alerts, notify, service, settings
@@ -28,14 +29,16 @@ def _recipient(store: Store, athlete: str | None, coach: str | None) -> str:
     if coach is not None:
         if coach not in settings.current().coaches:
             raise fail(
-                f"no coach {coach!r} in the settings: add [coaches.{coach}] with its athletes"
+                escape(
+                    f"no coach {coach!r} in the settings: add [coaches.{coach}] with its athletes"
+                )
             )
         return f"coach:{coach}"
     assert athlete is not None
     try:
         store.athlete(athlete)
     except StoreError as exc:
-        raise fail(str(exc)) from None
+        raise fail(escape(str(exc))) from None
     return f"athlete:{athlete}"
 
 
@@ -49,7 +52,7 @@ def add_channel(
     try:
         alerts.validate(url)
     except alerts.ChannelError as exc:
-        raise fail(str(exc)) from None
+        raise fail(escape(str(exc))) from None
     with opened("") as (store, _):
         who = _recipient(store, athlete, coach)
         added = outbox.add_channel(store, who, url)
@@ -112,10 +115,10 @@ def send_test_message(athlete: AthleteFor = None, coach: CoachFor = None) -> Non
         try:
             done = service.send_test(store, who)
         except StoreError as exc:
-            raise fail(str(exc)) from None
+            raise fail(escape(str(exc))) from None
     _report(done)
     for error in done.errors:
-        out.print(f"  [red]failed[/] {error}")
+        out.print(f"  [red]failed[/] {escape(error)}")
     if done.failed:
         raise typer.Exit(EXIT_ERROR)
 
@@ -136,7 +139,7 @@ def show_outbox(last: Annotated[int, typer.Option(help="How many sends.")] = 20)
     for col in ("id", "recipient", "kind", "ref", "status", "tries", "next/sent", "error"):
         table.add_column(col)
     for sid, who, kind, ref, _channel, status, tries, nxt, sent_at, error in rows:
-        table.add_row(str(sid), who, kind, ref, status, str(tries), sent_at or nxt, error)
+        table.add_row(str(sid), who, kind, ref, status, str(tries), sent_at or nxt, escape(error))
     out.print(table)
 
 

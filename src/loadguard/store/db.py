@@ -112,7 +112,23 @@ class Store:
 
     @contextmanager
     def atomic(self) -> Iterator[None]:
-        """All or nothing: a savepoint inside a batch, else a transaction of its own."""
+        """All or nothing: a savepoint inside a batch, else a transaction of its own.
+
+        An outermost one starts with BEGIN IMMEDIATE: it takes the write lock first
+        (waiting out the busy timeout), so two threads or processes (the daemon's jobs,
+        the webhook worker, the CLI) never deadlock upgrading a read lock to a write.
+        """
+        if not self.conn.in_transaction:
+            self.conn.execute("BEGIN IMMEDIATE")
+            try:
+                with self.atomic():
+                    yield
+            except BaseException:
+                self.conn.execute("ROLLBACK")
+                raise
+            else:
+                self.conn.execute("COMMIT")
+            return
         name = f"lg{self._depth}"
         self._depth += 1
         self.conn.execute(f"SAVEPOINT {name}")
@@ -145,10 +161,10 @@ class Store:
             held += n
             if held >= max_bytes:
                 self.conn.execute("COMMIT")
-                self.conn.execute("BEGIN")
+                self.conn.execute("BEGIN IMMEDIATE")
                 held = 0
 
-        self.conn.execute("BEGIN")
+        self.conn.execute("BEGIN IMMEDIATE")
         self._depth += 1
         try:
             yield wrote
