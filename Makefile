@@ -28,3 +28,4 @@ bench: setup
 	$(UV) run python bench/bench_guard.py
 	$(UV) run python bench/bench_webhook.py
 	$(UV) run python bench/bench_osm.py
+	$(UV) run python bench/bench_alerts.py

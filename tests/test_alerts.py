@@ -381,3 +381,12 @@ def test_bad_alert_settings_are_refused_naming_the_key(
     path.write_text(text)
     with pytest.raises(settings.SettingsError, match=named.replace(".", r"\.")):
         settings.load_settings(path)
+
+
+def test_the_example_settings_file_is_valid_and_keeps_secrets_as_env_references() -> None:
+    example = Path(__file__).parents[1] / "config" / "settings.example.toml"
+    conf = settings.load_settings(example)
+    assert conf.coaches["mette"].athletes == ["anna", "bo"]
+    assert conf.alerts["anna"].language == "da"
+    for url in [*conf.alerts["anna"].channels, *conf.coaches["mette"].channels]:
+        assert "{env:" in url

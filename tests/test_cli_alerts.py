@@ -203,8 +203,11 @@ def test_a_coach_from_the_settings_gets_a_channel_and_the_test_message(
         ["remove-channel", "json://127.0.0.1:1/x"],
         ["test"],
     ],
+    ids=lambda c: c[0],
 )
-@pytest.mark.parametrize("who", [[], ["--athlete", "anna", "--coach", "mette"]])
+@pytest.mark.parametrize(
+    "who", [[], ["--athlete", "anna", "--coach", "mette"]], ids=["neither", "both"]
+)
 def test_a_recipient_must_be_exactly_one_runner_or_coach(
     db: Path,
     anna: str,

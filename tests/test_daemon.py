@@ -17,10 +17,12 @@ from zoneinfo import ZoneInfo
 
 import pytest
 
-from loadguard import service, settings
+from loadguard import jobs, service, settings
 from loadguard.daemon import Daemon
 from loadguard.store.db import Store
+from loadguard_strava.standin import StravaStandIn
 from receivers import Receiver, drop_fit, eventually, paved_run, receiver, recent_start
+from stravaworld import STRAVA_ATHLETE, make_world
 
 EXE = Path(sys.executable).with_name("loadguard")
 
@@ -213,3 +215,29 @@ def test_a_watched_folder_that_is_missing_is_reported_and_the_daemon_keeps_going
     reader.join(5)
     (line,) = [line for line in logged if "watched folder" in line]  # once, not every scan
     assert f"watch anna: watched folder {world / 'watch'} does not exist" in line
+
+
+def test_a_scheduled_strava_pull_alerts_a_runner_whose_runs_come_without_webhooks(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, strava: StravaStandIn, hook: Receiver
+) -> None:
+    zone = midday_zone()
+    w = make_world(tmp_path, monkeypatch, strava)
+    strava.add_athlete(STRAVA_ATHLETE, tz=zone)
+    today = datetime.now(ZoneInfo(zone)).date()
+    w.store.add_athlete("anna", "Anna", "heel-fat-pad", today - timedelta(days=8), zone)
+    w.connect()
+    conf = tmp_path / "settings.toml"
+    conf.write_text(f'[alerts.anna]\nchannels = ["json://127.0.0.1:{hook.port}/anna"]\n')
+    monkeypatch.setenv("LOADGUARD_SETTINGS", str(conf))
+    settings.current.cache_clear()
+    strava.add_activity(
+        STRAVA_ATHLETE, start=recent_start(), distance_m=3000, moving_s=1080, name="Easy #asphalt"
+    )
+    jobs.sync(str(w.db), "strava")  # what the daemon runs every scheduler.sync_minutes
+    titles = sorted(m["body"]["title"] for m in hook.wait_for(2))
+    assert titles == [  # asphalt in week 2, and 18 minutes without a walk break
+        "loadguard - Anna: hard ground too early (warning)",
+        "loadguard - Anna: ran without walk breaks (critical)",
+    ]
+    jobs.sync(str(w.db), "strava")  # nothing new: nothing more
+    assert len(hook.received) == len(titles)
