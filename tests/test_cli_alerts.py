@@ -151,7 +151,7 @@ def test_a_dead_channel_fails_the_test_but_the_live_one_still_gets_it(
     ("bad", "reason"),
     [
         ("nosuchscheme://x", "is not a URL apprise understands"),
-        ("not a url", "is not a URL like ntfy://host/topic"),
+        ("not a url", "the channel is not a URL like ntfy://host/topic"),
     ],
 )
 def test_a_channel_url_apprise_cannot_use_is_refused_with_the_reason_and_not_stored(
@@ -235,8 +235,9 @@ def test_a_test_message_to_a_runner_without_a_channel_is_refused_saying_how_to_a
 ) -> None:
     no_recipient = lg(db, "alerts", "test", "--athlete", anna)
     assert no_recipient.exit_code == 1
-    assert "no recipient 'athlete:anna': add [alerts.<athlete>] or [coaches.<name>]" in (
-        no_recipient.stderr
+    assert (
+        "athlete 'anna' has no alert channel yet: `loadguard alerts add-channel URL --athlete"
+        " anna`" in " ".join(no_recipient.stderr.split())
     )
     configure(tmp_path, monkeypatch, '[alerts.anna]\nmin_severity = "info"\n')
     no_channel = lg(db, "alerts", "test", "--athlete", anna)

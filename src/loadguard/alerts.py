@@ -32,6 +32,8 @@ def expand(url: str) -> str:
 
 def redact(url: str) -> str:
     """A channel as it may be shown: scheme and host, nothing secret."""
+    if "://" not in url:
+        return "(not a URL)"
     try:
         parts = urlsplit(url)
         host, port = parts.hostname or "", parts.port
@@ -51,7 +53,7 @@ def validate(url: str) -> None:
 
     probe = _ENV.sub("x", url)
     if "://" not in probe:
-        raise ChannelError(f"channel {redact(url)!r} is not a URL like ntfy://host/topic")
+        raise ChannelError("the channel is not a URL like ntfy://host/topic or mailto://...")
     if apprise.Apprise.instantiate(probe, suppress_exceptions=True) is None:
         raise ChannelError(f"channel {redact(url)} is not a URL apprise understands")
 

@@ -29,16 +29,14 @@ def _recipient(store: Store, athlete: str | None, coach: str | None) -> str:
     if coach is not None:
         if coach not in settings.current().coaches:
             raise fail(
-                escape(
-                    f"no coach {coach!r} in the settings: add [coaches.{coach}] with its athletes"
-                )
+                f"no coach {coach!r} in the settings: add [coaches.{coach}] with its athletes"
             )
         return f"coach:{coach}"
     assert athlete is not None
     try:
         store.athlete(athlete)
     except StoreError as exc:
-        raise fail(escape(str(exc))) from None
+        raise fail(str(exc)) from None
     return f"athlete:{athlete}"
 
 
@@ -52,7 +50,7 @@ def add_channel(
     try:
         alerts.validate(url)
     except alerts.ChannelError as exc:
-        raise fail(escape(str(exc))) from None
+        raise fail(str(exc)) from None
     with opened("") as (store, _):
         who = _recipient(store, athlete, coach)
         added = outbox.add_channel(store, who, url)
@@ -115,7 +113,7 @@ def send_test_message(athlete: AthleteFor = None, coach: CoachFor = None) -> Non
         try:
             done = service.send_test(store, who)
         except StoreError as exc:
-            raise fail(escape(str(exc))) from None
+            raise fail(str(exc)) from None
     _report(done)
     for error in done.errors:
         out.print(f"  [red]failed[/] {escape(error)}")

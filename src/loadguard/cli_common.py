@@ -10,6 +10,7 @@ from typing import Annotated
 
 import typer
 from rich.console import Console
+from rich.markup import escape
 
 from loadguard import registry, settings
 from loadguard.plan import PlanError
@@ -35,7 +36,8 @@ AthleteOption = Annotated[
 
 
 def fail(message: str) -> typer.Exit:
-    err.print(f"[bold red]error:[/] {message}")
+    """Print the error (as text: a "[coaches.mette]" in it is not console markup)."""
+    err.print(f"[bold red]error:[/] {escape(message)}")
     return typer.Exit(EXIT_ERROR)
 
 

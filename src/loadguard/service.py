@@ -343,7 +343,14 @@ def _recipient(store: Store, key: str) -> Recipient:
     for r in notify.recipients(store, settings.current()):
         if r.key == key:
             return r
-    raise StoreError(f"no recipient {key!r}: add [alerts.<athlete>] or [coaches.<name>] first")
+    kind, _, name = key.partition(":")
+    if kind == "athlete":
+        raise StoreError(
+            f"athlete {name!r} has no alert channel yet:"
+            f" `loadguard alerts add-channel URL --athlete {name}` (or [alerts.{name}] in the"
+            " settings)"
+        )
+    raise StoreError(f"no coach {name!r}: add [coaches.{name}] with its athletes to the settings")
 
 
 def send_digest(store: Store, coach: str) -> notify.Delivered:
