@@ -390,3 +390,27 @@ def test_the_example_settings_file_is_valid_and_keeps_secrets_as_env_references(
     assert conf.alerts["anna"].language == "da"
     for url in [*conf.alerts["anna"].channels, *conf.coaches["mette"].channels]:
         assert "{env:" in url
+
+
+def test_a_failed_send_says_why_without_the_secrets_in_its_url(
+    store: Store,
+    hook: Receiver,
+    tmp_path: Path,
+    monkeypatch: pytest.MonkeyPatch,
+    caplog: pytest.LogCaptureFixture,
+) -> None:
+    configure(
+        tmp_path,
+        monkeypatch,
+        f'[alerts.anna]\nchannels = ["ntfy://127.0.0.1:{hook.port}/{{env:NTFY_TOPIC}}"]\n',
+    )
+    monkeypatch.setenv("NTFY_TOPIC", "anna-secret-topic")
+    hook.down = True
+    with caplog.at_level("DEBUG"):
+        service.run_guard(store, red_day(store), "test", RED_DAY)
+    (error,) = store.conn.execute("SELECT last_error FROM sends").fetchone()
+    assert error == (
+        f"channel ntfy://127.0.0.1:{hook.port}/… did not accept the message: Failed to send"
+        " ntfy notification to topic '…': Servers are overloaded., error=503."
+    )
+    assert "anna-secret-topic" not in caplog.text

@@ -7,9 +7,10 @@ shown or logged it is redacted to its scheme and host.
 
 from __future__ import annotations
 
+import logging
 import os
 import re
-from urllib.parse import urlsplit
+from urllib.parse import parse_qsl, urlsplit
 
 from loadguard.texts import Text
 
@@ -58,10 +59,33 @@ def validate(url: str) -> None:
         raise ChannelError(f"channel {redact(url)} is not a URL apprise understands")
 
 
+def _secrets(url: str) -> set[str]:
+    """The parts of a channel URL that may be secret: environment values filled in, the
+    user and password, path segments (tokens, topics) and query values."""
+    found = {os.environ[m.group(1)] for m in _ENV.finditer(url) if m.group(1) in os.environ}
+    try:
+        parts = urlsplit(expand(url))
+    except (ChannelError, ValueError):
+        return found
+    found |= {parts.username or "", parts.password or ""}
+    found |= set(parts.path.split("/"))
+    found |= {value for _key, value in parse_qsl(parts.query)}
+    return {f for f in found if len(f) >= 3}
+
+
+def scrub(text: str, url: str) -> str:
+    """A message about a channel with everything secret in its URL replaced by '…'."""
+    for secret in sorted(_secrets(url), key=len, reverse=True):
+        text = text.replace(secret, "…")
+    return text
+
+
 def send(url: str, text: Text, timeout_s: float = 10.0) -> None:
-    """One message to one channel; raises ChannelError when it was not delivered."""
+    """One message to one channel; raises ChannelError when it was not delivered, with
+    apprise's reason, scrubbed of the URL's secrets (apprise's own log is kept in)."""
     import apprise
 
+    logging.getLogger("apprise").propagate = False  # it names topics and tokens
     notifier = apprise.Apprise(asset=apprise.AppriseAsset(async_mode=False))
     plugin = apprise.Apprise.instantiate(expand(url), suppress_exceptions=True)
     if plugin is None:
@@ -70,5 +94,9 @@ def send(url: str, text: Text, timeout_s: float = 10.0) -> None:
         if hasattr(plugin, name):
             setattr(plugin, name, timeout_s)
     notifier.add(plugin)
-    if not notifier.notify(title=text.title, body=text.body):
-        raise ChannelError(f"channel {redact(url)} did not accept the message")
+    with apprise.LogCapture(level=logging.WARNING) as captured:
+        delivered = notifier.notify(title=text.title, body=text.body)
+    if not delivered:
+        lines = [line.split(" - ", 2)[-1] for line in captured.getvalue().splitlines()]
+        why = scrub(lines[-1], url) if lines else "no reason given"
+        raise ChannelError(f"channel {redact(url)} did not accept the message: {why}")
