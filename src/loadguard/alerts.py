@@ -94,7 +94,7 @@ def send(url: str, text: Text, timeout_s: float = 10.0) -> None:
         if hasattr(plugin, name):
             setattr(plugin, name, timeout_s)
     notifier.add(plugin)
-    with apprise.LogCapture(level=logging.WARNING) as captured:
+    with apprise.LogCapture(level=logging.WARNING) as captured:  # type: ignore[no-untyped-call]
         delivered = notifier.notify(title=text.title, body=text.body)
     if not delivered:
         lines = [line.split(" - ", 2)[-1] for line in captured.getvalue().splitlines()]
