@@ -241,3 +241,29 @@ def test_a_scheduled_strava_pull_alerts_a_runner_whose_runs_come_without_webhook
     ]
     jobs.sync(str(w.db), "strava")  # nothing new: nothing more
     assert len(hook.received) == len(titles)
+
+
+def test_the_weekly_summary_job_sends_the_runner_last_weeks_figures_once(
+    world: Path, hook: Receiver, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    conf = world / "settings.toml"
+    conf.write_text(
+        conf.read_text().replace("[alerts.anna]\n", '[alerts.anna]\nweekly_summary = "mon 08:00"\n')
+    )
+    settings.current.cache_clear()
+    db = str(world / "lg.sqlite")
+    with Store(Path(db)) as store:
+        store.add_shoe("anna", "Rehab shoe", initial_km=40, heel_stack_mm=30, drop_mm=10)
+    jobs.weekly_summary(db, "anna")
+    jobs.weekly_summary(db, "anna")  # a restart running it again the same week: once
+    (got,) = hook.wait_for(1)
+    assert got["body"]["title"] == "loadguard: Anna's week 1"
+    assert "Shoes: Rehab shoe 40 km (ok)." in got["body"]["message"]
+    daemon = Daemon(Path(db))
+    try:
+        specs = {s.id for s in daemon.start() if s.id.startswith("summary")}
+    finally:
+        daemon.stop()
+    with Store(Path(db)) as store:
+        zone = store.athlete("anna").timezone
+    assert specs == {f"summary anna mon 08:00 {zone}"}  # in the runner's own time zone
