@@ -135,10 +135,11 @@ def test_an_email_alert_reaches_a_real_smtp_server_with_the_longer_text(
     assert mail["Subject"] == "loadguard - Anna: pain above 5 (critical)"
     text = mail.get_body(("plain",))
     assert text is not None
-    content = text.get_content()
-    assert "loadguard found something in anna's training on 2026-03-05" in content
+    content = text.get_content().replace("\r\n", "\n")
+    assert "loadguard found something in Anna's training on 2026-03-05" in content
     assert "pain 8/10 (rest)" in content  # the rule's own sentence, in the email only
     assert "Source (study): Pain monitoring 0-10" in content
+    assert "Running per plan week, km:\n  1                      0.0\n" in content  # the chart
 
 
 def test_an_ntfy_channel_gets_what_happened_what_to_do_and_the_source(
@@ -427,3 +428,34 @@ def test_a_failed_send_says_why_without_the_secrets_in_its_url(
         " ntfy notification to topic '…': Servers are overloaded., error=503."
     )
     assert not [line for line in logged.lines if "anna-secret-topic" in line]
+
+
+def test_a_worn_shoe_is_named_at_500_km_and_told_to_retire_at_800(
+    store: Store, hook: Receiver, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    configure(
+        tmp_path, monkeypatch, f'[alerts.anna]\nchannels = ["json://127.0.0.1:{hook.port}/a"]\n'
+    )
+    athlete = store.athlete("anna")
+    shoe = store.add_shoe("anna", "Daily trainer", initial_km=520, default_from=PLAN_START)
+    service.run_guard(store, athlete, "test", RED_DAY)
+    service.run_guard(store, athlete, "test", RED_DAY + timedelta(days=1))  # still worn: no more
+    store.set_initial_km(shoe.id, 805)
+    service.run_guard(store, athlete, "test", RED_DAY + timedelta(days=2))
+    messages = [(m["body"]["title"], m["body"]["message"].split("\n")[:2]) for m in hook.received]
+    assert messages == [
+        (
+            "loadguard - Anna: shoe worn (warning)",
+            [
+                "Shoe 'Daily trainer': 520 km; the limit is 500 km.",
+                "Plan a new pair; retire this one at 800 km.",
+            ],
+        ),
+        (
+            "loadguard - Anna: shoe worn (critical)",
+            [
+                "Shoe 'Daily trainer': 805 km; the limit is 800 km.",
+                "Retire it: past 800 km its cushioning is spent.",
+            ],
+        ),
+    ]

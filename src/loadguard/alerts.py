@@ -95,7 +95,9 @@ def send(url: str, text: Text, timeout_s: float = 10.0) -> None:
             setattr(plugin, name, timeout_s)
     notifier.add(plugin)
     with apprise.LogCapture(level=logging.WARNING) as captured:  # type: ignore[no-untyped-call]
-        delivered = notifier.notify(title=text.title, body=text.body)
+        delivered = notifier.notify(
+            title=text.title, body=text.body, body_format=apprise.NotifyFormat.TEXT
+        )
     if not delivered:
         lines = [line.split(" - ", 2)[-1] for line in captured.getvalue().splitlines()]
         why = scrub(lines[-1], url) if lines else "no reason given"

@@ -43,6 +43,13 @@ def recipients(store: Store, settings: Settings) -> list[Recipient]:
 def finding_payload(report: Report, f: Finding) -> dict[str, Any]:
     """A finding as plain data, in no language: what the texts are rendered from."""
     source = report.plan.evidence(f.evidence)
+    shoe_id = f.subject.removeprefix("shoe ") if f.subject.startswith("shoe ") else None
+    shoe = next((s["name"] for s in report.shoes if str(s["id"]) == shoe_id), shoe_id)
+    weeks = [
+        {"plan_week": w["plan_week"], "run_km": w["run_km"], "cap_km": w["cap_km"]}
+        for w in report.weeks
+        if w["plan_week"] <= max(1, report.plan_week)
+    ][-6:]
     return {
         "athlete": report.athlete.id,
         "athlete_name": report.athlete.name,
@@ -56,6 +63,8 @@ def finding_payload(report: Report, f: Finding) -> dict[str, Any]:
         "message": f.message,
         "grade": source.grade,
         "source": source.source,
+        "shoe": shoe,
+        "weeks": weeks,  # the email's small chart
     }
 
 

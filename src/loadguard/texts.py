@@ -63,12 +63,27 @@ def alert_text(alert: Mapping[str, Any], language: str, *, long: bool = False) -
     source = cat["alert"]["source"].format_map(
         {"grade": _word(words, alert["grade"]), "source": alert["source"]}
     )
-    lines = [what, rule.get("do", ""), source]
+    advice = rule.get(f"do_{alert['severity']}", rule.get("do", ""))
+    lines = [what, advice, source]
     if long:
         intro = cat["alert"]["email_intro"].format_map(values)
         detail = [alert["message"]] if alert["message"] != what else []
-        lines = [intro, "", what, *detail, "", rule.get("do", ""), "", source]
+        chart = _chart(alert.get("weeks") or [], cat["alert"])
+        lines = [intro, "", what, *detail, "", advice, "", *chart, source]
     return Text(title, "\n".join(line for line in lines if line is not None).strip())
+
+
+def _chart(weeks: list[Mapping[str, Any]], words: Mapping[str, str]) -> list[str]:
+    """A small text chart of the last plan weeks' running (the email's), cap marked."""
+    if not weeks:
+        return []
+    top = max(max(w["run_km"], w["cap_km"] or 0.0) for w in weeks) or 1.0
+    lines = [words["chart"]]
+    for w in weeks:
+        bar = "█" * round(20 * w["run_km"] / top)
+        cap = f"  ({words['cap']} {w['cap_km']:.1f})" if w["cap_km"] is not None else ""
+        lines.append(f"{w['plan_week']:>3} {bar:<20} {w['run_km']:.1f}{cap}")
+    return [*lines, ""]
 
 
 def digest_text(items: list[Mapping[str, Any]], language: str) -> Text:
