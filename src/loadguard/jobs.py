@@ -8,11 +8,12 @@ tries again.
 from __future__ import annotations
 
 import logging
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 
-from loadguard import registry, service, settings
-from loadguard.store.db import Store, StoreError
-from loadguard.watch import WatchError
+from loadguard import service, settings
+from loadguard.store.db import Store
 
 log = logging.getLogger("loadguard.daemon")
 _reported: dict[str, str] = {}
@@ -28,54 +29,49 @@ def _problem(where: str, what: str | None) -> None:
         log.warning("%s: %s", where, what)
 
 
+@contextmanager
+def _logged(where: str) -> Iterator[None]:
+    """Run one piece of a job; a problem is logged (once) instead of raised."""
+    try:
+        yield
+    except Exception as exc:  # a job never raises: the next run tries again
+        _problem(where, str(exc) or type(exc).__name__)
+    else:
+        _problem(where, None)
+
+
 def watch_folders(db: str) -> None:
     with Store(Path(db)) as store:
         for athlete_id, folder in sorted(settings.current().watch.items()):
             where = f"watch {athlete_id}"
-            try:
-                summary = service.import_watched(
-                    store, store.athlete(athlete_id), folder.expanduser()
-                )
-            except (StoreError, WatchError) as exc:
-                _problem(where, str(exc))
-                continue
-            _problem(where, None)
-            if summary.new or summary.failed:
-                log.info("%s: %d new, %d failed", where, summary.new, len(summary.failed))
-            for origin, reason in summary.failed:
-                log.warning("%s: %s: %s", where, origin, reason)
+            with _logged(where):
+                athlete = store.athlete(athlete_id)
+                summary = service.import_watched(store, athlete, folder.expanduser())
+                if summary.new or summary.failed:
+                    log.info("%s: %d new, %d failed", where, summary.new, len(summary.failed))
+                for origin, reason in summary.failed:
+                    log.warning("%s: %s: %s", where, origin, reason)
 
 
 def deliver(db: str) -> None:
-    with Store(Path(db)) as store:
+    with Store(Path(db)) as store, _logged("alerts"):
         done = service.deliver(store)
-    if done.sent or done.failed:
-        log.info("alerts: %d sent, %d to retry", done.sent, done.failed)
+        if done.sent or done.failed:
+            log.info("alerts: %d sent, %d to retry", done.sent, done.failed)
 
 
 def digest(db: str, coach: str) -> None:
-    with Store(Path(db)) as store:
-        try:
-            service.send_digest(store, coach)
-        except StoreError as exc:
-            _problem(f"digest {coach}", str(exc))
+    with Store(Path(db)) as store, _logged(f"digest {coach}"):
+        service.send_digest(store, coach)
 
 
 def weekly_summary(db: str, athlete_id: str) -> None:
-    with Store(Path(db)) as store:
-        try:
-            service.send_weekly_summary(store, store.athlete(athlete_id))
-        except StoreError as exc:
-            _problem(f"summary {athlete_id}", str(exc))
+    with Store(Path(db)) as store, _logged(f"summary {athlete_id}"):
+        service.send_weekly_summary(store, store.athlete(athlete_id))
 
 
 def sync(db: str, source: str) -> None:
-    with Store(Path(db)) as store:
-        try:
-            touched = service.scheduled_sync(store, source)
-        except (registry.UnknownConnector, Exception) as exc:  # a provider's failure is logged
-            _problem(f"sync {source}", f"{type(exc).__name__}: {exc}")
-            return
-    _problem(f"sync {source}", None)
-    if touched:
-        log.info("sync %s: new activities for %s", source, ", ".join(touched))
+    with Store(Path(db)) as store, _logged(f"sync {source}"):
+        touched = service.scheduled_sync(store, source)
+        if touched:
+            log.info("sync %s: new activities for %s", source, ", ".join(touched))

@@ -3,8 +3,8 @@
 Findings become alerts through the outbox (:mod:`loadguard.store.alerts`): an alert
 is stored with a send per channel before anything is sent, sent once per
 (athlete, rule, subject) and again only when it escalates; findings older than
-``notify.max_age_days`` are left to ``check``. Quiet hours hold a send until
-they end. Coaches with a digest get their athletes' new alerts in one message a
+``notify.max_age_days`` are left to ``check``. Quiet hours are applied when a
+send is due: it is held until they end. Coaches with a digest get their athletes' new alerts in one message a
 day; runners may get a weekly summary. Texts are rendered when sent, in the
 recipient's language (:mod:`loadguard.texts`). :mod:`loadguard.service` calls this.
 """
@@ -91,18 +91,27 @@ def queue_findings(store: Store, settings: Settings, report: Report, now: dateti
             new += 1
             for r in live:
                 if r.wants(f.severity):
-                    outbox.add_notice(
-                        store,
-                        r.key,
-                        "alert",
-                        str(alert_id),
-                        payload,
-                        [c.key for c in r.channels],
-                        held_until(now, r.quiet_hours, r.zone),
-                        athlete_id=athlete.id,
-                        alert_id=alert_id,
-                    )
+                    _notice(store, r, "alert", str(alert_id), payload, now, alert_id=alert_id)
     return new
+
+
+def _notice(
+    store: Store,
+    r: Recipient,
+    kind: str,
+    ref: str,
+    payload: dict[str, Any],
+    now: datetime,
+    *,
+    alert_id: int | None = None,
+) -> int | None:
+    """A notice for one recipient with a send per channel, due now (quiet hours are
+    applied when it is delivered, so a change of them counts for what is waiting)."""
+    athlete_id = str(payload["athlete"]) if "athlete" in payload else None
+    keys = [c.key for c in r.channels]
+    return outbox.add_notice(
+        store, r.key, kind, ref, payload, keys, now, athlete_id=athlete_id, alert_id=alert_id
+    )
 
 
 def queue_digest(store: Store, coach: Recipient, now: datetime) -> int | None:
@@ -119,9 +128,7 @@ def queue_digest(store: Store, coach: Recipient, now: datetime) -> int | None:
     with store.atomic():
         day = now.astimezone(coach.zone).date().isoformat()
         payload = {"items": found, "upto": outbox.max_alert_id(store)}
-        keys = [c.key for c in coach.channels]
-        when = held_until(now, coach.quiet_hours, coach.zone)
-        return outbox.add_notice(store, coach.key, "digest", day, payload, keys, when)
+        return _notice(store, coach, "digest", day, payload, now)
 
 
 def summary_payload(report: Report) -> dict[str, Any] | None:
@@ -146,18 +153,14 @@ def queue_summary(store: Store, runner: Recipient, report: Report, now: datetime
     if payload is None or not runner.channels:
         return None
     with store.atomic():
-        ref = f"week {payload['week']['plan_week']}"
-        keys = [c.key for c in runner.channels]
-        when = held_until(now, runner.quiet_hours, runner.zone)
-        return outbox.add_notice(
-            store, runner.key, "summary", ref, payload, keys, when, athlete_id=report.athlete.id
+        return _notice(
+            store, runner, "summary", f"week {payload['week']['plan_week']}", payload, now
         )
 
 
 def queue_test(store: Store, r: Recipient, now: datetime) -> int | None:
     with store.atomic():
-        keys = [c.key for c in r.channels]
-        return outbox.add_notice(store, r.key, "test", now.isoformat(), {}, keys, now)
+        return _notice(store, r, "test", now.isoformat(), {}, now)
 
 
 def render(kind: str, payload: dict[str, Any], who: Recipient | None, url: str) -> texts.Text:
@@ -199,10 +202,7 @@ def deliver_due(store: Store, settings: Settings, now: datetime) -> Delivered:
             result.dropped += 1
             continue
         if who is not None and (until := held_until(now, who.quiet_hours, who.zone)) > now:
-            store.conn.execute(
-                "UPDATE sends SET next_try_at = ? WHERE id = ?",
-                (outbox.iso(until), d.send_id),
-            )
+            outbox.hold(store, d.send_id, until)
             result.held += 1
             continue
         if outbox.claim(store, d.send_id, now):

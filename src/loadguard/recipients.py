@@ -138,13 +138,3 @@ def held_until(now: datetime, quiet_hours: str, zone: ZoneInfo) -> datetime:
     if not inside:
         return now
     return datetime.combine(end_day, end, tzinfo=zone).astimezone(now.tzinfo)
-
-
-def next_local(now: datetime, at: str, zone: ZoneInfo, weekday: int | None = None) -> datetime:
-    """The next moment after ``now`` that is ``at`` ("07:30") local time, on ``weekday``
-    (0 = Monday) if given."""
-    local = now.astimezone(zone)
-    candidate = datetime.combine(local.date(), _clock(at), tzinfo=zone)
-    while candidate <= local or (weekday is not None and candidate.weekday() != weekday):
-        candidate = datetime.combine(candidate.date() + timedelta(days=1), _clock(at), tzinfo=zone)
-    return candidate.astimezone(now.tzinfo)

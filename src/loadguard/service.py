@@ -7,6 +7,7 @@ Data flows one way: connector -> raw record -> normalised activity (store)
 from __future__ import annotations
 
 import json
+import time
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime
@@ -321,8 +322,7 @@ def import_watched(store: Store, athlete: Athlete, folder: Path) -> ImportSummar
     """Import the files in a watched folder that are new or changed, then run the guard
     (which alerts) if any run arrived. Raises watch.WatchError for a folder it cannot read."""
     total = ImportSummary()
-    now_ns = int(_now().timestamp() * 1e9)
-    for seen in watch.changed(store, athlete.id, watch.scan(folder, now_ns)):
+    for seen in watch.changed(store, athlete.id, watch.scan(folder, time.time_ns())):
         total.add(import_from(store, athlete, str(seen.path)))
         with store.atomic():
             watch.remember(store, athlete.id, seen)

@@ -70,7 +70,7 @@ def alert_text(alert: Mapping[str, Any], language: str, *, long: bool = False) -
         detail = [alert["message"]] if alert["message"] != what else []
         chart = _chart(alert.get("weeks") or [], cat["alert"])
         lines = [intro, "", what, *detail, "", advice, "", *chart, source]
-    return Text(title, "\n".join(line for line in lines if line is not None).strip())
+    return Text(title, "\n".join(lines).strip())
 
 
 def _chart(weeks: list[Mapping[str, Any]], words: Mapping[str, str]) -> list[str]:

@@ -76,7 +76,7 @@ def add_notice(
     ref: str,
     payload: Mapping[str, Any],
     channels: Iterable[str],
-    send_at: datetime,
+    due_at: datetime,
     *,
     athlete_id: str | None = None,
     alert_id: int | None = None,
@@ -92,7 +92,7 @@ def add_notice(
     notice_id = int(cur.lastrowid or 0)
     store.conn.executemany(
         "INSERT INTO sends (notice_id, channel, next_try_at) VALUES (?, ?, ?)",
-        [(notice_id, c, iso(send_at)) for c in channels],
+        [(notice_id, c, iso(due_at)) for c in channels],
     )
     return notice_id
 
@@ -154,6 +154,11 @@ def failed(store: Store, send_id: int, attempts: int, error: str, now: datetime)
         " next_try_at = ?, claimed_at = NULL, claimed_by = NULL WHERE id = ?",
         (error[:500], iso(now + timedelta(seconds=wait)), send_id),
     )
+
+
+def hold(store: Store, send_id: int, until: datetime) -> None:
+    """Not now (the recipient's quiet hours): due again at ``until``."""
+    store.conn.execute("UPDATE sends SET next_try_at = ? WHERE id = ?", (iso(until), send_id))
 
 
 def dropped(store: Store, send_id: int, reason: str) -> None:
