@@ -37,8 +37,10 @@ from cryptography.fernet import Fernet
 
 sys.path.insert(0, str(Path(__file__).parents[1] / "tests"))
 
-from loadguard import registry, service, settings
-from loadguard.server import GuardServer
+from loadguard import settings
+from loadguard.app import service
+from loadguard.app.server import GuardServer
+from loadguard.sources import registry
 from loadguard.store.db import Store
 from loadguard_fit.writer import encode_activity
 from loadguard_strava import config as strava_config

@@ -16,8 +16,8 @@ from datetime import date, timedelta
 import numpy as np
 import polars as pl
 
-from loadguard import guard, metrics
-from loadguard.plan import load_plan
+from loadguard.guard import metrics, verdict
+from loadguard.guard.plan import load_plan
 from loadguard.store.activities import ACTIVITY_SCHEMA, with_time_columns
 
 AS_OF = date(2026, 11, 22)
@@ -120,8 +120,8 @@ def run_guard(
 ) -> int:
     plan = load_plan("heel-fat-pad")
     m = metrics.compute(acts, people, shoes, plan, AS_OF, fill_weeks=False, since=since)
-    found = guard.evaluate(m, plan, AS_OF)
-    guard.status(found, people["athlete_id"].to_list(), AS_OF)
+    found = verdict.evaluate(m, plan, AS_OF)
+    verdict.status(found, people["athlete_id"].to_list(), AS_OF)
     return found.height
 
 
@@ -144,7 +144,7 @@ def main() -> None:
         batch = min(batch, time.perf_counter() - began)
     print(f"all at once, every finding of 3 years: {batch:6.2f} s  ({n_found:,} findings)")
 
-    since = AS_OF - timedelta(days=guard.STATUS_WINDOW_DAYS - 1)
+    since = AS_OF - timedelta(days=verdict.STATUS_WINDOW_DAYS - 1)
     windowed = math.inf
     for _ in range(args.repeat):
         began = time.perf_counter()

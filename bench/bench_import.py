@@ -25,8 +25,9 @@ from pathlib import Path
 
 import fastcrc
 
-from loadguard import registry, service
+from loadguard.app import service
 from loadguard.contract import ConnectorError, RawRecord
+from loadguard.sources import registry
 from loadguard.store.db import Store
 
 DATA = Path(__file__).resolve().parents[2] / "shared" / "data" / "fit"

@@ -29,8 +29,8 @@ import numpy as np
 import osmium
 import shapely
 
-from loadguard.osm import SurfaceIndex, match
-from loadguard.osm.tags import is_runnable
+from loadguard.surfaces.osm import SurfaceIndex, match
+from loadguard.surfaces.osm.tags import is_runnable
 
 PBF = Path(__file__).parents[1].parent / "shared" / "data" / "osm" / "helsinki.osm.pbf"
 COUNTRY_MB = 500.0
@@ -41,7 +41,7 @@ def build_in_child(pbf: Path, out: Path) -> dict[str, float]:
     """Run build_index in a fresh interpreter; its IndexStats as a dict."""
     code = (
         "import json, sys; from dataclasses import asdict; from pathlib import Path;"
-        "from loadguard.osm import build_index;"
+        "from loadguard.surfaces.osm import build_index;"
         "print(json.dumps(asdict(build_index(Path(sys.argv[1]), Path(sys.argv[2])))))"
     )
     done = subprocess.run(

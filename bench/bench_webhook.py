@@ -24,8 +24,9 @@ from pathlib import Path
 import requests
 from cryptography.fernet import Fernet
 
-from loadguard import registry, service
-from loadguard.server import GuardServer
+from loadguard.app import service
+from loadguard.app.server import GuardServer
+from loadguard.sources import registry
 from loadguard.store.db import Store
 from loadguard_strava import config as strava_config
 from loadguard_strava.api import Budget, StravaApi

@@ -7,9 +7,9 @@ from datetime import UTC, date, datetime, time, timedelta
 
 import polars as pl
 
-from loadguard import guard, metrics
-from loadguard.metrics import Metrics
-from loadguard.plan import Plan, load_plan
+from loadguard.guard import metrics, verdict
+from loadguard.guard.metrics import Metrics
+from loadguard.guard.plan import Plan, load_plan
 from loadguard.store.activities import ACTIVITY_SCHEMA, with_time_columns
 
 PLAN_START = date(2026, 3, 2)  # a Monday
@@ -106,4 +106,4 @@ def findings(
     runs: list[Run], as_of: date, rule: str, shoe_frame: pl.DataFrame | None = None
 ) -> list[dict[str, object]]:
     m = compute(runs, as_of, shoe_frame)
-    return guard.RULES[rule](m, plan(), as_of).to_dicts()
+    return verdict.RULES[rule](m, plan(), as_of).to_dicts()

@@ -21,8 +21,8 @@ from typing import Any
 import numpy as np
 from aiosmtpd.controller import Controller
 
-from loadguard import registry
 from loadguard.contract import Activity, SampleWriter, Streams
+from loadguard.sources import registry
 
 
 class Receiver(ThreadingHTTPServer):

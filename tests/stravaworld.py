@@ -12,9 +12,10 @@ import pytest
 import requests
 from cryptography.fernet import Fernet
 
-from loadguard import registry
+from loadguard.guard.athlete import Athlete
+from loadguard.sources import registry
 from loadguard.store import accounts as acc
-from loadguard.store.db import Athlete, Store
+from loadguard.store.db import Store
 from loadguard_strava import config as strava_config
 from loadguard_strava.api import Budget, StravaApi
 from loadguard_strava.connect import connect

@@ -9,7 +9,9 @@ from zoneinfo import ZoneInfo
 
 import pytest
 
-from loadguard import alerts, guard, recipients, settings, texts
+from loadguard import settings
+from loadguard.alerts import channels, recipients, texts
+from loadguard.guard import verdict
 
 
 def test_quiet_hours_are_local_and_may_span_midnight() -> None:
@@ -34,17 +36,17 @@ def test_every_message_has_a_text_in_every_language() -> None:
 
     english = keys(texts.catalogue("en"))
     assert english == keys(texts.catalogue("da"))
-    for rule in guard.RULES:  # every rule the guard runs has its alert text
+    for rule in verdict.RULES:  # every rule the guard runs has its alert text
         assert {f"rules.{rule}.title", f"rules.{rule}.what", f"rules.{rule}.do"} <= english
 
 
 def test_channel_secrets_are_redacted_and_a_missing_variable_is_named() -> None:
     url = "json://user:pa55@hooks.example/{env:NOPE_NOT_SET}"
-    assert alerts.redact(url) == "json://hooks.example/…"
-    with pytest.raises(alerts.ChannelError, match=r"needs \$NOPE_NOT_SET, which is not set"):
-        alerts.expand(url)
-    with pytest.raises(alerts.ChannelError, match="not a URL apprise understands"):
-        alerts.validate("nosuchscheme://x/y")
+    assert channels.redact(url) == "json://hooks.example/…"
+    with pytest.raises(channels.ChannelError, match=r"needs \$NOPE_NOT_SET, which is not set"):
+        channels.expand(url)
+    with pytest.raises(channels.ChannelError, match="not a URL apprise understands"):
+        channels.validate("nosuchscheme://x/y")
 
 
 @pytest.mark.parametrize(

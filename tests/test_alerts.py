@@ -13,8 +13,11 @@ from zoneinfo import ZoneInfo
 import pytest
 
 from builders import PLAN_START
-from loadguard import notify, service, settings, texts
-from loadguard.store.db import Athlete, Store
+from loadguard import settings
+from loadguard.alerts import delivery, texts
+from loadguard.app import service
+from loadguard.guard.athlete import Athlete
+from loadguard.store.db import Store
 from receivers import Receiver, free_port, receiver, smtp_server
 
 RED_DAY = date(2026, 3, 5)
@@ -91,10 +94,10 @@ def test_a_channel_that_fails_keeps_the_alert_and_sends_it_once_when_back(
     assert sends(store) == [("athlete:anna", "alert", "pending")]
     hook.down = False
     now = datetime.now(UTC)
-    assert notify.deliver_due(store, conf, now).sent == 0  # the back-off is not over yet
+    assert delivery.deliver_due(store, conf, now).sent == 0  # the back-off is not over yet
     later = now + timedelta(minutes=1)
-    assert notify.deliver_due(store, conf, later).sent == 1
-    assert notify.deliver_due(store, conf, later + timedelta(hours=1)).sent == 0
+    assert delivery.deliver_due(store, conf, later).sent == 1
+    assert delivery.deliver_due(store, conf, later + timedelta(hours=1)).sent == 0
     assert len(hook.received) == 1
     assert sends(store) == [("athlete:anna", "alert", "sent")]
 
@@ -175,12 +178,12 @@ def test_an_alert_in_quiet_hours_is_held_and_sent_when_they_end(
     athlete = red_day(store)
     cph = ZoneInfo("Europe/Copenhagen")
     night = datetime(2026, 3, 5, 23, 30, tzinfo=cph)
-    notify.queue_findings(store, conf, service.check(store, athlete, RED_DAY), night)
-    assert notify.deliver_due(store, conf, night).sent == 0
-    assert notify.deliver_due(store, conf, night.replace(hour=23, minute=59)).sent == 0
+    delivery.queue_findings(store, conf, service.check(store, athlete, RED_DAY), night)
+    assert delivery.deliver_due(store, conf, night).sent == 0
+    assert delivery.deliver_due(store, conf, night.replace(hour=23, minute=59)).sent == 0
     morning = datetime(2026, 3, 6, 7, 0, tzinfo=cph)
-    assert notify.deliver_due(store, conf, morning - timedelta(seconds=1)).sent == 0
-    assert notify.deliver_due(store, conf, morning).sent == 1
+    assert delivery.deliver_due(store, conf, morning - timedelta(seconds=1)).sent == 0
+    assert delivery.deliver_due(store, conf, morning).sent == 1
     assert len(hook.received) == 1
 
 
@@ -209,11 +212,11 @@ def test_a_coach_digest_lists_each_athletes_new_findings_in_one_message(
     assert service.send_digest(store, "mette").sent == 0  # nothing new: no empty digest
     next_day = RED_DAY + timedelta(days=1)
     service.run_guard(store, red_day(store, "bo", next_day, 9), "test", next_day)
-    (coach,) = notify.recipients(store, settings.current())
+    (coach,) = delivery.recipients(store, settings.current())
     tomorrow = datetime.now(UTC) + timedelta(days=1)
-    assert notify.queue_digest(store, coach, tomorrow) is not None
-    assert notify.queue_digest(store, coach, tomorrow) is None  # one a day, however often asked
-    assert notify.deliver_due(store, settings.current(), tomorrow).sent == 1
+    assert delivery.queue_digest(store, coach, tomorrow) is not None
+    assert delivery.queue_digest(store, coach, tomorrow) is None  # one a day, however often asked
+    assert delivery.deliver_due(store, settings.current(), tomorrow).sent == 1
     assert [m["body"]["message"] for m in hook.received][1:] == [
         "bo (Bo)\n- critical: 2026-03-06: pain 9/10, above 5."
     ]
@@ -247,11 +250,11 @@ def test_a_finding_resolved_before_it_was_sent_is_not_sent(
     )
     athlete = red_day(store)
     now = datetime.now(UTC)
-    notify.queue_findings(store, conf, service.check(store, athlete, RED_DAY), now)
+    delivery.queue_findings(store, conf, service.check(store, athlete, RED_DAY), now)
     store.conn.execute("DELETE FROM pain_entries")  # the entry was a typo, taken back
-    notify.queue_findings(store, conf, service.check(store, athlete, RED_DAY), now)
+    delivery.queue_findings(store, conf, service.check(store, athlete, RED_DAY), now)
     assert sends(store) == [("athlete:anna", "alert", "cancelled")]
-    assert notify.deliver_due(store, conf, now + timedelta(days=1)).sent == 0
+    assert delivery.deliver_due(store, conf, now + timedelta(days=1)).sent == 0
 
 
 def test_findings_older_than_a_week_are_left_to_check_not_alerted(
@@ -275,13 +278,13 @@ def test_two_workers_never_send_the_same_alert_twice(
     for day in range(5):
         red_day(store, day=RED_DAY + timedelta(days=day))
     report = service.check(store, store.athlete("anna"), RED_DAY + timedelta(days=4))
-    assert notify.queue_findings(store, conf, report, datetime.now(UTC)) == 5
+    assert delivery.queue_findings(store, conf, report, datetime.now(UTC)) == 5
     conf = configure(tmp_path, monkeypatch, anna_hook(hook))
     later = datetime.now(UTC) + timedelta(days=1)
 
     def worker() -> None:
         with Store(store.path) as own:
-            notify.deliver_due(own, conf, later)
+            delivery.deliver_due(own, conf, later)
 
     threads = [threading.Thread(target=worker) for _ in range(4)]
     for t in threads:
@@ -305,7 +308,7 @@ def test_the_weekly_summary_tells_volume_cap_surfaces_shoes_and_pain(
     service.log_pain(store, athlete, 2, "morning", date(2026, 3, 3))
     service.log_pain(store, athlete, 1, "morning", date(2026, 3, 4))
     report = service.check(store, athlete, date(2026, 3, 10))  # plan week 2: summary of week 1
-    payload = notify.summary_payload(report)
+    payload = delivery.summary_payload(report)
     assert payload is not None
     text = texts.summary_text(payload, "en")
     assert text.title == "loadguard: Anna's week 1"

@@ -14,7 +14,7 @@ import requests
 from typer.testing import CliRunner
 
 from fitdata import path_of
-from loadguard.cli import app
+from loadguard.cli.main import app
 
 RUN = "activity-small-fenix2-run.fit"  # 9.0 km on 2015-08-15, a Fenix 2 run with GPS
 

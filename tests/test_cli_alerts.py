@@ -14,7 +14,7 @@ from click.testing import Result
 from typer.testing import CliRunner
 
 from loadguard import settings
-from loadguard.cli import app
+from loadguard.cli.main import app
 from receivers import Receiver, drop_fit, free_port, paved_run, receiver, recent_start
 
 TEST_TITLE = "loadguard: test message"

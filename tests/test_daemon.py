@@ -17,8 +17,9 @@ from zoneinfo import ZoneInfo
 
 import pytest
 
-from loadguard import jobs, service, settings
-from loadguard.daemon import Daemon
+from loadguard import settings
+from loadguard.app import jobs, service
+from loadguard.app.daemon import Daemon
 from loadguard.store.db import Store
 from loadguard_strava.standin import StravaStandIn
 from receivers import Receiver, drop_fit, eventually, paved_run, receiver, recent_start

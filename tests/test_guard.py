@@ -8,8 +8,8 @@ import polars as pl
 import pytest
 
 from builders import athletes, plan, shoes
-from loadguard import guard, metrics, runwalk
-from loadguard.season import season
+from loadguard.cli.season import season
+from loadguard.guard import metrics, runwalk, verdict
 from loadguard.store.activities import ACTIVITY_SCHEMA, with_time_columns
 
 START = date(2026, 9, 7)
@@ -51,7 +51,7 @@ def season_frame(*, violations: bool) -> pl.DataFrame:
 def evaluate(frame: pl.DataFrame, as_of: date, since: date | None = None) -> pl.DataFrame:
     shoe = shoes({"initial_km": 100.0, "default_from": START})
     m = metrics.compute(frame, athletes(start=START), shoe, plan(), as_of, since=since)
-    return guard.evaluate(m, plan(), as_of)
+    return verdict.evaluate(m, plan(), as_of)
 
 
 END = START + timedelta(weeks=10, days=-1)
@@ -60,7 +60,7 @@ END = START + timedelta(weeks=10, days=-1)
 def test_a_runner_who_follows_the_plan_to_the_letter_gets_no_warning() -> None:
     found = evaluate(season_frame(violations=False), END)
     assert found.filter(pl.col("severity") != "info").to_dicts() == []
-    assert guard.status(found, ["a"], END) == {"a": "green"}
+    assert verdict.status(found, ["a"], END) == {"a": "green"}
 
 
 def test_a_careless_season_is_caught_rule_by_rule() -> None:
@@ -72,8 +72,8 @@ def test_a_careless_season_is_caught_rule_by_rule() -> None:
     assert ("interval_structure", 4, "critical") in got  # 12 min without a walk break
     assert ("surface_phase", 6, "warning") in got  # week 6 all on paved ground
     assert ("weekly_volume_cap", 9, "critical") in got  # +40 % in week 9
-    assert guard.status(found, ["a"], END) == {"a": "red"}  # week 9 was last week
-    assert guard.status(found, ["a"], END + timedelta(days=7)) == {"a": "green"}
+    assert verdict.status(found, ["a"], END) == {"a": "red"}  # week 9 was last week
+    assert verdict.status(found, ["a"], END + timedelta(days=7)) == {"a": "green"}
 
 
 @pytest.mark.parametrize("days_back", [0, 6, 13, 40])

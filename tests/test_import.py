@@ -12,12 +12,14 @@ import numpy as np
 import pytest
 
 from fitdata import DATA, path_of
-from loadguard import registry, service
+from loadguard.app import service
+from loadguard.cli.season import season
 from loadguard.contract import RawRecord, SampleWriter
-from loadguard.season import season
+from loadguard.guard.athlete import Athlete
+from loadguard.sources import registry
+from loadguard.sources.normalise import Prepared
 from loadguard.store import activities as stored
-from loadguard.store.activities import Prepared
-from loadguard.store.db import Athlete, Store, StoreError
+from loadguard.store.db import Store, StoreError
 
 RUNS = ("activity-small-fenix2-run.fit", "garmin-fenix-5-run.fit", "2013-02-06-12-11-14.fit")
 

@@ -22,9 +22,9 @@ import pytest
 import shapely
 from numpy.typing import NDArray
 
-from loadguard.osm import CLASSES, SurfaceIndex, build_index, classify, match
-from loadguard.osm.match import _first_minimum, smooth
-from loadguard.osm.tags import TABLE
+from loadguard.surfaces.osm import CLASSES, SurfaceIndex, build_index, classify, match
+from loadguard.surfaces.osm.match import _first_minimum, smooth
+from loadguard.surfaces.osm.tags import TABLE
 
 OSM = Path(__file__).parents[1].parent / "shared" / "data" / "osm" / "helsinki.osm.pbf"
 needs_map = pytest.mark.skipif(not OSM.exists(), reason=f"shared OSM extract not in {OSM}")

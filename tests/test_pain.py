@@ -11,11 +11,12 @@ import pytest
 from typer.testing import CliRunner
 
 from builders import PLAN_START, Run, activities, athletes, plan, shoes, week_day
-from loadguard import guard, metrics, service
-from loadguard.cli import with_plugins
+from loadguard.app import service
+from loadguard.cli.main import with_plugins
 from loadguard.contract import RawRecord
-from loadguard.pain import pain_in_text
-from loadguard.stages import stage_weeks
+from loadguard.guard import metrics, verdict
+from loadguard.guard.pain_scale import pain_in_text
+from loadguard.guard.stages import stage_weeks
 from loadguard.store.db import Store
 from loadguard.store.pain import PAIN_SCHEMA, SYMPTOM_SCHEMA, pain_frame
 from loadguard_strava.normalise import raw_record
@@ -63,7 +64,7 @@ def found(
         symptoms=symptoms,
         conditions=conditions,
     )
-    return guard.RULES[rule](m, plan(), as_of).to_dicts()
+    return verdict.RULES[rule](m, plan(), as_of).to_dicts()
 
 
 D = week_day(3, 2)
@@ -217,7 +218,7 @@ def test_a_red_day_in_week_7_steps_back_to_the_weeks_5_to_6_rules() -> None:
     # a 30-minute continuous run in week 8 is now judged by the 5:1 run/walk stage
     run = Run(8, 5.0, minutes=30, longest_run_s=1800)
     m = metrics.compute(activities([run]), athletes(), shoes(), plan(), week_day(8, 6), pain=red)
-    got = guard.RULES["interval_structure"](m, plan(), week_day(8, 6)).to_dicts()
+    got = verdict.RULES["interval_structure"](m, plan(), week_day(8, 6)).to_dicts()
     assert [(f["plan_week"], f["severity"]) for f in got] == [(8, "critical")]
 
 

@@ -6,7 +6,7 @@ from pathlib import Path
 
 import pytest
 
-from loadguard.plan import PlanError, available_plans, load_plan, load_plan_file
+from loadguard.guard.plan import PlanError, available_plans, load_plan, load_plan_file
 
 SHIPPED = Path(__file__).parents[1] / "config" / "plans" / "heel-fat-pad.toml"
 

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from hypothesis import HealthCheck, given, settings
+from hypothesis import HealthCheck, example, given, settings
 from hypothesis import strategies as st
 
 from builders import Run, findings, week_day
@@ -12,6 +12,8 @@ km = st.floats(min_value=0.5, max_value=40.0, allow_nan=False).map(lambda x: rou
 
 @settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(weekly=st.lists(km, min_size=2, max_size=8))
+@example(weekly=[1.0, 1.0, 1.1])  # exactly +10 %: within the cap
+@example(weekly=[1.0, 1.0, 1.11])  # +11 %: over it
 def test_the_weekly_cap_flags_exactly_the_weeks_over_ten_percent(weekly: list[float]) -> None:
     first = 6
     runs = [Run(first + i, v) for i, v in enumerate(weekly)]
@@ -20,7 +22,7 @@ def test_the_weekly_cap_flags_exactly_the_weeks_over_ten_percent(weekly: list[fl
     expected = []
     for i in range(1, len(weekly)):
         week, prev, cur = first + i, weekly[i - 1], weekly[i]
-        change = (cur / prev - 1.0) * 100.0
+        change = round((cur / prev - 1.0) * 100.0, 6)  # exactly +10 % is within the cap
         if week >= 8 and prev >= 1.0 and change > 10.0:
             expected.append((week, "critical" if change > 30.0 else "warning"))
     assert sorted((f["plan_week"], f["severity"]) for f in found) == sorted(expected)
@@ -35,6 +37,7 @@ def test_the_weekly_cap_flags_exactly_the_weeks_over_ten_percent(weekly: list[fl
         unique_by=lambda r: r[0],
     )
 )
+@example(history=[(0, 1.0), (1, 1.1)])  # exactly +10 %: within the limit, not a spike
 def test_a_spike_is_flagged_exactly_when_a_run_beats_the_30_day_longest_by_ten_percent(
     history: list[tuple[int, float]],
 ) -> None:
@@ -44,7 +47,8 @@ def test_a_spike_is_flagged_exactly_when_a_run_beats_the_30_day_longest_by_ten_p
     expected = []
     for day, v in history:
         before = [w for d, w in history if day - 30 <= d < day]
-        if before and (v / max(before) - 1.0) * 100.0 > 10.0:
-            severity = "critical" if (v / max(before) - 1.0) * 100.0 > 100.0 else "warning"
+        change = round((v / max(before) - 1.0) * 100.0, 6) if before else 0.0
+        if change > 10.0:
+            severity = "critical" if change > 100.0 else "warning"
             expected.append((week_day(10, day), severity))
     assert sorted((f["date"], f["severity"]) for f in found) == sorted(expected)

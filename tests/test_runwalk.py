@@ -5,7 +5,7 @@ from __future__ import annotations
 import numpy as np
 
 from loadguard.contract import Streams
-from loadguard.runwalk import analyse
+from loadguard.guard.runwalk import analyse
 
 
 def stream(speed: list[float], dt: float = 1.0) -> Streams:

@@ -14,7 +14,7 @@ import pytest
 import requests
 from typer.testing import CliRunner
 
-from loadguard.cli import with_plugins
+from loadguard.cli.main import with_plugins
 from loadguard.store import activities as stored
 from loadguard_strava.api import Budget, RateLimited, ReconnectNeeded
 from loadguard_strava.connect import connect

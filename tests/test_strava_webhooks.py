@@ -10,9 +10,9 @@ import pytest
 import requests
 from typer.testing import CliRunner
 
-from loadguard import service
-from loadguard.cli import with_plugins
-from loadguard.server import GuardServer
+from loadguard.app import service
+from loadguard.app.server import GuardServer
+from loadguard.cli.main import with_plugins
 from loadguard.store import activities as stored
 from loadguard.store.findings import latest_run
 from loadguard_strava.standin import StravaStandIn
@@ -197,8 +197,8 @@ def test_a_run_from_strava_and_from_its_fit_file_counts_once(
     )
     wait_for(lambda: counts(world) == (1, 1))
     strava_run = stored.activities_frame(world.store, ["anna"]).row(0, named=True)
-    from loadguard import registry
     from loadguard.contract import Activity, SampleWriter
+    from loadguard.sources import registry
 
     writer = registry.connector("fit")
     assert isinstance(writer, SampleWriter)

@@ -13,9 +13,13 @@ import numpy as np
 import osmium
 import pytest
 
-from loadguard import places, registry, service, surfacing
+from loadguard.app import service
 from loadguard.contract import Activity, SampleWriter, Streams
-from loadguard.store.db import Athlete, Store
+from loadguard.guard.athlete import Athlete
+from loadguard.sources import registry
+from loadguard.store import maps
+from loadguard.store.db import Store
+from loadguard.surfaces import mix
 
 HELSINKI = Path(__file__).parents[1].parent / "shared" / "data" / "osm" / "helsinki.osm.pbf"
 COMPACTED_CYCLEWAY = 122869898  # surface=compacted, ~378 m: gravel
@@ -75,7 +79,7 @@ def run_along(way_id: int, day: date, laps: int = 6) -> Activity:
 @pytest.fixture(scope="module")
 def built_map(tmp_path_factory: pytest.TempPathFactory) -> Path:
     with Store(tmp_path_factory.mktemp("map") / "lg.sqlite") as store:
-        path, stats = places.add_map(store, HELSINKI)
+        path, stats = maps.add_map(store, HELSINKI)
     assert stats.segments > 1000
     return path
 
@@ -140,7 +144,7 @@ def test_a_saved_grass_place_beats_the_map_after_a_recompute(store: Store, tmp_p
     ]
     geojson = tmp_path / "lawn.geojson"
     geojson.write_text(json.dumps({"type": "Polygon", "coordinates": [ring]}))
-    assert places.add_places(store, athlete, geojson, "the lawn", "grass") == ["the lawn"]
+    assert maps.add_places(store, athlete, geojson, "the lawn", "grass") == ["the lawn"]
     count, failed = service.recompute_surfaces(store, athlete)
     assert (count, failed) == (1, [])
     assert shares(store)["grass"] >= 0.99
@@ -150,10 +154,10 @@ def test_a_runners_tag_beats_everything(store: Store) -> None:
     run = run_along(ASPHALT_FOOTWAY, date(2026, 3, 10))
     tagged = dataclasses.replace(run, name="Along the river #gravel")
     athlete = store.athlete("anna")
-    found = surfacing.mix(tagged, places.context(store, athlete))
+    found = mix.mix(tagged, maps.context(store, athlete))
     assert found.method == "tags"
     assert found.metres["gravel"] == pytest.approx(tagged.distance_m)
-    assert surfacing.mix(run, places.context(store, athlete)).method == "gps"
+    assert mix.mix(run, maps.context(store, athlete)).method == "gps"
 
 
 def test_a_run_outside_the_map_stays_unknown_and_says_so(store: Store, tmp_path: Path) -> None:
@@ -171,30 +175,30 @@ def test_bad_places_files_are_refused_with_the_reason(store: Store, tmp_path: Pa
     point = tmp_path / "point.geojson"
     point.write_text(json.dumps({"type": "Point", "coordinates": [24.9, 60.1]}))
     with pytest.raises(Exception, match="not a polygon or a line"):
-        places.add_places(store, athlete, point, None, "grass")
+        maps.add_places(store, athlete, point, None, "grass")
     broken = tmp_path / "broken.geojson"
     broken.write_text("{nope")
     with pytest.raises(Exception, match="cannot read GeoJSON"):
-        places.add_places(store, athlete, broken, None, "grass")
+        maps.add_places(store, athlete, broken, None, "grass")
     line = tmp_path / "path.geojson"
     line.write_text(
         json.dumps({"type": "LineString", "coordinates": [[24.9, 60.1], [24.91, 60.1]]})
     )
     with pytest.raises(Exception, match="surface 'lava'"):
-        places.add_places(store, athlete, line, None, "lava")
+        maps.add_places(store, athlete, line, None, "lava")
 
 
 def test_a_treadmill_run_is_treadmill_whatever_its_gps_says(store: Store) -> None:
     run = dataclasses.replace(run_along(ASPHALT_FOOTWAY, date(2026, 3, 10)), sub_sport="treadmill")
-    found = surfacing.mix(run, places.context(store, store.athlete("anna")))
+    found = mix.mix(run, maps.context(store, store.athlete("anna")))
     assert found.method == "label"
     assert found.metres["treadmill"] == pytest.approx(run.distance_m)
 
 
 def test_a_run_without_gps_falls_back_to_its_label_or_unknown(store: Store) -> None:
     run = dataclasses.replace(run_along(COMPACTED_CYCLEWAY, date(2026, 3, 10)), streams=None)
-    context = places.context(store, store.athlete("anna"))
-    trail = surfacing.mix(dataclasses.replace(run, sub_sport="trail"), context)
+    context = maps.context(store, store.athlete("anna"))
+    trail = mix.mix(dataclasses.replace(run, sub_sport="trail"), context)
     assert (trail.method, trail.metres["trail"]) == ("label", pytest.approx(run.distance_m))
-    nothing = surfacing.mix(run, context)
+    nothing = mix.mix(run, context)
     assert (nothing.method, nothing.unknown_share) == ("none", 1.0)

@@ -6,7 +6,7 @@ record into zero or more normalised :class:`Activity` objects. The core stores
 both, so normalisation can be re-run later without touching the source again.
 
 Connectors are registered under the ``loadguard.connectors`` entry-point group
-(see :mod:`loadguard.registry`); the core never imports one by name.
+(see :mod:`loadguard.sources.registry`); the core never imports one by name.
 """
 
 from __future__ import annotations

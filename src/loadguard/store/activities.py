@@ -10,17 +10,16 @@ from __future__ import annotations
 
 import json
 from dataclasses import dataclass
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, datetime
 
 import polars as pl
 
 from loadguard.contract import Activity, RawRecord
-from loadguard.plan import SURFACE_CLASSES
-from loadguard.runwalk import RunWalk
+from loadguard.sources.normalise import Normalised
 from loadguard.store.db import Store, StoreError, now_iso
 from loadguard.store.pain import add_pain
 from loadguard.store.surfaces import save_mix
-from loadguard.surfacing import SurfaceMix
+from loadguard.surfaces.classes import SURFACE_CLASSES
 
 # Two activities are the same run when they start within this many seconds
 # and their distances differ by at most DUPLICATE_DISTANCE (share) or 50 m.
@@ -63,21 +62,6 @@ def _find_duplicate(store: Store, athlete_id: str, activity: Activity) -> int | 
         ),
     ).fetchone()
     return None if row is None else int(row[0])
-
-
-@dataclass(frozen=True)
-class Prepared:
-    """One normalised activity with what the core derived from it before storing."""
-
-    activity: Activity
-    offset: timedelta  # local = utc + offset
-    offset_from: str  # 'source' or 'timezone'
-    structure: RunWalk | None = None  # run/walk bouts, from the speed stream
-    surfaces: SurfaceMix | None = None  # metres per surface class
-    pain: int | None = None  # a pain score the runner wrote into the name or description
-
-
-Normalised = list[Prepared]
 
 
 def store_raw_with_activities(

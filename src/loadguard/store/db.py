@@ -17,6 +17,7 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 import platformdirs
 
 from loadguard import settings
+from loadguard.guard.athlete import Athlete
 from loadguard.store.schema import SchemaTooNew, migrate
 
 BATCH_BYTES = 64 * 1024 * 1024
@@ -39,19 +40,6 @@ def default_db_path() -> Path:
 
 def now_iso() -> str:
     return datetime.now(UTC).isoformat(timespec="seconds")
-
-
-@dataclass(frozen=True)
-class Athlete:
-    id: str
-    name: str
-    plan_id: str
-    plan_start: date
-    timezone: str
-
-    @property
-    def zone(self) -> ZoneInfo:
-        return ZoneInfo(self.timezone)
 
 
 @dataclass(frozen=True)

@@ -5,7 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import date
 
-from loadguard.findings import Finding
+from loadguard.guard.findings import Finding
 from loadguard.store.db import Store, now_iso
 
 

@@ -5,9 +5,9 @@ from __future__ import annotations
 import json
 from typing import Any
 
-from loadguard.plan import SURFACE_CLASSES
 from loadguard.store.db import Store, StoreError, now_iso
-from loadguard.surfacing import SurfaceMix
+from loadguard.surfaces.classes import SURFACE_CLASSES
+from loadguard.surfaces.mix import SurfaceMix
 
 COLUMNS = tuple(f"{c}_m" for c in SURFACE_CLASSES)
 

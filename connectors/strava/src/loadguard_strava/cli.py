@@ -12,8 +12,8 @@ import typer
 from rich.console import Console
 from rich.progress import Progress, SpinnerColumn, TextColumn, TimeElapsedColumn
 
-from loadguard import service
-from loadguard.cli_common import AthleteOption, State, fail
+from loadguard.app import service
+from loadguard.cli.common import AthleteOption, State, fail
 from loadguard.store import accounts as acc
 from loadguard.store.db import Store, StoreError, default_db_path
 

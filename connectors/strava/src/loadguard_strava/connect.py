@@ -14,7 +14,8 @@ from dataclasses import dataclass
 from http.server import BaseHTTPRequestHandler, HTTPServer
 from urllib.parse import parse_qs, urlsplit
 
-from loadguard.store.db import Athlete, Store
+from loadguard.guard.athlete import Athlete
+from loadguard.store.db import Store
 
 from .api import StravaApi, StravaError
 from .config import StravaConfig

@@ -17,12 +17,13 @@ from typing import Any
 from pydantic import ValidationError
 from stravalib import model
 
-from loadguard import service
+from loadguard.app import service
 from loadguard.contract import ConnectorError
-from loadguard.plan import PlanError, load_plan
+from loadguard.guard.athlete import Athlete
+from loadguard.guard.plan import PlanError, load_plan
 from loadguard.store import accounts as acc
 from loadguard.store import activities as stored
-from loadguard.store.db import Athlete, Store
+from loadguard.store.db import Store
 
 from .api import Budget, RateLimited, ReconnectNeeded, StravaApi, StravaError
 from .config import StravaConfig

@@ -21,11 +21,12 @@ from typing import Any
 
 from stravalib import exc
 
-from loadguard import service
+from loadguard.app import service
 from loadguard.contract import WebhookEvent
+from loadguard.guard.athlete import Athlete
 from loadguard.store import accounts as acc
 from loadguard.store import activities as stored
-from loadguard.store.db import Athlete, Store
+from loadguard.store.db import Store
 
 from . import config as strava_config
 from .api import Budget, StravaApi

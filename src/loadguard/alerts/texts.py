@@ -1,0 +1,143 @@
+"""What alerts, digests and summaries say, from the message catalogues in ``locales/``.
+
+One TOML file per language (``en.toml``, ``da.toml``); code holds no sentences.
+Every function here is pure: a payload (plain data, stored in the outbox) and a
+language in, a title and a body out. Texts are rendered when they are sent, so
+a recipient who changes language gets the next message in the new one.
+"""
+
+from __future__ import annotations
+
+import tomllib
+from collections.abc import Mapping
+from dataclasses import dataclass
+from functools import cache
+from importlib.resources import files
+from typing import Any
+
+LANGUAGES = ("en", "da")
+
+
+@dataclass(frozen=True)
+class Text:
+    title: str
+    body: str
+
+
+@cache
+def catalogue(language: str) -> dict[str, Any]:
+    """The catalogue of one language, read from the package once."""
+    if language not in LANGUAGES:
+        raise ValueError(f"language {language!r} is not one of {', '.join(LANGUAGES)}")
+    data = files("loadguard.alerts").joinpath("locales", f"{language}.toml").read_text("utf-8")
+    return tomllib.loads(data)
+
+
+def _fill(template: str, values: Mapping[str, Any]) -> str | None:
+    try:
+        return template.format_map(values)
+    except (KeyError, TypeError, ValueError, IndexError):
+        return None  # a placeholder this finding cannot fill (a value it does not have)
+
+
+def _word(words: Mapping[str, str], key: str) -> str:
+    return words.get(key, key)
+
+
+def alert_text(alert: Mapping[str, Any], language: str, *, long: bool = False) -> Text:
+    """An alert: what happened (the number vs the limit), what to do, the rule's source.
+    ``long`` is the email variant, which adds an opening line and the rule's own sentence."""
+    cat = catalogue(language)
+    words = cat["words"]
+    rule = cat["rules"].get(alert["rule"], {})
+    values = {**alert, "severity": _word(words, alert["severity"])}
+    candidates = [rule.get("what", "")]
+    if alert.get("value") is None:
+        candidates.insert(0, rule.get("what_novalue", ""))
+    what = next(
+        (t for c in candidates if c and (t := _fill(c, values)) is not None), alert["message"]
+    )
+    title = cat["alert"]["title"].format_map(
+        {**values, "rule_title": rule.get("title", alert["rule"].replace("_", " "))}
+    )
+    source = cat["alert"]["source"].format_map(
+        {"grade": _word(words, alert["grade"]), "source": alert["source"]}
+    )
+    advice = rule.get(f"do_{alert['severity']}", rule.get("do", ""))
+    lines = [what, advice, source]
+    if long:
+        intro = cat["alert"]["email_intro"].format_map(values)
+        detail = [alert["message"]] if alert["message"] != what else []
+        chart = _chart(alert.get("weeks") or [], cat["alert"])
+        lines = [intro, "", what, *detail, "", advice, "", *chart, source]
+    return Text(title, "\n".join(lines).strip())
+
+
+def _chart(weeks: list[Mapping[str, Any]], words: Mapping[str, str]) -> list[str]:
+    """A small text chart of the last plan weeks' running (the email's), cap marked."""
+    if not weeks:
+        return []
+    top = max(max(w["run_km"], w["cap_km"] or 0.0) for w in weeks) or 1.0
+    lines = [words["chart"]]
+    for w in weeks:
+        bar = "█" * round(20 * w["run_km"] / top)
+        cap = f"  ({words['cap']} {w['cap_km']:.1f})" if w["cap_km"] is not None else ""
+        lines.append(f"{w['plan_week']:>3} {bar:<20} {w['run_km']:.1f}{cap}")
+    return [*lines, ""]
+
+
+def digest_text(items: list[Mapping[str, Any]], language: str) -> Text:
+    """A coach's daily digest: their athletes' new findings, grouped by athlete."""
+    cat = catalogue(language)
+    d = cat["digest"]
+    if not items:
+        return Text(d["title"].format(count=0), d["empty"])
+    lines: list[str] = []
+    for athlete in sorted({str(i["athlete"]) for i in items}):
+        mine = [i for i in items if i["athlete"] == athlete]
+        lines.append(d["athlete"].format(athlete=athlete, name=mine[0].get("athlete_name", "")))
+        for item in mine:
+            text = alert_text(item, language)
+            first = text.body.split("\n", 1)[0]
+            severity = _word(cat["words"], item["severity"])
+            lines.append(d["line"].format(severity=severity, text=first))
+    title = d["title_one"] if len(items) == 1 else d["title"].format(count=len(items))
+    return Text(title, "\n".join(lines))
+
+
+def summary_text(summary: Mapping[str, Any], language: str) -> Text:
+    """A runner's weekly summary: volume vs cap, surface mix, shoes, morning pain trend."""
+    cat = catalogue(language)
+    s, words = cat["summary"], cat["words"]
+    week = summary["week"]
+    change = (
+        s["change_none"]
+        if week.get("change_pct") is None
+        else s["change"].format(change_pct=week["change_pct"])
+    )
+    lines = [s["volume"].format(run_km=week["run_km"], runs=week["runs"], change=change)]
+    if week.get("cap_km") is None:
+        lines.append(s["no_cap"].format(stage=summary["stage"]))
+    else:
+        lines.append(s["cap"].format(cap_km=week["cap_km"]))
+    mix = [f"{_word(words, k)} {v:.1f} km" for k, v in week["surface_km"].items() if v > 0]
+    lines.append(s["surfaces"].format(mix=", ".join(mix) or _word(words, "none")))
+    shoes = [
+        s["shoe"].format(name=x["name"], km=x["km"], status=x["status"])
+        for x in summary["shoes"]
+        if x["status"] != "retired"
+    ]
+    lines.append(s["shoes"].format(list=", ".join(shoes) or _word(words, "none")))
+    mornings = summary["mornings"]
+    if mornings:
+        lines.append(s["pain"].format(scores=" ".join(str(m["score"]) for m in mornings)))
+    else:
+        lines.append(s["pain_none"])
+    lines.append(s["findings"].format(count=summary["findings"]))
+    title = s["title"].format(athlete=summary["athlete_name"], plan_week=week["plan_week"])
+    return Text(title, "\n".join(lines))
+
+
+def test_text(recipient: str, language: str) -> Text:
+    t = catalogue(language)["test"]
+    return Text(t["title"], t["body"].format(recipient=recipient))

@@ -1,0 +1,381 @@
+"""The one orchestration module: the CLI, the scheduler and the web app all call these.
+
+Data flows one way: connector -> raw record -> normalised activity (store)
+-> metrics -> rules -> findings -> report.
+"""
+
+from __future__ import annotations
+
+import json
+import time
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass, field
+from datetime import UTC, date, datetime
+from pathlib import Path
+from typing import Any
+
+import polars as pl
+
+from loadguard import settings
+from loadguard.alerts import delivery
+from loadguard.alerts.recipients import Recipient
+from loadguard.app import folders
+from loadguard.contract import ConnectorError, FetchFailure, RawRecord, Streams
+from loadguard.guard import metrics, pain_scale, verdict
+from loadguard.guard.athlete import Athlete
+from loadguard.guard.plan import Plan, load_plan
+from loadguard.guard.report import Report, build_report
+from loadguard.sources import normalise, registry
+from loadguard.store import accounts as accounts_store
+from loadguard.store import activities as stored
+from loadguard.store import findings as findings_store
+from loadguard.store import maps, outbox
+from loadguard.store import pain as pain_store
+from loadguard.store.db import Store, StoreError
+from loadguard.store.surfaces import save_mix
+
+
+@dataclass
+class ImportSummary:
+    seen: int = 0
+    new: int = 0
+    unchanged: int = 0
+    activities: int = 0
+    runs: int = 0
+    duplicates: int = 0
+    bytes: int = 0
+    failed: list[tuple[str, str]] = field(default_factory=list)
+
+    def add(self, other: ImportSummary) -> None:
+        """Count another import's figures into this one."""
+        for name in ("seen", "new", "unchanged", "activities", "runs", "duplicates", "bytes"):
+            setattr(self, name, getattr(self, name) + getattr(other, name))
+        self.failed.extend(other.failed)
+
+
+Progress = Callable[[str, ImportSummary], None]
+
+
+def import_from(
+    store: Store,
+    athlete: Athlete,
+    target: str,
+    *,
+    source: str = "fit",
+    progress: Progress | None = None,
+) -> ImportSummary:
+    """Read everything ``target`` holds through a connector into the store.
+
+    Unchanged items are skipped by content key; a bad item is recorded as a
+    failure (listed, retryable) and the batch goes on.
+    """
+    summary = ImportSummary()
+    surfaces = maps.context(store, athlete)
+    with store.batch() as wrote:
+        fetched = registry.connector(source).fetch(target)
+        for raw in _fresh(store, athlete, fetched, summary, progress):
+            try:
+                result = normalise.normalise(raw, athlete.timezone, surfaces)
+            except ConnectorError as exc:
+                summary.failed.append((raw.origin, str(exc)))
+                with store.atomic():
+                    store.record_failure(athlete.id, raw.source, raw.origin, str(exc), raw.key)
+            else:
+                written = stored.store_raw_with_activities(store, athlete.id, raw, result)
+                summary.new += 1
+                summary.activities += len(written)
+                summary.duplicates += sum(1 for w in written if w.duplicate_of is not None)
+                summary.runs += sum(1 for p in result if p.activity.sport == metrics.RUNNING)
+            wrote(len(raw.payload))
+            if progress:
+                progress(raw.origin, summary)
+    return summary
+
+
+def _fresh(
+    store: Store,
+    athlete: Athlete,
+    items: Iterator[RawRecord | FetchFailure],
+    summary: ImportSummary,
+    progress: Progress | None,
+) -> Iterator[RawRecord]:
+    """The fetched records not stored yet; failures to fetch and unchanged ones are counted."""
+    for item in items:
+        summary.seen += 1
+        if isinstance(item, FetchFailure):
+            summary.failed.append((item.origin, item.reason))
+            with store.atomic():
+                store.record_failure(athlete.id, item.source, item.origin, item.reason, None)
+        elif stored.has_raw(store, athlete.id, item.source, item.key):
+            summary.bytes += len(item.payload)
+            summary.unchanged += 1
+            with store.atomic():
+                store.clear_failure(athlete.id, item.source, item.origin)
+        else:
+            summary.bytes += len(item.payload)
+            yield item
+            continue
+        if progress:
+            progress(item.origin, summary)
+
+
+def retry_failures(
+    store: Store, athlete: Athlete, *, progress: Progress | None = None
+) -> ImportSummary:
+    """Import again every place a failure came from (a zip member retries its zip)."""
+    total = ImportSummary()
+    targets = sorted({(f.source, f.origin.split("!", 1)[0]) for f in store.failures(athlete.id)})
+    for source, target in targets:
+        total.add(import_from(store, athlete, target, source=source, progress=progress))
+    return total
+
+
+def streams_of(store: Store, activity_id: int) -> Streams | None:
+    """An activity's streams, normalised again from its stored raw record.
+
+    Streams are not copied into the store: the raw bytes hold them, and the
+    connector turns them out in milliseconds (a FIT run: ~2 ms).
+    """
+    found = stored.raw_of(store, activity_id)
+    if found is None:
+        return None
+    raw, source_id = found
+    for activity in registry.connector(raw.source).normalise(raw):
+        if activity.source_id == source_id:
+            return activity.streams
+    return None
+
+
+def rebuild(store: Store, athlete: Athlete) -> tuple[int, list[tuple[str, str]]]:
+    """Normalise every stored raw record again (after a connector upgrade), one atomic swap
+    per record; a record that no longer normalises keeps its old activities and is listed."""
+    count, failed = 0, []
+    surfaces = maps.context(store, athlete)
+    for raw_id, raw in stored.raw_records(store, athlete.id):
+        try:
+            normalised = normalise.normalise(raw, athlete.timezone, surfaces)
+        except ConnectorError as exc:
+            failed.append((raw.origin, str(exc)))
+            continue
+        count += len(stored.replace_activities(store, athlete.id, raw_id, normalised))
+    return count, failed
+
+
+def recompute_surfaces(store: Store, athlete: Athlete) -> tuple[int, list[tuple[str, str]]]:
+    """Surfaces of every stored activity again (a new map, a new place), from the raw bytes;
+    activities keep their ids. Returns how many were updated and what failed."""
+    surfaces = maps.context(store, athlete)
+    count, failed = 0, []
+    for _raw_id, raw in stored.raw_records(store, athlete.id):
+        try:
+            normalised = normalise.normalise(raw, athlete.timezone, surfaces)
+        except ConnectorError as exc:
+            failed.append((raw.origin, str(exc)))
+            continue
+        for prepared in normalised:
+            activity_id = stored.activity_id(store, athlete.id, prepared.activity)
+            if activity_id is not None and prepared.surfaces is not None:
+                save_mix(store, activity_id, prepared.surfaces)
+                count += 1
+    return count, failed
+
+
+def _frames(store: Store, athlete: Athlete) -> tuple[pl.DataFrame, pl.DataFrame, pl.DataFrame]:
+    athletes = pl.DataFrame(
+        {"athlete_id": [athlete.id], "plan_start": [athlete.plan_start]},
+        schema={"athlete_id": pl.String, "plan_start": pl.Date},
+    )
+    shoes = pl.DataFrame(
+        [
+            (
+                s.id,
+                s.athlete_id,
+                s.name,
+                s.initial_km,
+                s.heel_stack_mm,
+                s.drop_mm,
+                s.minimalist,
+                s.default_from,
+                s.retired_on,
+                s.gear_id,
+            )
+            for s in store.shoes(athlete.id)
+        ],
+        schema=metrics.SHOE_SCHEMA,
+        orient="row",
+    )
+    return stored.activities_frame(store, [athlete.id]), athletes, shoes
+
+
+def _now() -> datetime:
+    return datetime.now(UTC)
+
+
+def today(athlete: Athlete) -> date:
+    """The athlete's local date now (the CLI's default as_of)."""
+    return datetime.now(athlete.zone).date()
+
+
+def check(store: Store, athlete: Athlete, as_of: date, *, plans_dir: Path | None = None) -> Report:
+    """Where the athlete stands in the plan at ``as_of`` and what the guard finds."""
+    plan: Plan = load_plan(athlete.plan_id, plans_dir)
+    activities, athletes, shoes = _frames(store, athlete)
+    conditions = pl.DataFrame(
+        {"athlete_id": athlete.id, "condition": pain_store.conditions(store, athlete.id)},
+        schema={"athlete_id": pl.String, "condition": pl.String},
+    )
+    m = metrics.compute(
+        activities,
+        athletes,
+        shoes,
+        plan,
+        as_of,
+        pain=pain_store.pain_frame(store, [athlete.id]),
+        symptoms=pain_store.symptom_frame(store, [athlete.id]),
+        conditions=conditions,
+    )
+    found = verdict.newest_first(verdict.evaluate(m, plan, as_of))
+    light = verdict.status(found, [athlete.id], as_of)[athlete.id]
+    return build_report(athlete, plan, m, found, light, as_of)
+
+
+def report_json(report: Report) -> str:
+    return json.dumps(report.as_dict(), indent=2, default=str)
+
+
+def recent_runs(store: Store, athlete: Athlete, last: int) -> list[dict[str, Any]]:
+    """The latest runs, newest first, as the check report lists them."""
+    report = check(store, athlete, date(9999, 12, 31))
+    return report.runs[::-1][:last]
+
+
+# -- pushed data and the guard on demand ---------------------------------------------
+
+
+def run_guard(store: Store, athlete: Athlete, trigger: str, as_of: date | None = None) -> Report:
+    """Check an athlete now (or as of a day) and keep the findings (guard_runs/findings)."""
+    day = as_of or today(athlete)
+    report = check(store, athlete, day)
+    findings_store.save_run(store, athlete.id, day, trigger, report.status, report.findings)
+    conf = settings.current()
+    if delivery.queue_findings(store, conf, report, _now()):
+        delivery.deliver_due(store, conf, _now())
+    return report
+
+
+def ingest(store: Store, athlete: Athlete, raw: RawRecord) -> list[stored.StoredActivity]:
+    """Store one record a connector pushed (new or edited), normalised like an import.
+    Raises ConnectorError for a record that cannot be normalised (nothing is stored)."""
+    normalised = normalise.normalise(raw, athlete.timezone, maps.context(store, athlete))
+    return stored.upsert_raw_with_activities(store, athlete.id, raw, normalised)
+
+
+def process_events(store: Store, limit: int = 100) -> int:
+    """Work through queued webhook events in arrival order; the athletes they touched are
+    checked again. Returns how many events were processed."""
+    events = accounts_store.pending_events(store, limit)
+    touched: set[str] = set()
+    for event in events:
+        try:
+            receiver = registry.webhook(event.source)
+            touched.update(receiver.process(store, event.payload))
+        except Exception as exc:  # one bad event must not stop the queue
+            accounts_store.finish_event(store, event.id, "failed", f"{type(exc).__name__}: {exc}")
+        else:
+            accounts_store.finish_event(store, event.id, "done")
+    for athlete_id in sorted(touched):
+        run_guard(store, store.athlete(athlete_id), "webhook")
+    return len(events)
+
+
+# -- pain and symptoms ---------------------------------------------------------------
+
+
+def log_pain(store: Store, athlete: Athlete, score: int, moment: str, day: date) -> int | None:
+    """Store a pain entry (validated: 0-10, a known moment, not in the future); returns the
+    id of that day's run it belongs to, if any. Raises pain_scale.PainError, storing nothing."""
+    pain_scale.check_entry(score, moment, day, today(athlete))
+    pain_store.add_pain(store, athlete.id, day, moment, score)
+    return pain_store.run_on(store, athlete.id, day) if moment in ("during", "after") else None
+
+
+def log_symptom(store: Store, athlete: Athlete, kind: str, day: date, note: str = "") -> None:
+    pain_scale.check_symptom(kind, day, today(athlete))
+    pain_store.add_symptom(store, athlete.id, day, kind, note)
+
+
+def add_condition(store: Store, athlete: Athlete, condition: str) -> None:
+    if condition not in pain_scale.CONDITIONS:
+        raise pain_scale.PainError(
+            f"condition {condition!r} is not one of {', '.join(pain_scale.CONDITIONS)}"
+        )
+    pain_store.add_condition(store, athlete.id, condition)
+
+
+# -- alerts, and what the scheduler runs -----------------------------------------------
+
+
+def deliver(store: Store) -> delivery.Delivered:
+    """Send every alert, digest and summary that is due (retries, ends of quiet hours)."""
+    return delivery.deliver_due(store, settings.current(), _now())
+
+
+def recover_sends(store: Store) -> int:
+    """At start-up: sends a dead worker had claimed go back to pending (at least once)."""
+    return outbox.recover(store, _now())
+
+
+def import_watched(store: Store, athlete: Athlete, folder: Path) -> ImportSummary:
+    """Import the files in a watched folder that are new or changed, then run the guard
+    (which alerts) if any run arrived. Raises folders.WatchError for a folder it cannot read."""
+    total = ImportSummary()
+    for seen in folders.changed(store, athlete.id, folders.scan(folder, time.time_ns())):
+        total.add(import_from(store, athlete, str(seen.path)))
+        with store.atomic():
+            folders.remember(store, athlete.id, seen)
+    if total.runs:
+        run_guard(store, athlete, "folder")
+    return total
+
+
+def scheduled_sync(store: Store, source: str) -> list[str]:
+    """A connector's scheduled pull, then the guard for everyone who got new activities."""
+    touched = registry.sync(source)(store)
+    for athlete_id in touched:
+        run_guard(store, store.athlete(athlete_id), "sync")
+    return touched
+
+
+def _recipient(store: Store, key: str) -> Recipient:
+    for r in delivery.recipients(store, settings.current()):
+        if r.key == key:
+            return r
+    kind, _, name = key.partition(":")
+    if kind == "athlete":
+        raise StoreError(
+            f"athlete {name!r} has no alert channel yet:"
+            f" `loadguard alerts add-channel URL --athlete {name}` (or [alerts.{name}] in the"
+            " settings)"
+        )
+    raise StoreError(f"no coach {name!r}: add [coaches.{name}] with its athletes to the settings")
+
+
+def send_digest(store: Store, coach: str) -> delivery.Delivered:
+    """A coach's digest of their athletes' new findings, if there are any, and send it."""
+    delivery.queue_digest(store, _recipient(store, f"coach:{coach}"), _now())
+    return deliver(store)
+
+
+def send_weekly_summary(store: Store, athlete: Athlete) -> delivery.Delivered:
+    report = check(store, athlete, today(athlete))
+    delivery.queue_summary(store, _recipient(store, f"athlete:{athlete.id}"), report, _now())
+    return deliver(store)
+
+
+def send_test(store: Store, recipient: str) -> delivery.Delivered:
+    """A test message to every channel of one recipient ('athlete:anna', 'coach:mette')."""
+    who = _recipient(store, recipient)
+    if not who.channels:
+        raise StoreError(f"{recipient} has no channel: `loadguard alerts add-channel` first")
+    delivery.queue_test(store, who, _now())
+    return deliver(store)

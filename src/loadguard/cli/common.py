@@ -1,0 +1,59 @@
+"""What every command module shares: exit codes, consoles, options, opening the store."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from contextlib import contextmanager
+from datetime import date
+from pathlib import Path
+from typing import Annotated
+
+import typer
+from rich.console import Console
+from rich.markup import escape
+
+from loadguard import settings
+from loadguard.guard.athlete import Athlete
+from loadguard.guard.plan import PlanError
+from loadguard.sources import registry
+from loadguard.store.db import Store, StoreError, default_db_path
+
+EXIT_ERROR, EXIT_YELLOW, EXIT_RED = 1, 3, 4
+
+out = Console()
+err = Console(stderr=True)
+
+
+class State:
+    db: Path | None = None  # set by the callback; nothing is read at import time
+
+
+DbOption = Annotated[
+    Path | None,
+    typer.Option("--db", help="SQLite file (default: $LOADGUARD_DB or the user data folder)."),
+]
+AthleteOption = Annotated[
+    str | None, typer.Option("--athlete", "-a", help="Athlete id (default: the only one).")
+]
+
+
+def fail(message: str) -> typer.Exit:
+    """Print the error (as text: a "[coaches.mette]" in it is not console markup)."""
+    err.print(f"[bold red]error:[/] {escape(message)}")
+    return typer.Exit(EXIT_ERROR)
+
+
+@contextmanager
+def opened(athlete_id: str | None = None) -> Iterator[tuple[Store, Athlete | None]]:
+    try:
+        with Store(State.db or default_db_path()) as store:
+            yield store, (store.athlete(athlete_id) if athlete_id != "" else None)
+    except (StoreError, PlanError, registry.UnknownConnector, settings.SettingsError) as exc:
+        raise fail(str(exc)) from None
+
+
+def parse_date(value: str, what: str) -> date:
+    try:
+        return date.fromisoformat(value)
+    except ValueError:
+        raise fail(f"{what} {value!r} is not a date like 2026-03-02") from None

@@ -1,0 +1,293 @@
+"""`loadguard`: the command line. Thin: parses, calls :mod:`loadguard.app.service`, prints.
+
+Exit codes: 0 done (check: status green), 1 bad input or a failed import item,
+2 wrong usage, 3 check status yellow, 4 check status red.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Annotated
+
+import typer
+from rich.progress import BarColumn, Progress, TextColumn, TimeElapsedColumn
+from rich.table import Table
+
+from loadguard import settings
+from loadguard.app import service
+from loadguard.cli.alerts import alerts_app, daemon_command
+from loadguard.cli.common import (
+    EXIT_ERROR,
+    EXIT_RED,
+    EXIT_YELLOW,
+    AthleteOption,
+    DbOption,
+    State,
+    err,
+    fail,
+    opened,
+    out,
+    parse_date,
+)
+from loadguard.cli.maps import osm_app, places_app, surfaces_app
+from loadguard.cli.pain import condition_command, pain_command, symptom_command
+from loadguard.cli.render import render
+from loadguard.cli.shoes import shoe_app
+from loadguard.guard.athlete import Athlete
+from loadguard.guard.plan import PlanError, available_plans, load_plan
+from loadguard.sources import registry
+from loadguard.store.db import Store, StoreError, default_db_path
+
+STATUS_EXIT = {"green": 0, "yellow": EXIT_YELLOW, "red": EXIT_RED}
+
+app = typer.Typer(no_args_is_help=True, add_completion=False, help=__doc__)
+athlete_app = typer.Typer(no_args_is_help=True, help="Set up and list athletes.")
+app.add_typer(athlete_app, name="athlete")
+app.add_typer(shoe_app, name="shoe")
+app.add_typer(osm_app, name="osm")
+app.add_typer(places_app, name="places")
+app.add_typer(surfaces_app, name="surfaces")
+app.command("pain")(pain_command)
+app.command("symptom")(symptom_command)
+app.command("condition")(condition_command)
+app.add_typer(alerts_app, name="alerts")
+app.command("daemon")(daemon_command)
+
+
+@app.callback()
+def _options(db: DbOption = None) -> None:
+    """loadguard: a training-load guard for runners returning from heel fat pad syndrome."""
+    try:
+        State.db = db or default_db_path()
+    except settings.SettingsError as exc:
+        raise fail(str(exc)) from None
+
+
+@athlete_app.command("add")
+def athlete_add(
+    athlete_id: Annotated[str, typer.Argument(help="Short id, e.g. 'anna'.")],
+    start: Annotated[str, typer.Option(help="First day of plan week 1 (YYYY-MM-DD).")],
+    name: Annotated[str | None, typer.Option(help="Display name.")] = None,
+    plan: Annotated[str, typer.Option(help="Plan id (see `loadguard plans`).")] = "heel-fat-pad",
+    tz: Annotated[
+        str | None, typer.Option(help="IANA time zone (default: the settings' athlete.timezone).")
+    ] = None,
+) -> None:
+    """Create or update an athlete with a rehab plan and its start date."""
+    start_day = parse_date(start, "--start")
+    with opened("") as (store, _):
+        try:
+            load_plan(plan)
+            zone = tz or settings.current().athlete.timezone
+            a = store.add_athlete(athlete_id, name or athlete_id, plan, start_day, zone)
+        except (StoreError, PlanError, settings.SettingsError) as exc:
+            raise fail(str(exc)) from None
+    out.print(f"athlete [bold]{a.id}[/]: plan {a.plan_id} from {a.plan_start} ({a.timezone})")
+
+
+@athlete_app.command("list")
+def athlete_list() -> None:
+    """List the athletes in this store."""
+    with opened("") as (store, _):
+        for a in store.athletes():
+            out.print(f"{a.id}\t{a.name}\t{a.plan_id}\t{a.plan_start}\t{a.timezone}")
+
+
+@app.command("plans")
+def plans() -> None:
+    """List the rehab plans available."""
+    for plan_id in available_plans():
+        try:
+            out.print(f"{plan_id}\t{load_plan(plan_id).title}")
+        except PlanError as exc:
+            err.print(f"[red]{plan_id}: {exc}[/]")
+
+
+def _progress_import(
+    store: Store, athlete: Athlete, targets: list[str], source: str, retry: bool
+) -> service.ImportSummary:
+    total = service.ImportSummary()
+    columns = (TextColumn("{task.description}"), BarColumn(), TextColumn("{task.fields[info]}"))
+    with Progress(*columns, TimeElapsedColumn(), console=err, transient=True) as bar:
+        task = bar.add_task("importing", total=None, info="")
+
+        def tick(origin: str, s: service.ImportSummary) -> None:
+            info = f"{s.seen} items, {s.bytes / 1e6:.1f} MB, {len(s.failed)} failed"
+            bar.update(task, advance=1, info=info)
+
+        parts = [service.retry_failures(store, athlete, progress=tick)] if retry else []
+        parts += [
+            service.import_from(store, athlete, t, source=source, progress=tick) for t in targets
+        ]
+    for part in parts:
+        total.add(part)
+    return total
+
+
+@app.command("import")
+def import_(
+    paths: Annotated[list[str] | None, typer.Argument(help="Files, folders or zips.")] = None,
+    athlete: AthleteOption = None,
+    source: Annotated[str, typer.Option(help="Connector to read with.")] = "fit",
+    retry: Annotated[bool, typer.Option(help="Retry every earlier failure too.")] = False,
+) -> None:
+    """Import activities; prints a summary and lists files that failed (exit 1 if any)."""
+    if not paths and not retry:
+        raise fail("give a file, folder or zip to import, or --retry")
+    with opened(athlete) as (store, who):
+        assert who is not None
+        s = _progress_import(store, who, paths or [], source, retry)
+        if s.runs:  # new runs: the guard keeps its findings and alerts whoever listens
+            service.run_guard(store, who, "import")
+    out.print(
+        f"{s.seen} items: {s.new} new ({s.activities} activities, {s.runs} runs, "
+        f"{s.duplicates} already known from another source), {s.unchanged} unchanged, "
+        f"{len(s.failed)} failed"
+    )
+    for origin, reason in s.failed:
+        out.print(f"  [red]failed[/] {origin}: {reason}")
+    if s.failed:
+        out.print("Fix or replace them, then `loadguard import --retry`.")
+        raise typer.Exit(EXIT_ERROR)
+
+
+@app.command("failures")
+def failures(athlete: AthleteOption = None) -> None:
+    """List items that failed to import and why."""
+    with opened(athlete) as (store, who):
+        assert who is not None
+        rows = store.failures(who.id)
+    for f in rows:
+        out.print(f"{f.origin}\t{f.reason}\t(tried {f.attempts}x, last {f.last_tried})")
+    if not rows:
+        out.print("no failures")
+
+
+@app.command("rebuild")
+def rebuild(athlete: AthleteOption = None) -> None:
+    """Normalise every stored raw record again, without reading the sources."""
+    with opened(athlete) as (store, who):
+        assert who is not None
+        count, failed = service.rebuild(store, who)
+    out.print(f"{count} activities rebuilt, {len(failed)} raw records kept as they were")
+    for origin, reason in failed:
+        out.print(f"  [red]kept[/] {origin}: {reason}")
+
+
+@app.command("runs")
+def runs(
+    athlete: AthleteOption = None,
+    last: Annotated[int, typer.Option(help="How many of the latest runs.")] = 20,
+) -> None:
+    """List the latest runs with their ids (for `loadguard shoe assign`)."""
+    with opened(athlete) as (store, who):
+        assert who is not None
+        report_runs = service.recent_runs(store, who, last)
+    if not report_runs:
+        out.print("No runs yet: `loadguard import` reads them from your watch or an export.")
+        return
+    table = Table()
+    for col in ("id", "local start", "week", "km", "min", "longest run", "surface", "shoe"):
+        table.add_column(col)
+    for r in report_runs:
+        longest = "" if r["longest_run_min"] is None else f"{r['longest_run_min']:.1f} min"
+        surface = ", ".join(f"{k} {v:.1f}" for k, v in r["surface_km"].items())
+        table.add_row(
+            str(r["id"]),
+            r["start_local"].replace("T", " "),
+            str(r["plan_week"]),
+            f"{r['km']:.2f}",
+            f"{r['min']:.0f}",
+            longest,
+            surface,
+            r["shoe"] or "",
+        )
+    out.print(table)
+
+
+@app.command("check")
+def check(
+    athlete: AthleteOption = None,
+    as_of: Annotated[
+        str | None, typer.Option(help="Local date to check as of (default today).")
+    ] = None,
+    json: Annotated[bool, typer.Option("--json", help="Print one JSON object.")] = False,
+) -> None:
+    """Where you stand in the plan and what you are doing wrong. Exit 0/3/4 = green/yellow/red."""
+    with opened(athlete) as (store, who):
+        assert who is not None
+        day = parse_date(as_of, "--as-of") if as_of else service.today(who)
+        try:
+            report = service.check(store, who, day)
+        except PlanError as exc:
+            raise fail(str(exc)) from None
+    if json:
+        print(service.report_json(report))
+    else:
+        render(report, out)
+    raise typer.Exit(STATUS_EXIT[report.status])
+
+
+@app.command("demo")
+def demo_command(
+    folder: Annotated[
+        Path, typer.Option(help="Where to write the demo's FIT files and database.")
+    ] = Path("demo-data"),
+) -> None:
+    """Write a 10-week return season as real FIT files, import them into a fresh store, check."""
+    from loadguard.cli import demo
+
+    report = demo.run(folder, console=out)
+    render(report, out)
+    out.print(
+        f"\nThe demo store is {folder / 'loadguard.sqlite'}; try "
+        f"`uv run loadguard --db {folder / 'loadguard.sqlite'} check --json`."
+    )
+
+
+@app.command("serve")
+def serve(
+    host: Annotated[str, typer.Option(help="Address to listen on.")] = "127.0.0.1",
+    port: Annotated[int, typer.Option(help="Port to listen on.")] = 8080,
+    verbose: Annotated[bool, typer.Option(help="Log every request.")] = False,
+    scheduler: Annotated[
+        bool, typer.Option(help="Run the scheduler too (watch folders, alerts, digests).")
+    ] = True,
+) -> None:
+    """Serve webhooks (POST /webhooks/<provider>) and work through their events; run the
+    scheduler (see `loadguard daemon`) beside them."""
+    from loadguard.app.server import GuardServer
+
+    db = State.db or default_db_path()
+    try:
+        server = GuardServer(db, host, port, verbose, scheduler=scheduler)
+    except OSError as exc:
+        raise fail(f"cannot listen on {host}:{port}: {exc}") from None
+    except settings.SettingsError as exc:
+        raise fail(str(exc)) from None
+    out.print(f"loadguard serving on {server.url} (webhooks: /webhooks/<provider>); Ctrl-C stops")
+    try:
+        server.run()
+    except KeyboardInterrupt:
+        out.print("stopped")
+
+
+_plugged = False
+
+
+def with_plugins() -> typer.Typer:
+    """The app with the command groups connectors register (``loadguard.cli`` entry points)."""
+    global _plugged
+    if not _plugged:
+        groups, broken = registry.cli_plugins()
+        for name, group in groups.items():
+            app.add_typer(group, name=name)
+        for reason in broken:
+            err.print(f"[yellow]warning:[/] {reason}")
+        _plugged = True
+    return app
+
+
+def main() -> None:
+    """The `loadguard` command."""
+    with_plugins()()

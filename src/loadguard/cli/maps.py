@@ -1,0 +1,85 @@
+"""`loadguard osm / places / surfaces ...`: maps, the runner's places, recomputing surfaces."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Annotated
+
+import typer
+
+from loadguard.app import service
+from loadguard.cli.common import AthleteOption, fail, opened, out
+from loadguard.store import maps
+from loadguard.store.db import StoreError
+
+osm_app = typer.Typer(no_args_is_help=True, help="OpenStreetMap surface maps.")
+places_app = typer.Typer(no_args_is_help=True, help="Your own places with a known surface.")
+surfaces_app = typer.Typer(no_args_is_help=True, help="Surfaces of stored runs.")
+
+
+@osm_app.command("add")
+def osm_add(pbf: Annotated[Path, typer.Argument(help="A region extract, NAME.osm.pbf.")]) -> None:
+    """Build a surface index from an OpenStreetMap extract (runs imported later use it)."""
+    with opened("") as (store, _):
+        try:
+            path, stats = maps.add_map(store, pbf)
+        except StoreError as exc:
+            raise fail(str(exc)) from None
+    out.print(
+        f"{path.name}: {stats.ways:,} runnable ways, {stats.segments:,} segments,"
+        f" {stats.polygons:,} grass areas in {stats.seconds:.1f} s (peak {stats.peak_rss_mb:.0f} MB);"
+        " `loadguard surfaces recompute` applies it to runs already stored"
+    )
+
+
+@osm_app.command("list")
+def osm_list() -> None:
+    """The surface maps on this machine."""
+    with opened("") as (store, _):
+        for path in maps.maps(store):
+            out.print(f"{path.name}\t{path.stat().st_size / 1e6:.1f} MB")
+
+
+@places_app.command("add")
+def places_add(
+    geojson: Annotated[Path, typer.Argument(help="A GeoJSON file of polygons or lines.")],
+    athlete: AthleteOption = None,
+    name: Annotated[
+        str | None, typer.Option(help="Name (default: the file's or features').")
+    ] = None,
+    surface: Annotated[
+        str | None, typer.Option(help="grass, gravel, trail, track, paved, treadmill.")
+    ] = None,
+) -> None:
+    """Save places with a known surface; they beat the map along your runs."""
+    with opened(athlete) as (store, who):
+        assert who is not None
+        try:
+            saved = maps.add_places(store, who, geojson, name, surface)
+        except StoreError as exc:
+            raise fail(str(exc)) from None
+    out.print(
+        f"saved {len(saved)} place(s): {', '.join(saved)}; `loadguard surfaces recompute` to apply"
+    )
+
+
+@places_app.command("list")
+def places_list(athlete: AthleteOption = None) -> None:
+    """Your saved places."""
+    from loadguard.store.surfaces import places as saved_places
+
+    with opened(athlete) as (store, who):
+        assert who is not None
+        for place_name, surface, geometry in saved_places(store, who.id):
+            out.print(f"{place_name}\t{surface}\t{geometry.get('type')}")
+
+
+@surfaces_app.command("recompute")
+def surfaces_recompute(athlete: AthleteOption = None) -> None:
+    """Work out the surfaces of every stored run again (after `osm add` or `places add`)."""
+    with opened(athlete) as (store, who):
+        assert who is not None
+        count, failed = service.recompute_surfaces(store, who)
+    out.print(f"surfaces of {count} activities recomputed, {len(failed)} failed")
+    for origin, reason in failed:
+        out.print(f"  [red]failed[/] {origin}: {reason}")

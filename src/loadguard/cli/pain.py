@@ -1,0 +1,83 @@
+"""`loadguard pain / symptom / condition`: what the heel says, logged and validated."""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+import typer
+
+from loadguard.app import service
+from loadguard.cli.common import AthleteOption, fail, opened, out, parse_date
+from loadguard.guard import pain_scale
+from loadguard.guard.plan import load_plan
+
+
+def _moment(after_run: bool, during: bool, morning: bool, rest_day: bool) -> str:
+    chosen = [
+        m
+        for m, on in (
+            ("after", after_run),
+            ("during", during),
+            ("morning", morning),
+            ("rest", rest_day),
+        )
+        if on
+    ]
+    if len(chosen) != 1:
+        raise fail("say when: exactly one of --after-run, --during, --morning, --rest-day")
+    return chosen[0]
+
+
+def pain_command(
+    score: Annotated[int, typer.Argument(help="Pain 0-10.")],
+    after_run: Annotated[bool, typer.Option("--after-run", help="After today's run.")] = False,
+    during: Annotated[bool, typer.Option("--during", help="During the run.")] = False,
+    morning: Annotated[bool, typer.Option("--morning", help="On waking.")] = False,
+    rest_day: Annotated[bool, typer.Option("--rest-day", help="A day without running.")] = False,
+    day: Annotated[str | None, typer.Option("--date", help="YYYY-MM-DD (default today).")] = None,
+    athlete: AthleteOption = None,
+) -> None:
+    """Log pain 0-10 (0-2 go, 3-5 fine if settled by next morning, above 5 back off)."""
+    moment = _moment(after_run, during, morning, rest_day)
+    with opened(athlete) as (store, who):
+        assert who is not None
+        when = parse_date(day, "--date") if day else service.today(who)
+        try:
+            run = service.log_pain(store, who, score, moment, when)
+        except pain_scale.PainError as exc:
+            raise fail(str(exc)) from None
+        bands = load_plan(who.plan_id).pain
+    light = pain_scale.light(score, bands.green_max, bands.yellow_max)
+    linked = f", with the run of that day (id {run})" if run else ""
+    out.print(f"pain {score}/10 ({moment}, {when}) logged{linked}: {light}")
+
+
+def symptom_command(
+    kind: Annotated[str, typer.Argument(help=", ".join(pain_scale.SYMPTOMS))],
+    day: Annotated[str | None, typer.Option("--date", help="YYYY-MM-DD (default today).")] = None,
+    note: Annotated[str, typer.Option(help="Anything the doctor should know.")] = "",
+    athlete: AthleteOption = None,
+) -> None:
+    """Log a symptom from the red-flag list (they mean: see a doctor)."""
+    with opened(athlete) as (store, who):
+        assert who is not None
+        when = parse_date(day, "--date") if day else service.today(who)
+        try:
+            service.log_symptom(store, who, kind, when, note)
+        except pain_scale.PainError as exc:
+            raise fail(str(exc)) from None
+    out.print(f"[bold red]{kind}[/] logged for {when}: {pain_scale.SYMPTOMS[kind]}; see a doctor.")
+
+
+def condition_command(
+    condition: Annotated[str, typer.Argument(help=", ".join(pain_scale.CONDITIONS))],
+    athlete: AthleteOption = None,
+) -> None:
+    """Record a condition in the athlete's profile (diabetes, reduced circulation)."""
+    with opened(athlete) as (store, who):
+        assert who is not None
+        try:
+            service.add_condition(store, who, condition)
+        except pain_scale.PainError as exc:
+            raise fail(str(exc)) from None
+    out.print(f"{condition} recorded: {pain_scale.CONDITIONS[condition]}")

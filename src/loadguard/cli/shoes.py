@@ -1,0 +1,86 @@
+"""`loadguard shoe ...`: add, list, retire and assign shoes."""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+import typer
+
+from loadguard.app import service
+from loadguard.cli.common import AthleteOption, fail, opened, out, parse_date
+from loadguard.store.activities import assign_shoe
+from loadguard.store.db import StoreError
+
+shoe_app = typer.Typer(no_args_is_help=True, help="Add, list, retire and assign shoes.")
+
+
+@shoe_app.command("add")
+def shoe_add(
+    name: str,
+    athlete: AthleteOption = None,
+    initial_km: Annotated[float, typer.Option(help="Km on the shoe before loadguard.")] = 0.0,
+    stack: Annotated[float | None, typer.Option(help="Heel stack height, mm.")] = None,
+    drop: Annotated[float | None, typer.Option(help="Heel-to-toe drop, mm.")] = None,
+    minimalist: Annotated[bool | None, typer.Option("--minimalist/--cushioned")] = None,
+    default_from: Annotated[
+        str | None, typer.Option(help="Runs from this date get this shoe by default.")
+    ] = None,
+) -> None:
+    """Add a shoe with its starting km and profile."""
+    since = parse_date(default_from, "--default-from") if default_from else None
+    with opened(athlete) as (store, who):
+        assert who is not None
+        try:
+            shoe = store.add_shoe(
+                who.id,
+                name,
+                initial_km=initial_km,
+                heel_stack_mm=stack,
+                drop_mm=drop,
+                minimalist=minimalist,
+                default_from=since,
+            )
+        except StoreError as exc:
+            raise fail(str(exc)) from None
+    out.print(f"shoe {shoe.id} '{shoe.name}' added")
+
+
+@shoe_app.command("list")
+def shoe_list(
+    athlete: AthleteOption = None, as_of: Annotated[str | None, typer.Option()] = None
+) -> None:
+    """List shoes with their mileage."""
+    with opened(athlete) as (store, who):
+        assert who is not None
+        day = parse_date(as_of, "--as-of") if as_of else service.today(who)
+        report = service.check(store, who, day)
+    for s in report.shoes:
+        out.print(f"{s['id']}\t{s['name']}\t{s['km']:.0f} km\t{s['status']}")
+
+
+@shoe_app.command("retire")
+def shoe_retire(
+    shoe: str, athlete: AthleteOption = None, on: Annotated[str | None, typer.Option()] = None
+) -> None:
+    """Retire a shoe (by id or name) from a date (default today)."""
+    with opened(athlete) as (store, who):
+        assert who is not None
+        day = parse_date(on, "--on") if on else service.today(who)
+        try:
+            s = store.retire_shoe(who.id, shoe, day)
+        except StoreError as exc:
+            raise fail(str(exc)) from None
+    out.print(f"shoe '{s.name}' retired on {s.retired_on}")
+
+
+@shoe_app.command("assign")
+def shoe_assign(activity_id: int, shoe: str, athlete: AthleteOption = None) -> None:
+    """Say which shoe a run was in (overrides the default shoe)."""
+    with opened(athlete) as (store, who):
+        assert who is not None
+        try:
+            s = store.shoe(who.id, shoe)
+            assign_shoe(store, who.id, activity_id, s.id)
+        except StoreError as exc:
+            raise fail(str(exc)) from None
+    out.print(f"run {activity_id} -> shoe '{s.name}'")

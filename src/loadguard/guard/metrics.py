@@ -1,0 +1,301 @@
+"""Training-load metrics for many athletes at once (pure polars).
+
+Inputs are frames, a plan and an ``as_of`` date; no clock, database or
+network. Every frame carries ``athlete_id`` so a coach's whole list (or a
+synthetic 10,000) goes through in one pass.
+
+Plan weeks are 7-day blocks from the athlete's plan start in local time:
+week 1 is days 0-6, week 0 and below are before the plan.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date, timedelta
+
+import polars as pl
+
+from loadguard.guard.plan import Plan
+from loadguard.guard.stages import stage_weeks, with_stage_week
+from loadguard.guard.weeks import plan_week_expr, weekly
+from loadguard.surfaces.classes import STORED_SURFACES, surface_km
+
+RUNNING = "running"
+# Heel load that is not running: counted in its own column, never toward the run cap.
+WALKING = ("walking", "hiking")
+# No heel impact (the plan's cross-training); elliptical ("fitness_equipment") is low.
+CROSS_TRAINING = ("cycling", "swimming", "rowing", "fitness_equipment")
+
+
+@dataclass(frozen=True)
+class Metrics:
+    runs: pl.DataFrame  # one row per counted run up to as_of
+    weeks: pl.DataFrame  # one row per athlete and plan week, zero weeks included
+    shoes: pl.DataFrame  # one row per shoe: km to date, last use
+    acwr: pl.DataFrame  # one row per athlete: uncoupled acute:chronic ratio at as_of
+    as_of: date
+    since: date | None = None  # findings before this day are not wanted
+    pain: pl.DataFrame | None = None  # athlete_id, day, moment, score, activity_id
+    symptoms: pl.DataFrame | None = None  # athlete_id, day, kind
+    conditions: pl.DataFrame | None = None  # athlete_id, condition
+    stages: pl.DataFrame | None = None  # adaptive stage week per athlete and plan week
+
+
+# The columns of an activity the metrics use; the rest stays in the store.
+USED_COLUMNS = (
+    "athlete_id",
+    "activity_id",
+    "sub_sport",
+    "name",
+    "description",
+    "gear_id",
+    "start_utc",
+    "start_local",
+    "distance_m",
+    "timer_s",
+    "longest_run_s",
+    "shoe_id",
+    *STORED_SURFACES,
+)
+
+
+def athlete_enum(athletes: pl.DataFrame) -> pl.Enum:
+    """Athlete ids as an Enum: joins and groups then run on integers, not strings."""
+    return pl.Enum(athletes["athlete_id"].to_list())
+
+
+def runs_frame(activities: pl.DataFrame, athletes: pl.DataFrame, as_of: date) -> pl.DataFrame:
+    """Running activities up to and including ``as_of`` (local), with plan week, km and surfaces.
+
+    ``athlete_id`` becomes an Enum of the given athletes (see :func:`athlete_enum`).
+    """
+    kind = athlete_enum(athletes)
+    missing = [c for c in STORED_SURFACES if c not in activities.columns]
+    if missing:  # frames built without the store (benchmarks) have no GPS surfaces
+        activities = activities.with_columns(pl.lit(None, pl.Float64).alias(c) for c in missing)
+    runs = (
+        activities.filter(
+            (pl.col("sport") == RUNNING)
+            & pl.col("athlete_id").is_in(athletes["athlete_id"].implode())
+        )
+        .select(USED_COLUMNS)
+        .with_columns(pl.col("athlete_id").cast(kind), local_date=pl.col("start_local").dt.date())
+        .filter(pl.col("local_date") <= as_of)
+    )
+    starts = athletes["plan_start"].gather(runs["athlete_id"].to_physical())
+    runs = runs.with_columns(plan_start=starts).with_columns(
+        plan_week=plan_week_expr(pl.col("local_date")),
+        km=pl.col("distance_m") / 1000.0,
+        minutes=pl.col("timer_s") / 60.0,
+    )
+    if not _sorted_by_athlete_and_start(runs):
+        runs = runs.sort("athlete_id", "start_utc")
+    return runs
+
+
+def _sorted_by_athlete_and_start(runs: pl.DataFrame) -> bool:
+    """The store hands runs over sorted already; checking is cheaper than sorting again."""
+    key = runs.select(
+        a=pl.col("athlete_id").to_physical().cast(pl.Int64),
+        t=pl.col("start_utc").dt.epoch("s"),
+    )
+    same = key["a"].diff().fill_null(0)
+    return bool(((same > 0) | ((same == 0) & (key["t"].diff().fill_null(0) >= 0))).all())
+
+
+def other_load(activities: pl.DataFrame, athletes: pl.DataFrame, as_of: date) -> pl.DataFrame:
+    """Walking km and cross-training minutes per athlete and plan week (not running)."""
+    kind = athlete_enum(athletes)
+    other = (
+        activities.filter(
+            pl.col("sport").is_in([*WALKING, *CROSS_TRAINING])
+            & pl.col("athlete_id").is_in(athletes["athlete_id"].implode())
+        )
+        .select("athlete_id", "sport", "start_local", "distance_m", "timer_s")
+        .with_columns(pl.col("athlete_id").cast(kind), day=pl.col("start_local").dt.date())
+        .filter(pl.col("day") <= as_of)
+        .join(athletes.select(pl.col("athlete_id").cast(kind), "plan_start"), on="athlete_id")
+        .with_columns(plan_week=plan_week_expr(pl.col("day")))
+    )
+    walking = pl.col("sport").is_in(list(WALKING))
+    return other.group_by("athlete_id", "plan_week").agg(
+        walk_km=(pl.col("distance_m").filter(walking).sum() / 1000.0),
+        cross_min=(pl.col("timer_s").filter(~walking).sum() / 60.0),
+    )
+
+
+def with_longest_previous(runs: pl.DataFrame, window_days: int) -> pl.DataFrame:
+    """Add ``longest_prev_km``: the longest run of the ``window_days`` before each run's start."""
+    longest = (
+        pl.col("km")
+        .rolling_max_by("start_utc", window_size=f"{window_days}d", closed="left")
+        .over("athlete_id")
+    )
+    return runs.with_columns(longest_prev_km=longest)
+
+
+def with_shoes(runs: pl.DataFrame, shoes: pl.DataFrame) -> pl.DataFrame:
+    """Resolve each run's shoe: explicit assignment > provider gear id > default shoe that day."""
+    kind = runs.schema["athlete_id"]
+    shoes = shoes.filter(pl.col("athlete_id").is_in(kind.categories.implode())).with_columns(  # type: ignore[attr-defined]
+        pl.col("athlete_id").cast(kind)
+    )
+    by_gear = shoes.filter(pl.col("gear_id").is_not_null()).select(
+        "athlete_id", "gear_id", gear_shoe=pl.col("shoe_id")
+    )
+    defaults = (
+        shoes.filter(pl.col("default_from").is_not_null())
+        .select(
+            "athlete_id",
+            "default_from",
+            "retired_on",
+            default_shoe=pl.col("shoe_id"),
+        )
+        .sort("default_from")
+    )
+    if by_gear.height:
+        runs = runs.join(by_gear, on=["athlete_id", "gear_id"], how="left", maintain_order="left")
+    else:
+        runs = runs.with_columns(gear_shoe=pl.lit(None, dtype=pl.Int64))
+    resolved = (
+        runs.join_asof(
+            defaults,
+            left_on="local_date",
+            right_on="default_from",
+            by="athlete_id",
+            strategy="backward",
+            check_sortedness=False,  # runs are sorted by start within each athlete
+        )
+        .with_columns(
+            default_shoe=pl.when(
+                pl.col("retired_on").is_null() | (pl.col("local_date") < pl.col("retired_on"))
+            ).then(pl.col("default_shoe"))
+        )
+        .with_columns(shoe=pl.coalesce("shoe_id", "gear_shoe", "default_shoe"))
+        .drop("gear_shoe", "default_shoe", "default_from", "retired_on")
+    )
+    return resolved
+
+
+def shoe_mileage(runs: pl.DataFrame, shoes: pl.DataFrame) -> pl.DataFrame:
+    used = (
+        runs.filter(pl.col("shoe").is_not_null())
+        .group_by("shoe")
+        .agg(
+            run_km=pl.col("km").sum(),
+            first_used=pl.col("local_date").min(),
+            last_used=pl.col("local_date").max(),
+            rehab_runs=(pl.col("plan_week") >= 1).sum(),
+        )
+    )
+    return (
+        shoes.join(used, left_on="shoe_id", right_on="shoe", how="left")
+        .with_columns(pl.col("run_km").fill_null(0.0), pl.col("rehab_runs").fill_null(0))
+        .with_columns(km=pl.col("initial_km") + pl.col("run_km"))
+    )
+
+
+def acwr(runs: pl.DataFrame, athletes: pl.DataFrame, plan: Plan, as_of: date) -> pl.DataFrame:
+    """Uncoupled acute:chronic ratio: the last ``acute_days`` against the weekly mean of the
+    ``chronic_days`` before them (the acute window is not inside the chronic one)."""
+    acute_from = as_of - timedelta(days=plan.acwr.acute_days - 1)
+    chronic_from = acute_from - timedelta(days=plan.acwr.chronic_days)
+    weeks_in_chronic = plan.acwr.chronic_days / 7.0
+    day = pl.col("local_date")
+    sums = runs.group_by("athlete_id").agg(
+        acute_km=pl.col("km").filter(day >= acute_from).sum(),
+        chronic_km=pl.col("km").filter((day >= chronic_from) & (day < acute_from)).sum(),
+    )
+    return (
+        athletes.select(
+            pl.col("athlete_id").cast(athlete_enum(athletes)),
+            plan_week=plan_week_expr(pl.lit(as_of)),
+        )
+        .join(sums, on="athlete_id", how="left")
+        .with_columns(pl.col("acute_km", "chronic_km").fill_null(0.0))
+        .with_columns(chronic_weekly_km=pl.col("chronic_km") / weeks_in_chronic)
+        .with_columns(
+            ratio=pl.when(pl.col("chronic_weekly_km") > 0)
+            .then(pl.col("acute_km") / pl.col("chronic_weekly_km") * (7.0 / plan.acwr.acute_days))
+            .otherwise(None)
+        )
+    )
+
+
+def compute(
+    activities: pl.DataFrame,
+    athletes: pl.DataFrame,
+    shoes: pl.DataFrame,
+    plan: Plan,
+    as_of: date,
+    *,
+    fill_weeks: bool = True,
+    since: date | None = None,
+    pain: pl.DataFrame | None = None,
+    symptoms: pl.DataFrame | None = None,
+    conditions: pl.DataFrame | None = None,
+) -> Metrics:
+    """All metrics for the given athletes (who share ``plan``) as of a local date.
+
+    ``athletes``: athlete_id, plan_start (Date). ``shoes``: shoe_id, athlete_id,
+    name, initial_km, heel_stack_mm, drop_mm, minimalist, default_from,
+    retired_on, gear_id. ``activities``: as from the store's activities_frame.
+    ``fill_weeks=False`` leaves out plan weeks without runs: no rule needs them,
+    and a platform-wide run skips materialising them.
+
+    ``since``: only findings dated from this day on are wanted (a scheduled
+    guard's window). Per-run and weekly metrics then cover just the runs from
+    ``since`` minus the longest look-back any rule needs; shoe mileage still
+    adds up every run.
+    """
+    runs = with_shoes(runs_frame(activities, athletes, as_of), shoes)
+    mileage = shoe_mileage(runs, shoes)
+    if since is not None:
+        runs = runs.filter(pl.col("local_date") >= since - lookback(plan))
+    runs = with_longest_previous(surface_km(runs), plan.session_spike.window_days)
+    adaptive = stage_weeks(athletes, _upto(pain, as_of), plan, as_of)
+    runs = with_stage_week(runs, adaptive)
+    return Metrics(
+        runs=runs,
+        weeks=with_stage_week(
+            weekly(runs, athletes, as_of, fill=fill_weeks)
+            .join(
+                other_load(activities, athletes, as_of), on=["athlete_id", "plan_week"], how="left"
+            )
+            .with_columns(pl.col("walk_km", "cross_min").fill_null(0.0)),
+            adaptive,
+        ),
+        shoes=mileage,
+        acwr=acwr(runs, athletes, plan, as_of),
+        as_of=as_of,
+        since=since,
+        pain=_upto(pain, as_of),
+        symptoms=_upto(symptoms, as_of),
+        conditions=conditions,
+        stages=adaptive,
+    )
+
+
+def _upto(frame: pl.DataFrame | None, as_of: date) -> pl.DataFrame | None:
+    return None if frame is None else frame.filter(pl.col("day") <= as_of)
+
+
+def lookback(plan: Plan) -> timedelta:
+    """How far before a finding's day the rules look: the spike window, the ACWR's two
+    windows, and the week before plus the week's own days for the weekly cap."""
+    days = max(plan.session_spike.window_days, plan.acwr.acute_days + plan.acwr.chronic_days, 14)
+    return timedelta(days=days + 7)
+
+
+SHOE_SCHEMA: dict[str, pl.DataType | type[pl.DataType]] = {
+    "shoe_id": pl.Int64,
+    "athlete_id": pl.String,
+    "name": pl.String,
+    "initial_km": pl.Float64,
+    "heel_stack_mm": pl.Float64,
+    "drop_mm": pl.Float64,
+    "minimalist": pl.Boolean,
+    "default_from": pl.Date,
+    "retired_on": pl.Date,
+    "gear_id": pl.String,
+}

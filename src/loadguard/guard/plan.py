@@ -1,0 +1,238 @@
+"""Rehab plans as data: TOML files under ``config/plans/``, validated on load.
+
+A second plan is a second TOML file; no code changes. A wrong file raises
+:class:`PlanError` naming the file, the key and the problem.
+"""
+
+from __future__ import annotations
+
+import os
+import tomllib
+from functools import lru_cache
+from pathlib import Path
+from typing import Annotated, Literal, Self
+
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
+
+Grade = Literal["plan", "study", "convention"]
+SurfaceClass = Literal["grass", "gravel", "trail", "track", "paved", "treadmill", "unknown"]
+HARD_SURFACES: frozenset[str] = frozenset({"paved"})
+
+Positive = Annotated[float, Field(gt=0)]
+Share = Annotated[float, Field(ge=0, le=1)]
+
+
+class PlanError(Exception):
+    """A plan file is missing or wrong; the message names the file and key."""
+
+
+class _Strict(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+
+class Source(_Strict):
+    grade: Grade
+    source: str = Field(min_length=1)
+
+
+class Stage(_Strict):
+    name: str
+    weeks: tuple[int, int]
+    run_s: Positive | None = None
+    walk_s: Positive | None = None
+    session_min: tuple[Positive, Positive] | None = None
+    surfaces: tuple[SurfaceClass, ...]
+    hard_share_max: Share
+    evidence: str
+
+    @model_validator(mode="after")
+    def _check(self) -> Self:
+        first, last = self.weeks
+        if first < 1 or last < first:
+            raise ValueError(
+                f"weeks must be [first, last] with 1 <= first <= last, got {self.weeks}"
+            )
+        if (self.run_s is None) != (self.walk_s is None):
+            raise ValueError("run_s and walk_s go together: give both or neither")
+        if self.session_min and self.session_min[0] > self.session_min[1]:
+            raise ValueError(f"session_min must be [shortest, longest], got {self.session_min}")
+        return self
+
+    @property
+    def is_run_walk(self) -> bool:
+        return self.run_s is not None
+
+
+class WeeklyCap(_Strict):
+    from_week: int = Field(ge=1)
+    increase_max: Positive
+    critical_over: Positive
+    min_previous_km: float = Field(ge=0)
+    evidence: str
+
+
+class SessionSpike(_Strict):
+    increase_max: Positive
+    critical_over: Positive
+    window_days: int = Field(ge=1)
+    evidence: str
+
+
+class SessionLimits(_Strict):
+    grace_s: float = Field(ge=0)
+    critical_factor: float = Field(gt=1)
+    interval_grace_s: float = Field(ge=0)
+    interval_critical_factor: float = Field(gt=1)
+    evidence: str
+
+
+class ShoeWear(_Strict):
+    warn_km: Positive
+    retire_km: Positive
+    evidence: str
+
+
+class ShoeProfile(_Strict):
+    heel_stack_mm: tuple[float, float]
+    drop_mm: tuple[float, float]
+    minimalist: bool
+    evidence: str
+
+
+class Pain(_Strict):
+    green_max: int = Field(ge=0, le=10)
+    yellow_max: int = Field(ge=0, le=10)
+    evidence: str
+
+
+class Acwr(_Strict):
+    acute_days: int = Field(ge=1)
+    chronic_days: int = Field(ge=1)
+    high: Positive
+    low: Positive
+    evidence: str
+
+
+class SurfaceData(_Strict):
+    unknown_share: Share
+    evidence: str
+
+
+class Plan(_Strict):
+    id: str = Field(pattern=r"^[a-z0-9][a-z0-9-]*$")
+    title: str
+    weeks: int = Field(ge=1)
+    sources: dict[str, Source]
+    stages: tuple[Stage, ...] = Field(min_length=1)
+    weekly_cap: WeeklyCap
+    session_spike: SessionSpike
+    session: SessionLimits
+    shoes: ShoeWear
+    shoe_profile: ShoeProfile
+    pain: Pain
+    acwr: Acwr
+    surface_data: SurfaceData
+
+    @model_validator(mode="after")
+    def _check(self) -> Self:
+        expected = 1
+        for i, stage in enumerate(self.stages):
+            if stage.weeks[0] != expected:
+                raise ValueError(
+                    f"stages[{i}] ({stage.name!r}) starts in week {stage.weeks[0]}, "
+                    f"expected week {expected}: stages must cover the plan's weeks without gaps"
+                )
+            expected = stage.weeks[1] + 1
+        if expected - 1 != self.weeks:
+            raise ValueError(
+                f"stages end in week {expected - 1} but the plan has {self.weeks} weeks"
+            )
+        for where, key in self._evidence_keys():
+            if key not in self.sources:
+                raise ValueError(f"{where}.evidence = {key!r} is not one of [sources.*]")
+        if self.shoes.warn_km >= self.shoes.retire_km:
+            raise ValueError("shoes.warn_km must be below shoes.retire_km")
+        return self
+
+    def _evidence_keys(self) -> list[tuple[str, str]]:
+        keys = [(f"stages[{i}]", s.evidence) for i, s in enumerate(self.stages)]
+        for name in (
+            "weekly_cap",
+            "session_spike",
+            "session",
+            "shoes",
+            "shoe_profile",
+            "pain",
+            "acwr",
+        ):
+            keys.append((name, getattr(self, name).evidence))
+        return keys
+
+    def stage_for_week(self, plan_week: int) -> Stage | None:
+        """The stage of a plan week; the last stage carries on after the plan ends; None before."""
+        if plan_week < 1:
+            return None
+        for stage in self.stages:
+            if stage.weeks[0] <= plan_week <= stage.weeks[1]:
+                return stage
+        return self.stages[-1]
+
+    def evidence(self, key: str) -> Source:
+        return self.sources[key]
+
+
+def default_plans_dir() -> Path:
+    """``LOADGUARD_PLANS`` if set, else the settings' plans.dir, else the project's ``config/plans``."""
+    env = os.environ.get("LOADGUARD_PLANS")
+    if env:
+        return Path(env)
+    from loadguard import settings  # here, so loading a plan file alone reads no settings
+
+    configured = settings.current().plans.dir
+    if configured:
+        return configured.expanduser()
+    return Path(__file__).resolve().parents[3] / "config" / "plans"
+
+
+def load_plan_file(path: Path) -> Plan:
+    """A plan file, validated; read again only when the file changes."""
+    try:
+        stamp = path.stat().st_mtime_ns
+    except FileNotFoundError:
+        raise PlanError(f"plan file {path} does not exist") from None
+    return _load_plan_file(path, stamp)
+
+
+@lru_cache(maxsize=32)
+def _load_plan_file(path: Path, stamp: int) -> Plan:
+    try:
+        data = tomllib.loads(path.read_text(encoding="utf-8"))
+    except FileNotFoundError:
+        raise PlanError(f"plan file {path} does not exist") from None
+    except tomllib.TOMLDecodeError as exc:
+        raise PlanError(f"plan file {path} is not valid TOML: {exc}") from None
+    try:
+        return Plan.model_validate(data)
+    except ValidationError as exc:
+        problems = "; ".join(
+            f"{'.'.join(str(p) for p in err['loc']) or '(top level)'}: {err['msg']}"
+            for err in exc.errors()
+        )
+        raise PlanError(f"plan file {path}: {problems}") from None
+
+
+def load_plan(plan_id: str, plans_dir: Path | None = None) -> Plan:
+    folder = plans_dir or default_plans_dir()
+    path = folder / f"{plan_id}.toml"
+    if not path.exists():
+        known = ", ".join(available_plans(folder)) or "none"
+        raise PlanError(f"no plan {plan_id!r} in {folder} (available: {known})")
+    plan = load_plan_file(path)
+    if plan.id != plan_id:
+        raise PlanError(f"plan file {path}: id = {plan.id!r} does not match the file name")
+    return plan
+
+
+def available_plans(plans_dir: Path | None = None) -> list[str]:
+    folder = plans_dir or default_plans_dir()
+    return sorted(p.stem for p in folder.glob("*.toml")) if folder.is_dir() else []

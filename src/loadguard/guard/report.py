@@ -1,0 +1,209 @@
+"""The check report as data: one athlete, one as_of, everything the CLI, JSON and web show."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date, timedelta
+from typing import Any
+
+import polars as pl
+
+from loadguard.guard.athlete import Athlete
+from loadguard.guard.findings import Finding, to_findings
+from loadguard.guard.metrics import Metrics
+from loadguard.guard.pain_scale import light
+from loadguard.guard.plan import Plan
+from loadguard.guard.weeks import calendar_weekly
+from loadguard.surfaces.classes import SURFACE_CLASSES
+
+
+@dataclass(frozen=True)
+class Report:
+    athlete: Athlete
+    plan: Plan
+    as_of: date
+    plan_week: int
+    stage: str
+    stage_week: int
+    stage_reason: str
+    status: str
+    weeks: list[dict[str, Any]]
+    shoes: list[dict[str, Any]]
+    findings: list[Finding]
+    acwr: float | None
+    runs: list[dict[str, Any]]
+    calendar_weeks: list[dict[str, Any]]
+    pain: dict[str, Any]
+
+    def as_dict(self) -> dict[str, Any]:
+        return {
+            "athlete": self.athlete.id,
+            "as_of": self.as_of.isoformat(),
+            "plan": {
+                "id": self.plan.id,
+                "week": self.plan_week,
+                "stage": self.stage,
+                "stage_week": self.stage_week,
+                "stage_reason": self.stage_reason,
+            },
+            "status": self.status,
+            "weeks": self.weeks,
+            "shoes": self.shoes,
+            "acwr": None if self.acwr is None else round(self.acwr, 2),
+            "calendar_weeks": self.calendar_weeks,
+            "pain": self.pain,
+            "runs": self.runs,
+            "findings": [
+                {
+                    "rule": f.rule,
+                    "severity": f.severity,
+                    "date": f.date.isoformat(),
+                    "plan_week": f.plan_week,
+                    "value": None if f.value is None else round(f.value, 2),
+                    "limit": None if f.limit is None else round(f.limit, 2),
+                    "message": f.message,
+                    "evidence": self.plan.evidence(f.evidence).grade,
+                    "source": self.plan.evidence(f.evidence).source,
+                    "subject": f.subject,
+                }
+                for f in self.findings
+            ],
+        }
+
+
+def _round(value: float | None, digits: int = 2) -> float | None:
+    return None if value is None else round(value, digits)
+
+
+def _weeks(m: Metrics, plan: Plan) -> list[dict[str, Any]]:
+    cap = plan.weekly_cap
+    out = []
+    for w in m.weeks.filter(pl.col("plan_week") >= 1).iter_rows(named=True):
+        capped = w["plan_week"] >= cap.from_week and (w["prev_km"] or 0) >= cap.min_previous_km
+        out.append(
+            {
+                "week_start": w["week_start"].isoformat(),
+                "plan_week": w["plan_week"],
+                "run_km": round(w["run_km"], 2),
+                "run_min": round(w["run_min"], 1),
+                "runs": w["runs"],
+                "change_pct": _round(w["change_pct"], 1),
+                "cap_km": round(w["prev_km"] * (1 + cap.increase_max), 2) if capped else None,
+                "walk_km": round(w["walk_km"], 2),
+                "cross_min": round(w["cross_min"], 1),
+                "surface_km": {c: round(w[f"surface_{c}_km"], 2) for c in SURFACE_CLASSES},
+            }
+        )
+    return out
+
+
+def _runs(m: Metrics) -> list[dict[str, Any]]:
+    names = dict(zip(m.shoes["shoe_id"].to_list(), m.shoes["name"].to_list(), strict=True))
+    out = []
+    for r in m.runs.iter_rows(named=True):
+        longest = r["longest_run_s"]
+        out.append(
+            {
+                "id": r["activity_id"],
+                "start_local": r["start_local"].isoformat(timespec="minutes"),
+                "plan_week": r["plan_week"],
+                "km": round(r["km"], 2),
+                "min": round(r["minutes"], 1),
+                "longest_run_min": None if longest is None else round(longest / 60, 1),
+                "longest_prev_km": _round(r["longest_prev_km"]),
+                "surface_km": {
+                    c: round(r[f"surface_{c}_km"], 2)
+                    for c in SURFACE_CLASSES
+                    if r[f"surface_{c}_km"] > 0
+                },
+                "shoe": names.get(r["shoe"]),
+            }
+        )
+    return out
+
+
+def _calendar(runs: pl.DataFrame) -> list[dict[str, Any]]:
+    return [
+        {
+            "week_start": w["week_start"].isoformat(),
+            "run_km": round(w["run_km"], 2),
+            "run_min": round(w["run_min"], 1),
+            "runs": w["runs"],
+            "change_pct": _round(w["change_pct"], 1),
+        }
+        for w in calendar_weekly(runs).iter_rows(named=True)
+    ]
+
+
+def _pain(m: Metrics, plan: Plan, as_of: date) -> dict[str, Any]:
+    """The latest pain and its light, and the morning trend of the last 14 days."""
+    if m.pain is None or m.pain.height == 0:
+        return {"latest": None, "light": None, "mornings": []}
+    latest = m.pain.sort("day").row(-1, named=True)
+    since = as_of - timedelta(days=13)
+    mornings = m.pain.filter((pl.col("moment") == "morning") & (pl.col("day") >= since))
+    return {
+        "latest": {
+            "date": latest["day"].isoformat(),
+            "moment": latest["moment"],
+            "score": latest["score"],
+        },
+        "light": light(latest["score"], plan.pain.green_max, plan.pain.yellow_max),
+        "mornings": [
+            {"date": d.isoformat(), "score": s} for d, s in mornings.select("day", "score").rows()
+        ],
+    }
+
+
+def _shoes(m: Metrics, plan: Plan, as_of: date) -> list[dict[str, Any]]:
+    out = []
+    for s in m.shoes.sort("shoe_id").iter_rows(named=True):
+        retired = s["retired_on"] is not None and s["retired_on"] <= as_of
+        if retired:
+            status = "retired"
+        elif s["km"] >= plan.shoes.retire_km:
+            status = "retire"
+        elif s["km"] >= plan.shoes.warn_km:
+            status = "worn"
+        else:
+            status = "ok"
+        out.append(
+            {"id": s["shoe_id"], "name": s["name"], "km": round(s["km"], 1), "status": status}
+        )
+    return out
+
+
+def build_report(
+    athlete: Athlete, plan: Plan, m: Metrics, found: pl.DataFrame, status: str, as_of: date
+) -> Report:
+    plan_week = (as_of - athlete.plan_start).days // 7 + 1
+    stage_week, reason = plan_week, "on plan"
+    if m.stages is not None:
+        now = m.stages.filter(pl.col("plan_week") == plan_week)
+        if now.height:
+            stage_week, reason = int(now["stage_week"][0]), str(now["stage_reason"][0])
+    stage = plan.stage_for_week(stage_week)
+    if stage is None:
+        stage_name = "before the plan"
+    elif stage_week > plan.weeks:
+        stage_name = f"after the plan ({stage.name})"
+    else:
+        stage_name = stage.name
+    ratio = m.acwr["ratio"][0] if m.acwr.height else None
+    return Report(
+        athlete=athlete,
+        plan=plan,
+        as_of=as_of,
+        plan_week=plan_week,
+        stage=stage_name,
+        stage_week=stage_week,
+        stage_reason=reason,
+        status=status,
+        weeks=_weeks(m, plan),
+        shoes=_shoes(m, plan, as_of),
+        findings=to_findings(found),
+        acwr=None if ratio is None else float(ratio),
+        runs=_runs(m),
+        pain=_pain(m, plan, as_of),
+        calendar_weeks=_calendar(m.runs),
+    )

@@ -1,0 +1,156 @@
+"""Metres per surface class for one activity, decided stretch by stretch.
+
+Precedence: the runner's own tags for the whole run (``#grass``, ``#asphalt``
+in the name or description; several split it evenly) > per stretch of GPS
+track: the runner's saved places (GeoJSON polygons, or lines within 20 m) >
+the OpenStreetMap match > the activity's label (FIT sub_sport / Strava sport
+type: trail, track, treadmill) > unknown. Metres are scaled so they add up to
+the activity's recorded distance.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING, Any
+
+import numpy as np
+
+from loadguard.contract import Activity
+from loadguard.surfaces.classes import SUB_SPORTS, SURFACE_CLASSES, TAGS
+
+if TYPE_CHECKING:
+    from loadguard.surfaces.osm.index import SurfaceIndex
+
+PLACE_TOLERANCE_M = 20.0
+_EARTH_M_PER_DEG = 111_320.0
+
+
+@dataclass(frozen=True)
+class Place:
+    name: str
+    surface: str
+    geometry: Any  # a shapely geometry in lon/lat degrees
+
+
+@dataclass(frozen=True)
+class SurfaceContext:
+    """What the matcher may use: the runner's places and the OSM indexes on this machine."""
+
+    places: Sequence[Place] = ()
+    indexes: Sequence[SurfaceIndex] = field(default_factory=tuple)
+
+
+@dataclass(frozen=True)
+class SurfaceMix:
+    metres: dict[str, float]
+    method: str  # tags | gps | label | none
+
+    @property
+    def unknown_share(self) -> float:
+        total = sum(self.metres.values())
+        return self.metres.get("unknown", 0.0) / total if total > 0 else 1.0
+
+
+def _empty() -> dict[str, float]:
+    return dict.fromkeys(SURFACE_CLASSES, 0.0)
+
+
+def tag_classes(name: str, description: str) -> list[str]:
+    words = f"{name} {description}".lower().split()
+    found = {
+        TAGS[w[1:].strip(".,;:!?")]
+        for w in words
+        if w.startswith("#") and w[1:].strip(".,;:!?") in TAGS
+    }
+    return sorted(found)
+
+
+def _local_xy(
+    lat: np.ndarray, lon: np.ndarray, lat0: float, lon0: float
+) -> tuple[np.ndarray, np.ndarray]:
+    x = (lon - lon0) * _EARTH_M_PER_DEG * math.cos(math.radians(lat0))
+    y = (lat - lat0) * _EARTH_M_PER_DEG
+    return x, y
+
+
+def _place_classes(places: Sequence[Place], lat: np.ndarray, lon: np.ndarray) -> np.ndarray:
+    import shapely
+
+    out: np.ndarray = np.full(len(lat), "", dtype=object)
+    ok = np.isfinite(lat) & np.isfinite(lon)
+    if not places or not ok.any():
+        return out
+    lat0, lon0 = float(np.nanmean(lat)), float(np.nanmean(lon))
+    x, y = _local_xy(lat, lon, lat0, lon0)
+    points = shapely.points(np.where(ok, x, 0.0), np.where(ok, y, 0.0))
+    scale = np.array([_EARTH_M_PER_DEG * math.cos(math.radians(lat0)), _EARTH_M_PER_DEG])
+
+    def to_local(coords: np.ndarray) -> np.ndarray:
+        local: np.ndarray = (coords - np.array([lon0, lat0])) * scale
+        return local
+
+    for place in places:
+        local = shapely.transform(place.geometry, to_local)
+        if local.geom_type.endswith("Polygon"):
+            inside = shapely.contains(local, points)
+        else:
+            inside = shapely.dwithin(local, points, PLACE_TOLERANCE_M)
+        out[inside & ok] = place.surface
+    return out
+
+
+def _segment_lengths(lat: np.ndarray, lon: np.ndarray) -> np.ndarray:
+    x, y = _local_xy(lat, lon, float(np.nanmean(lat)), float(np.nanmean(lon)))
+    lengths = np.hypot(np.diff(x), np.diff(y))
+    return np.where(np.isfinite(lengths), lengths, 0.0)
+
+
+def mix(activity: Activity, context: SurfaceContext) -> SurfaceMix:
+    """The surface breakdown of one activity (pure: no I/O beyond the given context)."""
+    metres = _empty()
+    total = activity.distance_m
+    tags = tag_classes(activity.name, activity.description)
+    if tags:
+        for cls in tags:
+            metres[cls] += total / len(tags)
+        return SurfaceMix(metres, "tags")
+    label = SUB_SPORTS.get(activity.sub_sport)
+    streams = activity.streams
+    lat = streams.get("lat") if streams else None
+    lon = streams.get("lon") if streams else None
+    has_gps = (
+        label != "treadmill"
+        and lat is not None
+        and lon is not None
+        and len(lat) > 1
+        and bool(np.isfinite(lat).sum() > 1)
+    )
+    if not has_gps or lat is None or lon is None:
+        metres[label or "unknown"] = total
+        return SurfaceMix(metres, "label" if label else "none")
+    lat, lon = np.asarray(lat, dtype=np.float64), np.asarray(lon, dtype=np.float64)
+    classes = _place_classes(context.places, lat, lon)
+    for index in context.indexes:
+        todo = classes == ""
+        if not todo.any():
+            break
+        from loadguard.surfaces.osm.match import match
+
+        matched = match(index, lat, lon)
+        found = np.asarray(matched.classes, dtype=object)
+        classes = np.where(todo & (found != ""), found, classes)
+    if label:
+        classes = np.where(classes == "", label, classes)
+    lengths = _segment_lengths(lat, lon)
+    track = float(lengths.sum())
+    if track <= 0:
+        metres[label or "unknown"] = total
+        return SurfaceMix(metres, "label" if label else "none")
+    for cls in SURFACE_CLASSES:
+        if cls == "unknown":
+            continue
+        metres[cls] = float(lengths[classes[:-1] == cls].sum()) / track * total
+    metres["unknown"] = max(0.0, total - sum(metres.values()))
+    return SurfaceMix(metres, "gps")
