@@ -19,6 +19,7 @@ lint: setup
 	$(UV) run ruff check .
 	$(UV) run ruff format --check .
 	$(UV) run mypy
+	$(UV) run lint-imports
 
 test: lint
 	$(UV) run pytest -q

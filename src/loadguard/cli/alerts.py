@@ -1,5 +1,6 @@
 """`loadguard alerts ...` and `loadguard daemon`: channels, tests, the outbox, the scheduler.
-Thin: parses, calls :mod:`loadguard.app.service`, prints. Channels are shown redacted."""
+
+Each command calls :mod:`loadguard.app.service` and prints; channels are shown redacted."""
 
 from __future__ import annotations
 
@@ -19,7 +20,10 @@ from loadguard.cli.common import EXIT_ERROR, State, fail, opened, out
 from loadguard.store import outbox
 from loadguard.store.db import Store, StoreError, default_db_path
 
-alerts_app = typer.Typer(no_args_is_help=True, help="Where alerts go; test them; the outbox.")
+alerts_app = typer.Typer(
+    no_args_is_help=True,
+    help="Where your alerts go (phone, email, chat); test them; what was sent.",
+)
 
 AthleteFor = Annotated[str | None, typer.Option("--athlete", "-a", help="A runner's id.")]
 CoachFor = Annotated[str | None, typer.Option("--coach", help="A coach's name (settings).")]
@@ -146,8 +150,10 @@ def show_outbox(last: Annotated[int, typer.Option(help="How many sends.")] = 20)
 def daemon_command(
     verbose: Annotated[bool, typer.Option(help="Log every job.")] = False,
 ) -> None:
-    """Run the scheduler (watch folders, deliver alerts, digests, summaries, syncs) until
-    Ctrl-C or SIGTERM. `loadguard serve` runs the same scheduler beside its webhooks."""
+    """Keep watch until stopped: new files, alerts, digests, summaries, syncs.
+
+    Reads new files in watched folders, sends alerts, coaches' digests and weekly
+    summaries when due, and fetches from Strava on a schedule."""
     from loadguard.app.daemon import Daemon
 
     logging.basicConfig(

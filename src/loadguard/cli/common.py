@@ -30,7 +30,10 @@ class State:
 
 DbOption = Annotated[
     Path | None,
-    typer.Option("--db", help="SQLite file (default: $LOADGUARD_DB or the user data folder)."),
+    typer.Option(
+        "--db",
+        help="Your loadguard database file (default: $LOADGUARD_DB, else in your user data folder).",
+    ),
 ]
 AthleteOption = Annotated[
     str | None, typer.Option("--athlete", "-a", help="Athlete id (default: the only one).")

@@ -1,11 +1,12 @@
-"""`loadguard`: the command line. Thin: parses, calls :mod:`loadguard.app.service`, prints.
+"""`loadguard`: the command line, the typer app with every command group.
 
-Exit codes: 0 done (check: status green), 1 bad input or a failed import item,
-2 wrong usage, 3 check status yellow, 4 check status red.
+Each command parses its options, calls :mod:`loadguard.app.service` and prints;
+the help texts below are written for runners, the docstrings of helpers for us.
 """
 
 from __future__ import annotations
 
+import os
 from pathlib import Path
 from typing import Annotated
 
@@ -40,23 +41,36 @@ from loadguard.store.db import Store, StoreError, default_db_path
 
 STATUS_EXIT = {"green": 0, "yellow": EXIT_YELLOW, "red": EXIT_RED}
 
-app = typer.Typer(no_args_is_help=True, add_completion=False, help=__doc__)
+HELP = """loadguard watches your runs while you come back from heel fat pad syndrome and
+tells you when you break your return plan: too much too soon, hard ground too early,
+a worn-out shoe, pain that did not settle.
+
+Start with `loadguard demo`, or: `athlete add`, `import` your watch folder, `check`.
+
+Exit codes: 0 done (check: all green), 1 bad input or a file that failed to
+import, 2 wrong usage, 3 check: yellow, 4 check: red.
+"""
+START, HEEL, RUNS, GROUND, WATCH = (
+    "Getting started",
+    "Pain and symptoms",
+    "Runs and shoes",
+    "Surfaces",
+    "Alerts and keeping watch",
+)
+
+app = typer.Typer(no_args_is_help=True, add_completion=False, help=HELP)
 athlete_app = typer.Typer(no_args_is_help=True, help="Set up and list athletes.")
-app.add_typer(athlete_app, name="athlete")
-app.add_typer(shoe_app, name="shoe")
-app.add_typer(osm_app, name="osm")
-app.add_typer(places_app, name="places")
-app.add_typer(surfaces_app, name="surfaces")
-app.command("pain")(pain_command)
-app.command("symptom")(symptom_command)
-app.command("condition")(condition_command)
-app.add_typer(alerts_app, name="alerts")
-app.command("daemon")(daemon_command)
+app.add_typer(athlete_app, name="athlete", rich_help_panel=START)
+app.add_typer(shoe_app, name="shoe", rich_help_panel=RUNS)
+app.add_typer(osm_app, name="osm", rich_help_panel=GROUND)
+app.add_typer(places_app, name="places", rich_help_panel=GROUND)
+app.add_typer(surfaces_app, name="surfaces", rich_help_panel=GROUND)
+app.add_typer(alerts_app, name="alerts", rich_help_panel=WATCH)
 
 
 @app.callback()
 def _options(db: DbOption = None) -> None:
-    """loadguard: a training-load guard for runners returning from heel fat pad syndrome."""
+    """Options for every command."""
     try:
         State.db = db or default_db_path()
     except settings.SettingsError as exc:
@@ -93,7 +107,6 @@ def athlete_list() -> None:
             out.print(f"{a.id}\t{a.name}\t{a.plan_id}\t{a.plan_start}\t{a.timezone}")
 
 
-@app.command("plans")
 def plans() -> None:
     """List the rehab plans available."""
     for plan_id in available_plans():
@@ -124,14 +137,19 @@ def _progress_import(
     return total
 
 
-@app.command("import")
 def import_(
-    paths: Annotated[list[str] | None, typer.Argument(help="Files, folders or zips.")] = None,
+    paths: Annotated[
+        list[str] | None,
+        typer.Argument(help="FIT files, folders (a mounted watch) or export zips."),
+    ] = None,
     athlete: AthleteOption = None,
-    source: Annotated[str, typer.Option(help="Connector to read with.")] = "fit",
-    retry: Annotated[bool, typer.Option(help="Retry every earlier failure too.")] = False,
+    source: Annotated[str, typer.Option(help="What kind of files they are.")] = "fit",
+    retry: Annotated[bool, typer.Option(help="Try the files that failed before again.")] = False,
 ) -> None:
-    """Import activities; prints a summary and lists files that failed (exit 1 if any)."""
+    """Read your runs from your watch or an export.
+
+    A file already read is skipped; one that cannot be read is listed (exit 1) and
+    kept for --retry."""
     if not paths and not retry:
         raise fail("give a file, folder or zip to import, or --retry")
     with opened(athlete) as (store, who):
@@ -151,9 +169,8 @@ def import_(
         raise typer.Exit(EXIT_ERROR)
 
 
-@app.command("failures")
 def failures(athlete: AthleteOption = None) -> None:
-    """List items that failed to import and why."""
+    """List the files that could not be read, and why."""
     with opened(athlete) as (store, who):
         assert who is not None
         rows = store.failures(who.id)
@@ -163,18 +180,18 @@ def failures(athlete: AthleteOption = None) -> None:
         out.print("no failures")
 
 
-@app.command("rebuild")
 def rebuild(athlete: AthleteOption = None) -> None:
-    """Normalise every stored raw record again, without reading the sources."""
+    """Work out every run again from its stored original (after an upgrade).
+
+    Neither the watch nor Strava is needed: the original files are in the store."""
     with opened(athlete) as (store, who):
         assert who is not None
         count, failed = service.rebuild(store, who)
-    out.print(f"{count} activities rebuilt, {len(failed)} raw records kept as they were")
+    out.print(f"{count} activities rebuilt, {len(failed)} files kept as they were")
     for origin, reason in failed:
         out.print(f"  [red]kept[/] {origin}: {reason}")
 
 
-@app.command("runs")
 def runs(
     athlete: AthleteOption = None,
     last: Annotated[int, typer.Option(help="How many of the latest runs.")] = 20,
@@ -205,7 +222,6 @@ def runs(
     out.print(table)
 
 
-@app.command("check")
 def check(
     athlete: AthleteOption = None,
     as_of: Annotated[
@@ -213,7 +229,10 @@ def check(
     ] = None,
     json: Annotated[bool, typer.Option("--json", help="Print one JSON object.")] = False,
 ) -> None:
-    """Where you stand in the plan and what you are doing wrong. Exit 0/3/4 = green/yellow/red."""
+    """Where you stand in your plan and what to change. Exit 0/3/4: green/yellow/red.
+
+    Shows your plan week and stage, each week against its cap, surfaces, shoes,
+    pain and every finding with its source."""
     with opened(athlete) as (store, who):
         assert who is not None
         day = parse_date(as_of, "--as-of") if as_of else service.today(who)
@@ -228,24 +247,26 @@ def check(
     raise typer.Exit(STATUS_EXIT[report.status])
 
 
-@app.command("demo")
 def demo_command(
     folder: Annotated[
         Path, typer.Option(help="Where to write the demo's FIT files and database.")
     ] = Path("demo-data"),
 ) -> None:
-    """Write a 10-week return season as real FIT files, import them into a fresh store, check."""
+    """See loadguard at work on a 10-week return season with typical mistakes.
+
+    The season is written as real FIT files like a watch folder, imported into a
+    fresh database and checked."""
     from loadguard.cli import demo
 
     report = demo.run(folder, console=out)
     render(report, out)
+    command = os.environ.get("LOADGUARD_COMMAND", "loadguard")  # ./loadguard sets it
     out.print(
         f"\nThe demo store is {folder / 'loadguard.sqlite'}; try "
-        f"`uv run loadguard --db {folder / 'loadguard.sqlite'} check --json`."
+        f"`{command} --db {folder / 'loadguard.sqlite'} check --json`."
     )
 
 
-@app.command("serve")
 def serve(
     host: Annotated[str, typer.Option(help="Address to listen on.")] = "127.0.0.1",
     port: Annotated[int, typer.Option(help="Port to listen on.")] = 8080,
@@ -254,8 +275,9 @@ def serve(
         bool, typer.Option(help="Run the scheduler too (watch folders, alerts, digests).")
     ] = True,
 ) -> None:
-    """Serve webhooks (POST /webhooks/<provider>) and work through their events; run the
-    scheduler (see `loadguard daemon`) beside them."""
+    """Receive new runs as Strava sends them, and keep watch like `daemon`.
+
+    Webhooks arrive at /webhooks/<provider> (Strava: /webhooks/strava)."""
     from loadguard.app.server import GuardServer
 
     db = State.db or default_db_path()
@@ -272,6 +294,20 @@ def serve(
         out.print("stopped")
 
 
+# The commands, in the order `loadguard --help` lists them (command groups follow).
+app.command("demo", rich_help_panel=START)(demo_command)
+app.command("check", rich_help_panel=START)(check)
+app.command("import", rich_help_panel=START)(import_)
+app.command("plans", rich_help_panel=START)(plans)
+app.command("runs", rich_help_panel=RUNS)(runs)
+app.command("failures", rich_help_panel=RUNS)(failures)
+app.command("rebuild", rich_help_panel=RUNS)(rebuild)
+app.command("pain", rich_help_panel=HEEL)(pain_command)
+app.command("symptom", rich_help_panel=HEEL)(symptom_command)
+app.command("condition", rich_help_panel=HEEL)(condition_command)
+app.command("serve", rich_help_panel=WATCH)(serve)
+app.command("daemon", rich_help_panel=WATCH)(daemon_command)
+
 _plugged = False
 
 
@@ -281,7 +317,7 @@ def with_plugins() -> typer.Typer:
     if not _plugged:
         groups, broken = registry.cli_plugins()
         for name, group in groups.items():
-            app.add_typer(group, name=name)
+            app.add_typer(group, name=name, rich_help_panel="More sources of runs")
         for reason in broken:
             err.print(f"[yellow]warning:[/] {reason}")
         _plugged = True

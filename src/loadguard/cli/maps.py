@@ -12,9 +12,14 @@ from loadguard.cli.common import AthleteOption, fail, opened, out
 from loadguard.store import maps
 from loadguard.store.db import StoreError
 
-osm_app = typer.Typer(no_args_is_help=True, help="OpenStreetMap surface maps.")
-places_app = typer.Typer(no_args_is_help=True, help="Your own places with a known surface.")
-surfaces_app = typer.Typer(no_args_is_help=True, help="Surfaces of stored runs.")
+osm_app = typer.Typer(
+    no_args_is_help=True,
+    help="Maps that tell grass, gravel and trail from asphalt along your runs.",
+)
+places_app = typer.Typer(
+    no_args_is_help=True, help="Your own places (a park's lawn, a gravel path) with their surface."
+)
+surfaces_app = typer.Typer(no_args_is_help=True, help="The surfaces of your stored runs.")
 
 
 @osm_app.command("add")

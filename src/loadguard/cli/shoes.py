@@ -11,17 +11,23 @@ from loadguard.cli.common import AthleteOption, fail, opened, out, parse_date
 from loadguard.store.activities import assign_shoe
 from loadguard.store.db import StoreError
 
-shoe_app = typer.Typer(no_args_is_help=True, help="Add, list, retire and assign shoes.")
+shoe_app = typer.Typer(
+    no_args_is_help=True,
+    help="Your shoes and their kilometres: add, list, retire, and which shoe a run was in.",
+)
 
 
 @shoe_app.command("add")
 def shoe_add(
-    name: str,
+    name: Annotated[str, typer.Argument(help="What you call the shoe, e.g. 'Daily trainer'.")],
     athlete: AthleteOption = None,
     initial_km: Annotated[float, typer.Option(help="Km on the shoe before loadguard.")] = 0.0,
     stack: Annotated[float | None, typer.Option(help="Heel stack height, mm.")] = None,
     drop: Annotated[float | None, typer.Option(help="Heel-to-toe drop, mm.")] = None,
-    minimalist: Annotated[bool | None, typer.Option("--minimalist/--cushioned")] = None,
+    minimalist: Annotated[
+        bool | None,
+        typer.Option("--minimalist/--cushioned", help="A minimalist (barefoot-style) shoe or not."),
+    ] = None,
     default_from: Annotated[
         str | None, typer.Option(help="Runs from this date get this shoe by default.")
     ] = None,
@@ -47,7 +53,10 @@ def shoe_add(
 
 @shoe_app.command("list")
 def shoe_list(
-    athlete: AthleteOption = None, as_of: Annotated[str | None, typer.Option()] = None
+    athlete: AthleteOption = None,
+    as_of: Annotated[
+        str | None, typer.Option(help="Count kilometres up to this date (default today).")
+    ] = None,
 ) -> None:
     """List shoes with their mileage."""
     with opened(athlete) as (store, who):
@@ -60,9 +69,13 @@ def shoe_list(
 
 @shoe_app.command("retire")
 def shoe_retire(
-    shoe: str, athlete: AthleteOption = None, on: Annotated[str | None, typer.Option()] = None
+    shoe: Annotated[str, typer.Argument(help="The shoe's id or name (see `shoe list`).")],
+    athlete: AthleteOption = None,
+    on: Annotated[
+        str | None, typer.Option(help="Its last day in use, YYYY-MM-DD (default today).")
+    ] = None,
 ) -> None:
-    """Retire a shoe (by id or name) from a date (default today)."""
+    """Retire a shoe: runs after that day no longer go on it."""
     with opened(athlete) as (store, who):
         assert who is not None
         day = parse_date(on, "--on") if on else service.today(who)
@@ -74,7 +87,11 @@ def shoe_retire(
 
 
 @shoe_app.command("assign")
-def shoe_assign(activity_id: int, shoe: str, athlete: AthleteOption = None) -> None:
+def shoe_assign(
+    activity_id: Annotated[int, typer.Argument(help="The run's id (see `loadguard runs`).")],
+    shoe: Annotated[str, typer.Argument(help="The shoe's id or name (see `shoe list`).")],
+    athlete: AthleteOption = None,
+) -> None:
     """Say which shoe a run was in (overrides the default shoe)."""
     with opened(athlete) as (store, who):
         assert who is not None

@@ -1,4 +1,4 @@
-"""`loadguard strava ...`: connect, sync, status, subscribe, disconnect. Thin."""
+"""`loadguard strava ...`: connect, sync, status, subscribe, disconnect."""
 
 from __future__ import annotations
 
@@ -25,7 +25,10 @@ from .sync import SyncResult, api_for, sync_all
 from .tokens import TokenBox
 from .webhook import forget
 
-app = typer.Typer(no_args_is_help=True, help="Strava: connect, sync, webhooks.")
+app = typer.Typer(
+    no_args_is_help=True,
+    help="Your runs from Strava: connect your account, fetch your runs, get new ones as you upload.",
+)
 out = Console()
 
 
@@ -47,7 +50,9 @@ def connect(
     browser: Annotated[bool, typer.Option(help="Open the page in a browser.")] = True,
     timeout: Annotated[float, typer.Option(help="Seconds to wait for the browser.")] = 300.0,
 ) -> None:
-    """Authorise loadguard on Strava (private runs and shoes) and keep the tokens encrypted."""
+    """Let loadguard read your Strava runs and shoes, private ones too.
+
+    Strava's access tokens are stored encrypted."""
 
     def show(url: str) -> None:
         print(f"Open this page to let loadguard read your Strava runs:\n{url}", flush=True)
@@ -73,7 +78,10 @@ def _describe(athlete_id: str, r: SyncResult) -> str:
 
 @app.command("sync")
 def sync() -> None:
-    """Backfill, then catch up, every connected athlete; shoes too. Resumable."""
+    """Fetch every connected runner's runs and shoes from Strava.
+
+    The whole history first, then what is new. It stops near Strava's rate limit
+    and carries on from there next time."""
     with _setup() as (store, config, box):
         columns = (SpinnerColumn(), TextColumn("{task.description}"), TimeElapsedColumn())
         with Progress(*columns, console=Console(stderr=True), transient=True) as bar:
@@ -98,7 +106,7 @@ def sync() -> None:
 
 @app.command("status")
 def status() -> None:
-    """Connected athletes, their sync cursor and state."""
+    """Who is connected, how far their runs are fetched, and who must connect again."""
     with _setup() as (store, _config, _box):
         for a in acc.accounts(store, SOURCE):
             cursor = a.state.get("after")
@@ -116,7 +124,9 @@ def subscribe(
         str, typer.Argument(help="Public URL of `loadguard serve`'s /webhooks/strava.")
     ],
 ) -> None:
-    """Ask Strava to push events to `loadguard serve` (one subscription per application)."""
+    """Ask Strava to send new runs to `loadguard serve` as they are uploaded.
+
+    Once for your Strava application."""
     with _setup() as (_store, config, _box):
         if not config.verify_token:
             raise fail("set LOADGUARD_STRAVA_VERIFY_TOKEN (a secret word) for `serve` and here")
@@ -135,7 +145,7 @@ def subscribe(
 
 @app.command("disconnect")
 def disconnect(athlete: AthleteOption = None) -> None:
-    """Revoke loadguard's access on Strava and delete the tokens and all Strava data."""
+    """Take back loadguard's access on Strava and delete all it had from Strava."""
     with _setup() as (store, config, box):
         who = store.athlete(athlete)
         try:
