@@ -13,7 +13,8 @@ setup: $(UV)
 	$(UV) sync --quiet --frozen 2>/dev/null || $(UV) sync --quiet
 
 demo: setup
-	$(UV) run loadguard demo
+	LOADGUARD_COMMAND=./loadguard $(UV) run loadguard demo
+	@echo "Every command: ./loadguard --help (README: Using it)."
 
 lint: setup
 	$(UV) run ruff check .

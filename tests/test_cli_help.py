@@ -3,6 +3,7 @@ with no developer notes, and the launcher and the demo's hint give commands that
 
 from __future__ import annotations
 
+import json
 import os
 import re
 import subprocess
@@ -53,7 +54,16 @@ def test_every_command_and_option_is_explained_without_developer_notes() -> None
 def test_the_launcher_runs_loadguard_from_any_folder(tmp_path: Path) -> None:
     env = {**os.environ, "COLUMNS": "80"}
     done = subprocess.run(
-        [str(ROOT / "loadguard"), "--db", "here.sqlite", "athlete", "add", "anna", "--start", "2026-09-07"],
+        [
+            str(ROOT / "loadguard"),
+            "--db",
+            "here.sqlite",
+            "athlete",
+            "add",
+            "anna",
+            "--start",
+            "2026-09-07",
+        ],
         cwd=tmp_path,
         env=env,
         capture_output=True,
@@ -64,3 +74,53 @@ def test_the_launcher_runs_loadguard_from_any_folder(tmp_path: Path) -> None:
     assert done.returncode == 0, done.stderr
     assert "athlete anna: plan heel-fat-pad from 2026-09-07" in done.stdout
     assert (tmp_path / "here.sqlite").exists()  # paths are the caller's, not the checkout's
+
+
+def using_it_commands() -> list[tuple[str, set[int]]]:
+    """The README's "Using it" commands, each with the exit codes its comment promises
+    ("exit 1", "exit 0/3/4"; none named: 0)."""
+    readme = (ROOT / "README.md").read_text()
+    section = readme.split("## Using it", 1)[1].split("\n## ", 1)[0]
+    block = section.split("```sh\n", 1)[1].split("```", 1)[0]
+    out = []
+    for line in block.splitlines():
+        command, _, comment = line.partition("#")
+        promised = re.search(r"\bexit ([\d/]+)", comment)
+        codes = {int(c) for c in promised.group(1).split("/")} if promised else {0}
+        out.append((command.strip(), codes))
+    return out
+
+
+def test_the_readme_commands_work_as_written_after_the_demo(tmp_path: Path) -> None:
+    """What a newcomer does: the demo, then each "Using it" line copied as written, in a
+    fresh folder with an empty HOME (the launcher is linked in, as in a checkout)."""
+    (tmp_path / "loadguard").symlink_to(ROOT / "loadguard")
+    home = tmp_path / "home"
+    home.mkdir()
+    env = {
+        k: v
+        for k, v in os.environ.items()
+        if not k.startswith(("LOADGUARD_", "XDG_")) and k != "VIRTUAL_ENV"
+    }
+    env.update(HOME=str(home), COLUMNS="80")
+    commands = [("./loadguard demo --folder demo-data", {0}), *using_it_commands()]
+    assert len(commands) >= 6
+    outputs = {}
+    for command, promised in commands:
+        done = subprocess.run(
+            command,
+            shell=True,
+            cwd=tmp_path,
+            env=env,
+            capture_output=True,
+            text=True,
+            timeout=300,
+            check=False,
+        )
+        assert done.returncode in promised, f"{command}\n{done.stdout}\n{done.stderr}"
+        assert "Traceback" not in done.stderr, command
+        outputs[command] = done.stdout
+    assert (home / ".local" / "share" / "loadguard" / "loadguard.sqlite").exists()
+    (as_json,) = (out for command, out in outputs.items() if command.endswith("--json"))
+    assert json.loads(as_json)["athlete"] == "anna"
+    assert "unfinished-sync.fit" in next(o for c, o in outputs.items() if " import " in c)
