@@ -12,7 +12,8 @@ import pytest
 import requests
 from cryptography.fernet import Fernet
 
-from loadguard.guard.athlete import Athlete
+from loadguard.app.host import StoreHost
+from loadguard.contract import Athlete
 from loadguard.sources import registry
 from loadguard.store import accounts as acc
 from loadguard.store.db import Store
@@ -35,15 +36,19 @@ class World:
     athlete: Athlete
 
     @property
+    def host(self) -> StoreHost:
+        return StoreHost(self.store)
+
+    @property
     def config(self) -> strava_config.StravaConfig:
-        return strava_config.load()
+        return strava_config.load(self.host.connector_settings("strava"))
 
     @property
     def box(self) -> TokenBox:
         return TokenBox(self.config)
 
     def api(self, budget: Budget | None = None) -> StravaApi:
-        return api_for(self.store, self.athlete, self.config, self.box, budget or Budget())
+        return api_for(self.host, self.athlete, self.config, self.box, budget or Budget())
 
     def browser(self, athlete_id: int = STRAVA_ATHLETE) -> Callable[[str], None]:
         """Plays the athlete's browser: opens Strava's page, approves, follows the redirect."""
@@ -58,7 +63,7 @@ class World:
         return open_url
 
     def connect(self) -> str:
-        return connect(self.store, self.athlete, self.config, self.box, self.browser(), timeout=10)
+        return connect(self.host, self.athlete, self.config, self.box, self.browser(), timeout=10)
 
     def account(self) -> acc.Account:
         found = acc.account(self.store, self.athlete.id, "strava")

@@ -16,7 +16,7 @@ from builders import PLAN_START
 from loadguard import settings
 from loadguard.alerts import delivery, texts
 from loadguard.app import service
-from loadguard.guard.athlete import Athlete
+from loadguard.contract import Athlete
 from loadguard.store.db import Store
 from receivers import Receiver, free_port, receiver, smtp_server
 

@@ -14,8 +14,7 @@ import pytest
 from fitdata import DATA, path_of
 from loadguard.app import service
 from loadguard.cli.season import season
-from loadguard.contract import RawRecord, SampleWriter
-from loadguard.guard.athlete import Athlete
+from loadguard.contract import Athlete, RawRecord, SampleWriter
 from loadguard.sources import registry
 from loadguard.sources.normalise import Prepared
 from loadguard.store import activities as stored

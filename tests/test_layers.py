@@ -16,6 +16,11 @@ import pytest
 
 ROOT = Path(__file__).resolve().parents[1]
 PACKAGE = ROOT / "src" / "loadguard"
+PACKAGES = [
+    PACKAGE,
+    ROOT / "connectors" / "fit" / "src" / "loadguard_fit",
+    ROOT / "connectors" / "strava" / "src" / "loadguard_strava",
+]
 LINT_IMPORTS = Path(sys.executable).with_name("lint-imports")
 
 
@@ -43,35 +48,47 @@ def test_the_layer_contracts_hold_on_this_tree(tmp_path: Path) -> None:
     ("module", "bad_import", "broken"),
     [
         (
-            "guard/metrics.py",
+            "loadguard/guard/metrics.py",
             "from loadguard.store.db import Store",
             "loadguard.guard is not allowed to import loadguard.store",
         ),
-        ("guard/weeks.py", "import time", "loadguard.guard is not allowed to import time"),
-        ("guard/plan.py", "import urllib.request", "not allowed to import urllib"),
+        ("loadguard/guard/weeks.py", "import time", "loadguard.guard is not allowed to import time"),
+        ("loadguard/guard/plan.py", "import urllib.request", "not allowed to import urllib"),
         (
-            "store/db.py",
+            "loadguard/store/db.py",
             "from loadguard.alerts import texts",
             "loadguard.store is not allowed to import loadguard.alerts",
         ),
         (
-            "app/service.py",
+            "loadguard/app/service.py",
             "from loadguard.cli import render",
             "loadguard.app is not allowed to import loadguard.cli",
         ),
         (
-            "sources/registry.py",
+            "loadguard/sources/registry.py",
             "import loadguard_fit",
             "loadguard is not allowed to import loadguard_fit",
+        ),
+        (
+            "loadguard_strava/sync.py",
+            "from loadguard.store.db import Store",
+            "loadguard_strava is not allowed to import loadguard.store",
+        ),
+        (
+            "loadguard_fit/decoder.py",
+            "from loadguard.app import service",
+            "loadguard_fit is not allowed to import loadguard.app",
         ),
     ],
 )
 def test_a_wrong_import_breaks_the_build_naming_the_layers(
     tmp_path: Path, module: str, bad_import: str, broken: str
 ) -> None:
-    copy = tmp_path / "src" / "loadguard"
-    shutil.copytree(PACKAGE, copy, ignore=shutil.ignore_patterns("__pycache__"))
-    target = copy / module
+    for package in PACKAGES:
+        shutil.copytree(
+            package, tmp_path / "src" / package.name, ignore=shutil.ignore_patterns("__pycache__")
+        )
+    target = tmp_path / "src" / module
     text = target.read_text()
     head, sep, rest = text.partition("from __future__ import annotations\n")
     target.write_text(head + sep + bad_import + "\n" + rest)

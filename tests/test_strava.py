@@ -82,7 +82,7 @@ def test_a_forged_redirect_is_refused_and_nothing_is_stored(world: World) -> Non
         requests.get(redirect.replace("state=", "state=x"), timeout=5)
 
     with pytest.raises(Exception, match="state does not match"):
-        connect(world.store, world.athlete, world.config, world.box, forged, timeout=10)
+        connect(world.host, world.athlete, world.config, world.box, forged, timeout=10)
     assert world.store.conn.execute("SELECT COUNT(*) FROM accounts").fetchone()[0] == 0
 
 
@@ -91,7 +91,7 @@ def test_a_denied_authorisation_says_so(world: World) -> None:
         requests.get(world.standin.deny_url(url), timeout=5)
 
     with pytest.raises(Exception, match="access_denied"):
-        connect(world.store, world.athlete, world.config, world.box, deny, timeout=10)
+        connect(world.host, world.athlete, world.config, world.box, deny, timeout=10)
 
 
 def test_a_backfill_of_2000_activities_costs_the_list_pages_and_one_streams_call_per_run(
@@ -154,7 +154,7 @@ def test_a_run_inside_the_soft_ground_weeks_gets_its_detail_for_the_description(
     )
     world.connect()
     api = world.api()
-    result = sync_athlete(world.store, world.athlete, api)
+    result = sync_athlete(world.host, world.athlete, api)
     assert result.stored == 1
     assert reads(world.standin, "/api/v3/activities/") == 2  # detail + streams
     frame = stored.activities_frame(world.store, ["anna"])
@@ -169,8 +169,8 @@ def test_shoes_come_from_the_gear_with_retired_and_nicknames_and_their_km_agree(
     world.standin.add_activity(
         STRAVA_ATHLETE, start=BEFORE_PLAN, distance_m=10000, moving_s=3000, gear_id=gear
     )
-    sync_athlete(world.store, world.athlete, world.api())
-    sync_gear(world.store, world.athlete, world.api())
+    sync_athlete(world.host, world.athlete, world.api())
+    sync_gear(world.host, world.athlete, world.api())
     shoes_json = world.api().get("/athlete")["shoes"]  # Strava's totals include the run
     retired = [s for s in shoes_json if s.get("retired")]
     assert retired, "the stand-in's athlete has a retired shoe"
@@ -189,7 +189,7 @@ def test_a_token_near_expiry_is_refreshed_first_and_the_new_pair_is_stored(world
     world.standin.expire_tokens(STRAVA_ATHLETE)
     world.standin.add_activity(STRAVA_ATHLETE, start=BEFORE_PLAN, distance_m=5000, moving_s=1500)
     world.standin.clear_log()
-    result = sync_athlete(world.store, world.athlete, world.api())
+    result = sync_athlete(world.host, world.athlete, world.api())
     assert result.stored == 1
     assert world.standin.count("POST", "/oauth/token") == 1
     assert world.account().secret != before
@@ -201,11 +201,11 @@ def test_rate_limit_stops_the_sync_and_the_next_run_resumes_without_loss_or_dupl
     world.standin.add_activities(STRAVA_ATHLETE, 30, first=BEFORE_PLAN, with_gps=False)
     world.connect()
     world.standin.fail_next("/api/v3/activities/", "429")
-    first = sync_all(world.store, world.config, world.box)["anna"]
+    first = sync_all(world.host, world.config, world.box)["anna"]
     assert first.stopped is not None
     assert "429" in first.stopped or "limit" in first.stopped
     assert first.stored < 30
-    second = sync_all(world.store, world.config, world.box)["anna"]
+    second = sync_all(world.host, world.config, world.box)["anna"]
     assert second.stopped is None
     count = world.store.conn.execute("SELECT COUNT(*) FROM activities").fetchone()[0]
     assert count == 30
@@ -237,7 +237,7 @@ def test_server_errors_and_slow_answers_are_retried_and_nothing_is_lost(
     api.session.timeout = 1.0
     api.config = api.config.__class__(**{**api.config.__dict__, "retry_waits": (0.05, 0.1, 0.2)})
     world.standin.fail_next("/api/v3/activities/", kind, seconds=1.5)
-    result = sync_athlete(world.store, world.athlete, api)
+    result = sync_athlete(world.host, world.athlete, api)
     assert result.stopped is None
     assert result.stored == 4
     assert world.store.conn.execute("SELECT COUNT(*) FROM activities").fetchone()[0] == 4
@@ -290,7 +290,7 @@ def test_a_token_refused_once_is_refreshed_and_the_request_goes_through(world: W
     world.connect()
     world.standin.fail_next("/api/v3/athlete/activities", "401")
     world.standin.clear_log()
-    result = sync_athlete(world.store, world.athlete, world.api())
+    result = sync_athlete(world.host, world.athlete, world.api())
     assert result.stopped is None
     assert result.stored == 2
     assert world.standin.count("POST", "/oauth/token") == 1
@@ -307,16 +307,16 @@ def test_athletes_share_the_budget_fairly_and_resume_from_their_cursors(world: W
             strava_id, 120, first=BEFORE_PLAN - timedelta(days=300), with_gps=False
         )
     world.connect()
-    connect(world.store, second, world.config, world.box, world.browser(2002), timeout=10)
+    connect(world.host, second, world.config, world.box, world.browser(2002), timeout=10)
     # 240 runs need 240 streams reads; Strava allows 100 reads a quarter hour
-    first = sync_all(world.store, world.config, world.box)
+    first = sync_all(world.host, world.config, world.box)
     assert first["anna"].stored > 0
     assert first["ben"].stored > 0  # both got a turn before the budget ran out
     assert all(r.stopped and "limit" in r.stopped for r in first.values())
     totals = {"anna": first["anna"].stored, "ben": first["ben"].stored}
     for _ in range(5):
         world.standin.reset_rate_window()
-        again = sync_all(world.store, world.config, world.box)
+        again = sync_all(world.host, world.config, world.box)
         for name, r in again.items():
             totals[name] += r.stored
         if all(r.done for r in again.values()):

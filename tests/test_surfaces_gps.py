@@ -14,8 +14,7 @@ import osmium
 import pytest
 
 from loadguard.app import service
-from loadguard.contract import Activity, SampleWriter, Streams
-from loadguard.guard.athlete import Athlete
+from loadguard.contract import Activity, Athlete, SampleWriter, Streams
 from loadguard.sources import registry
 from loadguard.store import maps
 from loadguard.store.db import Store

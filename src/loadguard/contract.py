@@ -7,15 +7,22 @@ both, so normalisation can be re-run later without touching the source again.
 
 Connectors are registered under the ``loadguard.connectors`` entry-point group
 (see :mod:`loadguard.sources.registry`); the core never imports one by name.
+
+A connector with a service side (scheduled pulls, webhooks, its own commands, such
+as Strava's) gets a :class:`Host` from the core: the athletes, accounts, raw
+records and shoes of one open store, and the pipeline (ingest, guard). With it,
+this module is all a connector imports from loadguard.
 """
 
 from __future__ import annotations
 
 from collections.abc import Iterator, Mapping
+from contextlib import AbstractContextManager
 from dataclasses import dataclass, field
-from datetime import datetime, timedelta
+from datetime import date, datetime, timedelta
 from pathlib import Path
-from typing import Protocol, runtime_checkable
+from typing import Any, Protocol, runtime_checkable
+from zoneinfo import ZoneInfo
 
 import numpy as np
 import numpy.typing as npt
@@ -168,4 +175,148 @@ class WebhookReceiver(Protocol):
 
     def accept(self, body: bytes) -> WebhookEvent: ...
 
-    def process(self, store: object, payload: Mapping[str, object]) -> list[str]: ...
+    def process(self, host: Host, payload: Mapping[str, object]) -> list[str]: ...
+
+
+# -- what the core lends a connector's service side ------------------------------------
+
+
+class HostError(Exception):
+    """A request the core cannot honour (unknown athlete, duplicate shoe...); the message
+    says which and why."""
+
+
+@dataclass(frozen=True)
+class Athlete:
+    """A runner on a plan: plan week 1 starts on ``plan_start`` in their time zone."""
+
+    id: str
+    name: str
+    plan_id: str
+    plan_start: date
+    timezone: str  # IANA name
+
+    @property
+    def zone(self) -> ZoneInfo:
+        return ZoneInfo(self.timezone)
+
+
+@dataclass(frozen=True)
+class Shoe:
+    id: int
+    athlete_id: str
+    name: str
+    initial_km: float
+    heel_stack_mm: float | None
+    drop_mm: float | None
+    minimalist: bool | None
+    default_from: date | None
+    retired_on: date | None
+    gear_id: str | None  # the provider's id for it, for shoes a connector brought
+
+
+@dataclass(frozen=True)
+class Account:
+    """An athlete's account at a provider: its id there, the sealed secret the connector
+    handed over, and the connector's own state (a sync cursor...)."""
+
+    athlete_id: str
+    source: str
+    external_id: str
+    secret: bytes | None
+    state: dict[str, Any]
+    status: str  # active, reconnect, deauthorized
+    status_note: str
+
+
+class Host(Protocol):
+    """One open store and the pipeline, as a connector's sync, webhooks and commands see
+    them. Every write is its own transaction unless it happens inside :meth:`batch`."""
+
+    def athlete(self, athlete_id: str | None = None) -> Athlete:
+        """The athlete with this id (None: the only one); raises HostError."""
+        ...
+
+    def connector_settings(self, name: str) -> Mapping[str, object]:
+        """The settings file's ``[connectors.<name>]`` table (empty when absent)."""
+        ...
+
+    def batch(self) -> AbstractContextManager[object]:
+        """Group many writes into few commits (a long sync)."""
+        ...
+
+    # accounts
+    def account(self, athlete_id: str, source: str) -> Account | None: ...
+
+    def account_by_external(self, source: str, external_id: str) -> Account | None: ...
+
+    def accounts(self, source: str, status: str | None = None) -> list[Account]: ...
+
+    def save_account(self, athlete_id: str, source: str, external_id: str, secret: bytes) -> None:
+        """Link (or re-link) an account; it becomes active."""
+        ...
+
+    def update_account(
+        self,
+        athlete_id: str,
+        source: str,
+        *,
+        secret: bytes | None = None,
+        clear_secret: bool = False,
+        state: dict[str, Any] | None = None,
+        status: str | None = None,
+        note: str | None = None,
+    ) -> None: ...
+
+    # raw records and what came of them
+    def has_raw(self, athlete_id: str, source: str, key: str) -> bool: ...
+
+    def raw_payload(self, athlete_id: str, source: str, key: str) -> bytes | None: ...
+
+    def ingest(self, athlete: Athlete, raw: RawRecord) -> None:
+        """Store a record (new or edited) with its activities; ConnectorError if it cannot
+        be normalised (nothing is stored)."""
+        ...
+
+    def delete_raw(self, athlete_id: str, source: str, key: str) -> None: ...
+
+    def delete_source(self, athlete_id: str, source: str) -> None:
+        """Every record and activity from this source, for this athlete."""
+        ...
+
+    def record_failure(
+        self, athlete_id: str, source: str, origin: str, reason: str, key: str | None
+    ) -> None:
+        """An item that could not be read: listed by `loadguard failures`."""
+        ...
+
+    # shoes
+    def shoes(self, athlete_id: str) -> list[Shoe]: ...
+
+    def add_shoe(self, athlete_id: str, name: str, *, initial_km: float, gear_id: str) -> Shoe: ...
+
+    def set_initial_km(self, shoe_id: int, km: float) -> None: ...
+
+    def retire_shoe(self, athlete_id: str, ref: str, on: date) -> Shoe: ...
+
+    def gear_distance_m(self, athlete_id: str, gear_id: str) -> float:
+        """Metres of stored runs in the provider's shoe ``gear_id``."""
+        ...
+
+    def delete_provider_shoes(self, athlete_id: str) -> int: ...
+
+    # the plan and the guard
+    def soft_ground_day(self, athlete: Athlete, day: date) -> bool:
+        """Whether the plan keeps the athlete off hard ground on this (local) day."""
+        ...
+
+    def run_guard(self, athlete: Athlete, trigger: str) -> tuple[str, int]:
+        """Check the athlete now, keep the findings, alert; (status light, findings)."""
+        ...
+
+
+class HostOpener(Protocol):
+    """How a connector's commands reach the store the user chose: the core puts one in
+    the typer context (``ctx.obj``) of every command."""
+
+    def __call__(self) -> AbstractContextManager[Host]: ...

@@ -20,9 +20,8 @@ from loadguard import settings
 from loadguard.alerts import delivery
 from loadguard.alerts.recipients import Recipient
 from loadguard.app import folders
-from loadguard.contract import ConnectorError, FetchFailure, RawRecord, Streams
+from loadguard.contract import Athlete, ConnectorError, FetchFailure, RawRecord, Streams
 from loadguard.guard import metrics, pain_scale, verdict
-from loadguard.guard.athlete import Athlete
 from loadguard.guard.plan import Plan, load_plan
 from loadguard.guard.report import Report, build_report
 from loadguard.sources import normalise, registry
@@ -273,12 +272,14 @@ def ingest(store: Store, athlete: Athlete, raw: RawRecord) -> list[stored.Stored
 def process_events(store: Store, limit: int = 100) -> int:
     """Work through queued webhook events in arrival order; the athletes they touched are
     checked again. Returns how many events were processed."""
+    from loadguard.app.host import StoreHost  # the host calls back into this module
+
     events = accounts_store.pending_events(store, limit)
     touched: set[str] = set()
     for event in events:
         try:
             receiver = registry.webhook(event.source)
-            touched.update(receiver.process(store, event.payload))
+            touched.update(receiver.process(StoreHost(store), event.payload))
         except Exception as exc:  # one bad event must not stop the queue
             accounts_store.finish_event(store, event.id, "failed", f"{type(exc).__name__}: {exc}")
         else:
@@ -340,7 +341,9 @@ def import_watched(store: Store, athlete: Athlete, folder: Path) -> ImportSummar
 
 def scheduled_sync(store: Store, source: str) -> list[str]:
     """A connector's scheduled pull, then the guard for everyone who got new activities."""
-    touched = registry.sync(source)(store)
+    from loadguard.app.host import StoreHost  # the host calls back into this module
+
+    touched = registry.sync(source)(StoreHost(store))
     for athlete_id in touched:
         run_guard(store, store.athlete(athlete_id), "sync")
     return touched

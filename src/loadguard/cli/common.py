@@ -13,7 +13,7 @@ from rich.console import Console
 from rich.markup import escape
 
 from loadguard import settings
-from loadguard.guard.athlete import Athlete
+from loadguard.contract import Athlete
 from loadguard.guard.plan import PlanError
 from loadguard.sources import registry
 from loadguard.store.db import Store, StoreError, default_db_path

@@ -7,6 +7,7 @@ the help texts below are written for runners, the docstrings of helpers for us.
 from __future__ import annotations
 
 import os
+from functools import partial
 from pathlib import Path
 from typing import Annotated
 
@@ -16,6 +17,7 @@ from rich.table import Table
 
 from loadguard import settings
 from loadguard.app import service
+from loadguard.app.host import opened as open_host
 from loadguard.cli.alerts import alerts_app, daemon_command
 from loadguard.cli.common import (
     EXIT_ERROR,
@@ -34,7 +36,7 @@ from loadguard.cli.maps import osm_app, places_app, surfaces_app
 from loadguard.cli.pain import condition_command, pain_command, symptom_command
 from loadguard.cli.render import render
 from loadguard.cli.shoes import shoe_app
-from loadguard.guard.athlete import Athlete
+from loadguard.contract import Athlete
 from loadguard.guard.plan import PlanError, available_plans, load_plan
 from loadguard.sources import registry
 from loadguard.store.db import Store, StoreError, default_db_path
@@ -69,12 +71,13 @@ app.add_typer(alerts_app, name="alerts", rich_help_panel=WATCH)
 
 
 @app.callback()
-def _options(db: DbOption = None) -> None:
+def _options(ctx: typer.Context, db: DbOption = None) -> None:
     """Options for every command."""
     try:
         State.db = db or default_db_path()
     except settings.SettingsError as exc:
         raise fail(str(exc)) from None
+    ctx.obj = partial(open_host, State.db)  # a connector's commands open the store with it
 
 
 @athlete_app.command("add")

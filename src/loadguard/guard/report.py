@@ -8,7 +8,7 @@ from typing import Any
 
 import polars as pl
 
-from loadguard.guard.athlete import Athlete
+from loadguard.contract import Athlete
 from loadguard.guard.findings import Finding, to_findings
 from loadguard.guard.metrics import Metrics
 from loadguard.guard.pain_scale import light

@@ -82,7 +82,7 @@ def sync_names() -> list[str]:
 
 
 def sync(name: str) -> Callable[[Any], list[str]]:
-    """A connector's scheduled pull: ``pull(store) -> ids of athletes with new activities``."""
+    """A connector's scheduled pull: ``pull(host) -> ids of athletes with new activities``."""
     ep = _entry_points(SYNCS).get(name)
     if ep is None:
         raise UnknownConnector(f"no scheduled sync {name!r} (installed: {', '.join(sync_names())})")

@@ -10,18 +10,8 @@ import json
 from dataclasses import dataclass
 from typing import Any
 
+from loadguard.contract import Account
 from loadguard.store.db import Store, now_iso
-
-
-@dataclass(frozen=True)
-class Account:
-    athlete_id: str
-    source: str
-    external_id: str
-    secret: bytes | None
-    state: dict[str, Any]
-    status: str
-    status_note: str
 
 
 @dataclass(frozen=True)

@@ -17,13 +17,13 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 import platformdirs
 
 from loadguard import settings
-from loadguard.guard.athlete import Athlete
+from loadguard.contract import Athlete, HostError, Shoe
 from loadguard.store.schema import SchemaTooNew, migrate
 
 BATCH_BYTES = 64 * 1024 * 1024
 
 
-class StoreError(Exception):
+class StoreError(HostError):
     """A request the store cannot honour (unknown athlete, duplicate shoe, ...)."""
 
 
@@ -40,20 +40,6 @@ def default_db_path() -> Path:
 
 def now_iso() -> str:
     return datetime.now(UTC).isoformat(timespec="seconds")
-
-
-@dataclass(frozen=True)
-class Shoe:
-    id: int
-    athlete_id: str
-    name: str
-    initial_km: float
-    heel_stack_mm: float | None
-    drop_mm: float | None
-    minimalist: bool | None
-    default_from: date | None
-    retired_on: date | None
-    gear_id: str | None
 
 
 @dataclass(frozen=True)

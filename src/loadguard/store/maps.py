@@ -12,7 +12,7 @@ from functools import lru_cache
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from loadguard.guard.athlete import Athlete
+from loadguard.contract import Athlete
 from loadguard.store import surfaces as stored_surfaces
 from loadguard.store.db import Store, StoreError
 from loadguard.surfaces.mix import Place, SurfaceContext

@@ -10,12 +10,10 @@ from typing import Annotated
 
 import typer
 from rich.console import Console
+from rich.markup import escape
 from rich.progress import Progress, SpinnerColumn, TextColumn, TimeElapsedColumn
 
-from loadguard.app import service
-from loadguard.cli.common import AthleteOption, State, fail
-from loadguard.store import accounts as acc
-from loadguard.store.db import Store, StoreError, default_db_path
+from loadguard.contract import Host, HostError, HostOpener
 
 from . import config as strava_config
 from .api import Budget, StravaApi, StravaError
@@ -30,21 +28,33 @@ app = typer.Typer(
     help="Your runs from Strava: connect your account, fetch your runs, get new ones as you upload.",
 )
 out = Console()
+err = Console(stderr=True)
+AthleteOption = Annotated[
+    str | None, typer.Option("--athlete", "-a", help="Athlete id (default: the only one).")
+]
+
+
+def fail(message: str) -> typer.Exit:
+    err.print(f"[bold red]error:[/] {escape(message)}")
+    return typer.Exit(1)
 
 
 @contextmanager
-def _setup() -> Iterator[tuple[Store, strava_config.StravaConfig, TokenBox]]:
+def _setup(ctx: typer.Context) -> Iterator[tuple[Host, strava_config.StravaConfig, TokenBox]]:
+    """The store the user chose (loadguard puts its opener in ``ctx.obj``), the API
+    application's settings and the token box."""
+    opener: HostOpener = ctx.obj
     try:
-        config = strava_config.load()
-        box = TokenBox(config)
-        with Store(State.db or default_db_path()) as store:
-            yield store, config, box
-    except (strava_config.ConfigError, StoreError, StravaError) as err:
-        raise fail(str(err)) from None
+        with opener() as host:
+            config = strava_config.load(host.connector_settings(SOURCE))
+            yield host, config, TokenBox(config)
+    except (strava_config.ConfigError, HostError, StravaError) as exc:
+        raise fail(str(exc)) from None
 
 
 @app.command("connect")
 def connect(
+    ctx: typer.Context,
     athlete: AthleteOption = None,
     port: Annotated[int, typer.Option(help="Loopback port for Strava's redirect (0: any).")] = 0,
     browser: Annotated[bool, typer.Option(help="Open the page in a browser.")] = True,
@@ -59,9 +69,9 @@ def connect(
         if browser:
             webbrowser.open(url)
 
-    with _setup() as (store, config, box):
-        who = store.athlete(athlete)
-        external = oauth_connect(store, who, config, box, show, port=port, timeout=timeout)
+    with _setup(ctx) as (host, config, box):
+        who = host.athlete(athlete)
+        external = oauth_connect(host, who, config, box, show, port=port, timeout=timeout)
     out.print(f"connected {who.id} to Strava athlete {external}; now `loadguard strava sync`")
 
 
@@ -77,12 +87,12 @@ def _describe(athlete_id: str, r: SyncResult) -> str:
 
 
 @app.command("sync")
-def sync() -> None:
+def sync(ctx: typer.Context) -> None:
     """Fetch every connected runner's runs and shoes from Strava.
 
     The whole history first, then what is new. It stops near Strava's rate limit
     and carries on from there next time."""
-    with _setup() as (store, config, box):
+    with _setup(ctx) as (host, config, box):
         columns = (SpinnerColumn(), TextColumn("{task.description}"), TimeElapsedColumn())
         with Progress(*columns, console=Console(stderr=True), transient=True) as bar:
             task = bar.add_task("syncing", total=None)
@@ -90,14 +100,14 @@ def sync() -> None:
             def tick(activity: str, r: SyncResult) -> None:
                 bar.update(task, description=f"{r.stored} activities stored (last {activity})")
 
-            results = sync_all(store, config, box, progress=tick)
+            results = sync_all(host, config, box, progress=tick)
         for athlete_id, r in results.items():
             out.print(_describe(athlete_id, r))
             for origin, reason in r.failed:
                 out.print(f"  [red]failed[/] {origin}: {reason}")
             if r.stored:
-                report = service.run_guard(store, store.athlete(athlete_id), "sync")
-                out.print(f"  guard: {report.status}, {len(report.findings)} findings")
+                light, found = host.run_guard(host.athlete(athlete_id), "sync")
+                out.print(f"  guard: {light}, {found} findings")
         if not results:
             out.print("no athlete is connected: `loadguard strava connect`")
         if any(r.stopped and "connect" in r.stopped for r in results.values()):
@@ -105,10 +115,10 @@ def sync() -> None:
 
 
 @app.command("status")
-def status() -> None:
+def status(ctx: typer.Context) -> None:
     """Who is connected, how far their runs are fetched, and who must connect again."""
-    with _setup() as (store, _config, _box):
-        for a in acc.accounts(store, SOURCE):
+    with _setup(ctx) as (host, _config, _box):
+        for a in host.accounts(SOURCE):
             cursor = a.state.get("after")
             done = "backfill done" if a.state.get("backfill_done") else "backfill pending"
             out.print(
@@ -120,6 +130,7 @@ def status() -> None:
 
 @app.command("subscribe")
 def subscribe(
+    ctx: typer.Context,
     callback_url: Annotated[
         str, typer.Argument(help="Public URL of `loadguard serve`'s /webhooks/strava.")
     ],
@@ -127,7 +138,7 @@ def subscribe(
     """Ask Strava to send new runs to `loadguard serve` as they are uploaded.
 
     Once for your Strava application."""
-    with _setup() as (_store, config, _box):
+    with _setup(ctx) as (_host, config, _box):
         if not config.verify_token:
             raise fail("set LOADGUARD_STRAVA_VERIFY_TOKEN (a secret word) for `serve` and here")
         api = StravaApi(config, None, budget=Budget())
@@ -144,14 +155,14 @@ def subscribe(
 
 
 @app.command("disconnect")
-def disconnect(athlete: AthleteOption = None) -> None:
+def disconnect(ctx: typer.Context, athlete: AthleteOption = None) -> None:
     """Take back loadguard's access on Strava and delete all it had from Strava."""
-    with _setup() as (store, config, box):
-        who = store.athlete(athlete)
+    with _setup(ctx) as (host, config, box):
+        who = host.athlete(athlete)
         try:
-            api = api_for(store, who, config, box, Budget())
+            api = api_for(host, who, config, box, Budget())
             api.client.deauthorize()
         except Exception as err:  # revoked already, or Strava unreachable: forget anyway
             print(f"note: Strava did not confirm the revocation ({err})", file=sys.stderr)
-        forget(store, who)
+        forget(host, who)
     out.print(f"{who.id}: disconnected from Strava; Strava-sourced data deleted")

@@ -14,12 +14,11 @@
 from __future__ import annotations
 
 import os
+from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
 
 import platformdirs
-
-from loadguard import settings
 
 from .http import DEFAULT_BASE, DEFAULT_TIMEOUT_S
 
@@ -40,12 +39,9 @@ class StravaConfig:
     retry_waits: tuple[float, ...] = (0.5, 2.0, 5.0)  # back-off on 5xx and timeouts
 
 
-def _table() -> dict[str, object]:
-    return dict(settings.current().connectors.get("strava", {}))
-
-
-def load(*, need_app: bool = True) -> StravaConfig:
-    table = _table()
+def load(table: Mapping[str, object], *, need_app: bool = True) -> StravaConfig:
+    """The connector's settings: the environment, then ``table`` (the settings file's
+    ``[connectors.strava]``, from :meth:`loadguard.contract.Host.connector_settings`)."""
     client_id = os.environ.get("STRAVA_CLIENT_ID") or str(table.get("client_id") or "")
     secret_var = str(table.get("client_secret_env") or "STRAVA_CLIENT_SECRET")
     client_secret = os.environ.get(secret_var, "")

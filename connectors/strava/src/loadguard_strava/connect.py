@@ -14,8 +14,7 @@ from dataclasses import dataclass
 from http.server import BaseHTTPRequestHandler, HTTPServer
 from urllib.parse import parse_qs, urlsplit
 
-from loadguard.guard.athlete import Athlete
-from loadguard.store.db import Store
+from loadguard.contract import Athlete, Host
 
 from .api import StravaApi, StravaError
 from .config import StravaConfig
@@ -78,7 +77,7 @@ class _Handler(BaseHTTPRequestHandler):
 
 
 def connect(
-    store: Store,
+    host: Host,
     athlete: Athlete,
     config: StravaConfig,
     box: TokenBox,
@@ -102,4 +101,4 @@ def connect(
         server.server_close()
     if server.answer.error:
         raise StravaError(server.answer.error)
-    return finish_connect(store, athlete, config, box, server.answer.code, server.answer.scope)
+    return finish_connect(host, athlete, config, box, server.answer.code, server.answer.scope)

@@ -4,15 +4,16 @@ by webhook, `loadguard serve` / `loadguard daemon` call this every
 
 from __future__ import annotations
 
-from loadguard.store.db import Store
+from loadguard.contract import Host
 
 from . import config as strava_config
+from .normalise import SOURCE
 from .sync import sync_all
 from .tokens import TokenBox
 
 
-def sync(store: Store) -> list[str]:
+def sync(host: Host) -> list[str]:
     """Pull what is new for every connected athlete; the ids of those with new activities."""
-    config = strava_config.load()
-    results = sync_all(store, config, TokenBox(config))
+    config = strava_config.load(host.connector_settings(SOURCE))
+    results = sync_all(host, config, TokenBox(config))
     return sorted(athlete_id for athlete_id, r in results.items() if r.stored)

@@ -17,13 +17,7 @@ from typing import Any
 from pydantic import ValidationError
 from stravalib import model
 
-from loadguard.app import service
-from loadguard.contract import ConnectorError
-from loadguard.guard.athlete import Athlete
-from loadguard.guard.plan import PlanError, load_plan
-from loadguard.store import accounts as acc
-from loadguard.store import activities as stored
-from loadguard.store.db import Store
+from loadguard.contract import Athlete, ConnectorError, Host
 
 from .api import Budget, RateLimited, ReconnectNeeded, StravaApi, StravaError
 from .config import StravaConfig
@@ -52,22 +46,22 @@ def new_state() -> str:
 
 
 def api_for(
-    store: Store, athlete: Athlete, config: StravaConfig, box: TokenBox, budget: Budget
+    host: Host, athlete: Athlete, config: StravaConfig, box: TokenBox, budget: Budget
 ) -> StravaApi:
-    account = acc.account(store, athlete.id, SOURCE)
+    account = host.account(athlete.id, SOURCE)
     if account is None or account.secret is None:
         raise ReconnectNeeded(
             f"athlete {athlete.id!r} is not connected to Strava: run `loadguard strava connect`"
         )
 
     def keep(tokens: Tokens) -> None:
-        acc.update_account(store, athlete.id, SOURCE, secret=box.seal(tokens))
+        host.update_account(athlete.id, SOURCE, secret=box.seal(tokens))
 
     return StravaApi(config, box.open(account.secret), keep, budget)
 
 
 def finish_connect(
-    store: Store, athlete: Athlete, config: StravaConfig, box: TokenBox, code: str, scope: str
+    host: Host, athlete: Athlete, config: StravaConfig, box: TokenBox, code: str, scope: str
 ) -> str:
     """Exchange the code from the redirect and remember the account; returns Strava's id."""
     missing = {"activity:read_all", "profile:read_all"} - set(scope.split(","))
@@ -81,11 +75,10 @@ def finish_connect(
     external = str(athlete_json.get("id") or "")
     if not external:
         raise StravaError("Strava's answer named no athlete")
-    other = acc.account_by_external(store, SOURCE, external)
+    other = host.account_by_external(SOURCE, external)
     if other is not None and other.athlete_id != athlete.id:
         raise StravaError(f"this Strava athlete is already connected to {other.athlete_id!r}")
-    acc.save_account(
-        store,
+    host.save_account(
         athlete.id,
         SOURCE,
         external,
@@ -94,28 +87,22 @@ def finish_connect(
     return external
 
 
-def _needs_detail(athlete: Athlete, summary: Mapping[str, Any]) -> bool:
+def _needs_detail(host: Host, athlete: Athlete, summary: Mapping[str, Any]) -> bool:
     """The detailed activity (one more read) only for a run inside the plan's soft-ground
     weeks whose surface nothing else tells: its description may carry a #grass tag."""
     if summary.get("sport_type") != "Run" or "#" in str(summary.get("name") or ""):
         return False
     try:
-        plan = load_plan(athlete.plan_id)
-    except PlanError:
-        return False
-    start = str(summary.get("start_date_local") or "")[:10]
-    try:
-        week = (date.fromisoformat(start) - athlete.plan_start).days // 7 + 1
+        day = date.fromisoformat(str(summary.get("start_date_local") or "")[:10])
     except ValueError:
         return False
-    stage = plan.stage_for_week(week)
-    return stage is not None and week <= plan.weeks and stage.hard_share_max < 1
+    return host.soft_ground_day(athlete, day)
 
 
-def fetch_activity(api: StravaApi, athlete: Athlete, summary: Mapping[str, Any]) -> Any:
+def fetch_activity(host: Host, api: StravaApi, athlete: Athlete, summary: Mapping[str, Any]) -> Any:
     """The raw record for one listed activity: streams for runs, the detail when needed."""
     activity_id = summary["id"]
-    detailed = _needs_detail(athlete, summary)
+    detailed = _needs_detail(host, athlete, summary)
     activity = api.get(f"/activities/{activity_id}") if detailed else summary
     streams = (
         api.get(f"/activities/{activity_id}/streams", keys=",".join(STREAM_TYPES), key_by_type=True)
@@ -137,7 +124,7 @@ def _valid(item: Any) -> str | None:
 
 
 def sync_athlete(
-    store: Store,
+    host: Host,
     athlete: Athlete,
     api: StravaApi,
     *,
@@ -147,7 +134,7 @@ def sync_athlete(
     """Backfill or catch up one athlete from the stored cursor (at most ``items`` activities
     this time; the rest of a listed page waits in the state for the next turn)."""
     result = SyncResult()
-    account = acc.account(store, athlete.id, SOURCE)
+    account = host.account(athlete.id, SOURCE)
     assert account is not None
     state = dict(account.state)
     # A page listed but not finished (the budget ran out) is kept in the state, so the
@@ -155,17 +142,17 @@ def sync_athlete(
     left: list[Any] = list(state.pop("page_left", []))
     page_len = int(state.pop("page_len", 0))
     try:
-        with store.batch():  # one commit per batch, not one per activity
-            _sync_pages(store, athlete, api, state, result, left, page_len, items, progress)
+        with host.batch():  # one commit per batch, not one per activity
+            _sync_pages(host, athlete, api, state, result, left, page_len, items, progress)
         left = []
     except _Stopped as stop:
         left, page_len = stop.left, stop.page_len
         result.stopped = stop.reason or None
         if stop.reconnect:
-            acc.update_account(store, athlete.id, SOURCE, status="reconnect", note=stop.reason)
+            host.update_account(athlete.id, SOURCE, status="reconnect", note=stop.reason)
     if left:
         state["page_left"], state["page_len"] = left, page_len
-    acc.update_account(store, athlete.id, SOURCE, state=state)
+    host.update_account(athlete.id, SOURCE, state=state)
     return result
 
 
@@ -176,7 +163,7 @@ class _Stopped(Exception):
 
 
 def _sync_pages(
-    store: Store,
+    host: Host,
     athlete: Athlete,
     api: StravaApi,
     state: dict[str, Any],
@@ -201,7 +188,7 @@ def _sync_pages(
             while left:
                 if items is not None and items <= 0:
                     raise _Stopped("", left, page_len, False)  # this turn is over
-                _store_listed(store, athlete, api, left[0], state, result)
+                _store_listed(host, athlete, api, left[0], state, result)
                 item = left.pop(0)
                 if items is not None:
                     items -= 1
@@ -219,11 +206,11 @@ def _sync_pages(
         raise _Stopped(str(err), left, page_len, True) from None
 
 
-def _mark_turn(store: Store, athlete: Athlete) -> None:
-    account = acc.account(store, athlete.id, SOURCE)
+def _mark_turn(host: Host, athlete: Athlete) -> None:
+    account = host.account(athlete.id, SOURCE)
     if account is not None:
         state = {**account.state, "turn_at": datetime.now(UTC).isoformat()}
-        acc.update_account(store, athlete.id, SOURCE, state=state)
+        host.update_account(athlete.id, SOURCE, state=state)
 
 
 def _start_of(item: Any) -> str:
@@ -231,7 +218,7 @@ def _start_of(item: Any) -> str:
 
 
 def _store_listed(
-    store: Store,
+    host: Host,
     athlete: Athlete,
     api: StravaApi,
     item: Any,
@@ -242,23 +229,21 @@ def _store_listed(
     problem = _valid(item)
     if problem:
         result.failed.append((origin, problem))
-        with store.atomic():
-            store.record_failure(athlete.id, SOURCE, origin, problem, None)
+        host.record_failure(athlete.id, SOURCE, origin, problem, None)
         return
     start = _epoch(item.get("start_date"))
-    if not stored.has_raw(store, athlete.id, SOURCE, str(item["id"])):
+    if not host.has_raw(athlete.id, SOURCE, str(item["id"])):
         try:
-            raw = fetch_activity(api, athlete, item)
-            service.ingest(store, athlete, raw)
+            raw = fetch_activity(host, api, athlete, item)
+            host.ingest(athlete, raw)
         except ConnectorError as err:
             result.failed.append((origin, str(err)))
-            with store.atomic():
-                store.record_failure(athlete.id, SOURCE, origin, str(err), str(item["id"]))
+            host.record_failure(athlete.id, SOURCE, origin, str(err), str(item["id"]))
         else:
             result.stored += 1
             result.runs += int(is_run(item))
     state["after"] = max(int(state.get("after", 0)), start)
-    acc.update_account(store, athlete.id, SOURCE, state=state)
+    host.update_account(athlete.id, SOURCE, state=state)
 
 
 def _epoch(value: Any) -> int:
@@ -268,36 +253,36 @@ def _epoch(value: Any) -> int:
         return 0
 
 
-def sync_gear(store: Store, athlete: Athlete, api: StravaApi, today: date | None = None) -> int:
+def sync_gear(host: Host, athlete: Athlete, api: StravaApi, today: date | None = None) -> int:
     """Shoes from the athlete's gear, read from the raw /athlete JSON (stravalib drops
     ``retired`` and ``nickname``). A shoe's km before its first synced run become its
     initial km, so Strava's total and ours agree. Returns how many shoes were seen."""
     profile = api.get("/athlete")
     shoes = profile.get("shoes") if isinstance(profile, Mapping) else None
     day = today or datetime.now(UTC).date()
-    known = {s.gear_id: s for s in store.shoes(athlete.id) if s.gear_id}
+    known = {s.gear_id: s for s in host.shoes(athlete.id) if s.gear_id}
     for shoe in shoes or []:
         if not isinstance(shoe, Mapping) or not shoe.get("id"):
             continue
         gear_id = str(shoe["id"])
         total_km = float(shoe.get("distance") or 0.0) / 1000.0
-        synced_km = stored.gear_distance_m(store, athlete.id, gear_id) / 1000.0
+        synced_km = host.gear_distance_m(athlete.id, gear_id) / 1000.0
         initial = max(0.0, total_km - synced_km)
         name = str(shoe.get("nickname") or shoe.get("name") or gear_id)
         if gear_id in known:
-            store.set_initial_km(known[gear_id].id, initial)
+            host.set_initial_km(known[gear_id].id, initial)
             current = known[gear_id]
         else:
-            current = store.add_shoe(
-                athlete.id, _unique(store, athlete.id, name), initial_km=initial, gear_id=gear_id
+            current = host.add_shoe(
+                athlete.id, _unique(host, athlete.id, name), initial_km=initial, gear_id=gear_id
             )
         if shoe.get("retired") and current.retired_on is None:
-            store.retire_shoe(athlete.id, str(current.id), day)
+            host.retire_shoe(athlete.id, str(current.id), day)
     return len(shoes or [])
 
 
-def _unique(store: Store, athlete_id: str, name: str) -> str:
-    taken = {s.name for s in store.shoes(athlete_id)}
+def _unique(host: Host, athlete_id: str, name: str) -> str:
+    taken = {s.name for s in host.shoes(athlete_id)}
     candidate, n = name, 2
     while candidate in taken:
         candidate, n = f"{name} ({n})", n + 1
@@ -305,7 +290,7 @@ def _unique(store: Store, athlete_id: str, name: str) -> str:
 
 
 def sync_all(
-    store: Store,
+    host: Host,
     config: StravaConfig,
     box: TokenBox,
     *,
@@ -317,24 +302,24 @@ def sync_all(
     spent; then everyone waits for the next run and resumes from their cursors."""
     budget = budget or Budget()
     results: dict[str, SyncResult] = {}
-    active = [store.athlete(a.athlete_id) for a in acc.accounts(store, SOURCE, "active")]
+    active = [host.athlete(a.athlete_id) for a in host.accounts(SOURCE, "active")]
     for athlete in active:
         try:
-            sync_gear(store, athlete, api_for(store, athlete, config, box, budget))
+            sync_gear(host, athlete, api_for(host, athlete, config, box, budget))
         except ReconnectNeeded as err:
             results[athlete.id] = SyncResult(stopped=str(err))
-            acc.update_account(store, athlete.id, SOURCE, status="reconnect", note=str(err))
+            host.update_account(athlete.id, SOURCE, status="reconnect", note=str(err))
         except (RateLimited, StravaError) as err:
             results[athlete.id] = SyncResult(stopped=str(err))
     pending = [a for a in active if a.id not in results]
-    turns = {a.athlete_id: str(a.state.get("turn_at", "")) for a in acc.accounts(store, SOURCE)}
+    turns = {a.athlete_id: str(a.state.get("turn_at", "")) for a in host.accounts(SOURCE)}
     pending.sort(key=lambda a: turns.get(a.id, ""))  # who waited longest goes first
     while pending:
         still = []
         for athlete in pending:
-            api = api_for(store, athlete, config, box, budget)
-            part = sync_athlete(store, athlete, api, items=ROUND, progress=progress)
-            _mark_turn(store, athlete)
+            api = api_for(host, athlete, config, box, budget)
+            part = sync_athlete(host, athlete, api, items=ROUND, progress=progress)
+            _mark_turn(host, athlete)
             total = results.setdefault(athlete.id, SyncResult())
             total.listed += part.listed
             total.stored += part.stored

@@ -16,17 +16,11 @@ from __future__ import annotations
 import hmac
 import json
 from collections.abc import Mapping
-from functools import cached_property
 from typing import Any
 
 from stravalib import exc
 
-from loadguard.app import service
-from loadguard.contract import WebhookEvent
-from loadguard.guard.athlete import Athlete
-from loadguard.store import accounts as acc
-from loadguard.store import activities as stored
-from loadguard.store.db import Store
+from loadguard.contract import Athlete, Host, WebhookEvent
 
 from . import config as strava_config
 from .api import Budget, StravaApi
@@ -48,17 +42,17 @@ class StravaWebhooks:
 
     def __init__(self) -> None:
         self.budget = Budget()
+        self._app: tuple[strava_config.StravaConfig, TokenBox] | None = None
 
-    @cached_property
-    def config(self) -> strava_config.StravaConfig:
-        return strava_config.load()
-
-    @cached_property
-    def box(self) -> TokenBox:
-        return TokenBox(self.config)
+    def app(self, host: Host) -> tuple[strava_config.StravaConfig, TokenBox]:
+        """The API application's settings and the token box, read once."""
+        if self._app is None:
+            config = strava_config.load(host.connector_settings(SOURCE))
+            self._app = config, TokenBox(config)
+        return self._app
 
     def challenge(self, query: Mapping[str, str]) -> tuple[int, dict[str, str]]:
-        expected = strava_config.load(need_app=False).verify_token
+        expected = strava_config.load({}, need_app=False).verify_token  # from the environment
         given = query.get("hub.verify_token", "")
         if not expected:
             return 503, {"error": "no verify token configured (LOADGUARD_STRAVA_VERIFY_TOKEN)"}
@@ -94,50 +88,49 @@ class StravaWebhooks:
         )
         return WebhookEvent(key, event)
 
-    def process(self, store: object, payload: Mapping[str, object]) -> list[str]:
-        assert isinstance(store, Store)
-        account = acc.account_by_external(store, SOURCE, str(payload["owner_id"]))
+    def process(self, host: Host, payload: Mapping[str, object]) -> list[str]:
+        account = host.account_by_external(SOURCE, str(payload["owner_id"]))
         if account is None or account.status == "deauthorized":
             return []  # not (or no longer) one of ours: nothing to do
-        athlete = store.athlete(account.athlete_id)
+        athlete = host.athlete(account.athlete_id)
         updates = payload.get("updates") or {}
         assert isinstance(updates, Mapping)
         if payload["object_type"] == "athlete":
             if str(updates.get("authorized", "")).lower() == "false":
-                forget(store, athlete)
+                forget(host, athlete)
                 return [athlete.id]
             return []
         key = str(payload["object_id"])
         if payload["aspect_type"] == "delete":
-            stored.delete_raw(store, athlete.id, SOURCE, key)
+            host.delete_raw(athlete.id, SOURCE, key)
             return [athlete.id]
-        api = api_for(store, athlete, self.config, self.box, self.budget)
-        _fetch_and_store(store, athlete, api, key)
+        config, box = self.app(host)
+        api = api_for(host, athlete, config, box, self.budget)
+        _fetch_and_store(host, athlete, api, key)
         return [athlete.id]
 
 
-def _fetch_and_store(store: Store, athlete: Athlete, api: StravaApi, key: str) -> None:
+def _fetch_and_store(host: Host, athlete: Athlete, api: StravaApi, key: str) -> None:
     try:
         activity = api.get(f"/activities/{key}")
     except exc.ObjectNotFound:
-        stored.delete_raw(store, athlete.id, SOURCE, key)  # gone (or private to us now)
+        host.delete_raw(athlete.id, SOURCE, key)  # gone (or private to us now)
         return
     streams: Any = None
     if is_run(activity):
-        previous = stored.raw_payload(store, athlete.id, SOURCE, key)
+        previous = host.raw_payload(athlete.id, SOURCE, key)
         kept = json.loads(previous).get("streams") if previous else None
         streams = kept or api.get(
             f"/activities/{key}/streams", keys=",".join(STREAM_TYPES), key_by_type=True
         )
-    service.ingest(store, athlete, raw_record(activity, streams, detailed=True))
+    host.ingest(athlete, raw_record(activity, streams, detailed=True))
 
 
-def forget(store: Store, athlete: Athlete) -> None:
+def forget(host: Host, athlete: Athlete) -> None:
     """Deauthorised: delete the tokens and every Strava-sourced record (Strava's terms)."""
-    stored.delete_source(store, athlete.id, SOURCE)
-    store.delete_provider_shoes(athlete.id)
-    acc.update_account(
-        store,
+    host.delete_source(athlete.id, SOURCE)
+    host.delete_provider_shoes(athlete.id)
+    host.update_account(
         athlete.id,
         SOURCE,
         clear_secret=True,
