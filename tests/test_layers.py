@@ -52,7 +52,11 @@ def test_the_layer_contracts_hold_on_this_tree(tmp_path: Path) -> None:
             "from loadguard.store.db import Store",
             "loadguard.guard is not allowed to import loadguard.store",
         ),
-        ("loadguard/guard/weeks.py", "import time", "loadguard.guard is not allowed to import time"),
+        (
+            "loadguard/guard/weeks.py",
+            "import time",
+            "loadguard.guard is not allowed to import time",
+        ),
         ("loadguard/guard/plan.py", "import urllib.request", "not allowed to import urllib"),
         (
             "loadguard/store/db.py",
