@@ -264,10 +264,9 @@ def demo_command(
     report = demo.run(folder, console=out)
     render(report, out)
     command = os.environ.get("LOADGUARD_COMMAND", "loadguard")  # ./loadguard sets it
-    out.print(
-        f"\nThe demo store is {folder / 'loadguard.sqlite'}; try "
-        f"`{command} --db {folder / 'loadguard.sqlite'} check --json`."
-    )
+    db = folder / "loadguard.sqlite"
+    out.print(f"\nThe demo store is {db}. Try:")
+    out.print(f"  {command} --db {db} check --json", soft_wrap=True)  # never broken mid-command
 
 
 def serve(
