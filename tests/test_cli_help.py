@@ -121,6 +121,11 @@ def test_the_readme_commands_work_as_written_after_the_demo(tmp_path: Path) -> N
         assert "Traceback" not in done.stderr, command
         outputs[command] = done.stdout
     assert (home / ".local" / "share" / "loadguard" / "loadguard.sqlite").exists()
+    hint = outputs["./loadguard demo --folder demo-data"].split("Try:\n", 1)[1].strip()
+    assert hint == "./loadguard --db demo-data/loadguard.sqlite check --json"
+    done = subprocess.run(hint, shell=True, cwd=tmp_path, env=env, capture_output=True, text=True)
+    assert done.returncode == 4  # the demo's season is red
+    assert json.loads(done.stdout)["athlete"] == "demo"
     (as_json,) = (out for command, out in outputs.items() if command.endswith("--json"))
     assert json.loads(as_json)["athlete"] == "anna"
     assert "unfinished-sync.fit" in next(o for c, o in outputs.items() if " import " in c)
