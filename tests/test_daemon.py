@@ -4,6 +4,7 @@ alerting a real HTTP receiver; restarts; schedules kept in the project's databas
 from __future__ import annotations
 
 import os
+import pickle
 import signal
 import sqlite3
 import subprocess
@@ -194,6 +195,33 @@ def test_a_changed_schedule_replaces_its_job_and_an_unchanged_one_is_kept(
         second.stop()
     assert ids == ["deliver every 30s", "digest mette 06:00 UTC"]
     assert again == kept
+
+
+def test_a_job_stored_before_the_house_moved_is_replaced_by_its_new_path(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A database from before `loadguard.jobs` became `loadguard.app.jobs` keeps working."""
+    db = tmp_path / "lg.sqlite"
+    conf = tmp_path / "settings.toml"
+    conf.write_text("")
+    monkeypatch.setenv("LOADGUARD_SETTINGS", str(conf))
+    settings.current.cache_clear()
+    first = Daemon(db)
+    first.start()
+    first.stop()
+    with sqlite3.connect(db) as conn:  # as an older loadguard stored it
+        (blob,) = conn.execute("SELECT job_state FROM scheduler_jobs").fetchone()
+        state = pickle.loads(blob)
+        assert state["func"] == "loadguard.app.jobs:deliver"
+        state["func"] = "loadguard.jobs:deliver"
+        conn.execute("UPDATE scheduler_jobs SET job_state = ?", (pickle.dumps(state),))
+    second = Daemon(db)
+    try:
+        second.start()
+        jobs = {j.id: j.func_ref for j in second.scheduler.get_jobs()}
+    finally:
+        second.stop()
+    assert jobs == {"deliver every 30s": "loadguard.app.jobs:deliver"}
 
 
 def test_a_watched_folder_that_is_missing_is_reported_and_the_daemon_keeps_going(
