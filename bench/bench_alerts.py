@@ -1,6 +1,6 @@
 """Benchmark: from a new run arriving to its alert delivered, over loopback.
 
-Run by hand: `uv run python bench/bench_alerts.py [--runs 200] [--watch-s 1.0]`.
+Run by hand: `.venv/bin/python bench/bench_alerts.py [--runs 200] [--watch-s 1.0]`.
 
 Two paths, each with ``--runs`` runners in plan week 2 (a coach's list), each with a
 JSON webhook channel on a real HTTP receiver on 127.0.0.1; every new run is on
@@ -39,6 +39,7 @@ sys.path.insert(0, str(Path(__file__).parents[1] / "tests"))
 
 from loadguard import settings
 from loadguard.app import service
+from loadguard.app.host import StoreHost
 from loadguard.app.server import GuardServer
 from loadguard.sources import registry
 from loadguard.store.db import Store
@@ -155,7 +156,7 @@ def webhook(tmp: Path, hook: Receiver, n: int) -> tuple[list[float], list[float]
     limits = (10**6, 10**7)
     with StravaStandIn(rate_limit=limits, read_rate_limit=limits) as standin:
         os.environ["LOADGUARD_STRAVA_API"] = standin.base_url
-        config = strava_config.load()
+        config = strava_config.load({})  # from the environment set above
         box = TokenBox(config)
         with Store(db) as store:
             for i, a in enumerate(ids):
@@ -164,7 +165,7 @@ def webhook(tmp: Path, hook: Receiver, n: int) -> tuple[list[float], list[float]
                 def browser(url: str, who: int = 5000 + i) -> None:
                     requests.get(standin.approve_url(url, who), timeout=5)
 
-                connect(store, store.athlete(a), config, box, browser, timeout=10)
+                connect(StoreHost(store), store.athlete(a), config, box, browser, timeout=10)
         server = GuardServer(db, port=0).start()
         registry.webhook.cache_clear()
         StravaApi(config, None).client.create_subscription(
@@ -197,9 +198,9 @@ def webhook(tmp: Path, hook: Receiver, n: int) -> tuple[list[float], list[float]
                     moving_s=1080,
                     name="Easy #asphalt",
                 )
-                api_client = api_for(store, athlete, config, box, Budget())
+                api_client = api_for(StoreHost(store), athlete, config, box, Budget())
                 began = time.time()
-                _fetch_and_store(store, athlete, api_client, str(activity))
+                _fetch_and_store(StoreHost(store), athlete, api_client, str(activity))
                 service.run_guard(store, athlete, "bench")
                 direct.append(time.time() - began)
     return took, direct
@@ -234,4 +235,4 @@ def main() -> None:
 
 
 if __name__ == "__main__":
-    sys.exit(main())
+    main()

@@ -1,6 +1,6 @@
 """Benchmark: the guard over a synthetic 10,000 athletes x 3 years of runs.
 
-Run by hand: `uv run python bench/bench_guard.py [--athletes N] [--years Y]`.
+Run by hand: `.venv/bin/python bench/bench_guard.py [--athletes N] [--years Y]`.
 Prints the time for metrics + all rules over every athlete at once, and, as a
 baseline measured in the same run, the same work done one athlete at a time
 (on a sample, scaled up). Target: 10k athletes in under 2 s.

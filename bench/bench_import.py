@@ -1,6 +1,6 @@
 """Benchmark: importing real running FIT files into SQLite, against plain fitparse.
 
-Run by hand: `uv run python bench/bench_import.py [--files 1000]`.
+Run by hand: `.venv/bin/python bench/bench_import.py [--files 1000]`.
 
 The real running files of ../shared/data/fit are replicated to at least
 ``--files`` files in one watch folder of one athlete, as a big archive would

@@ -1,6 +1,6 @@
 """Benchmark: OSM surface index build and GPS matching on the real Helsinki extract.
 
-Run by hand: `uv run python bench/bench_osm.py [--pbf PATH] [--runs 20]`.
+Run by hand: `.venv/bin/python bench/bench_osm.py [--pbf PATH] [--runs 20]`.
 
 1. Index build: wall time and peak RSS, measured in a fresh child process (so the
    figure is the build's, not this script's), then PROJECTED to a ~500 MB country

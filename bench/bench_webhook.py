@@ -1,6 +1,6 @@
 """Benchmark: from Strava's webhook POST to the guard's findings stored, over loopback.
 
-Run by hand: `uv run python bench/bench_webhook.py [--events 200]`.
+Run by hand: `.venv/bin/python bench/bench_webhook.py [--events 200]`.
 
 A stand-in Strava and `loadguard serve` run on 127.0.0.1; an athlete with a
 season of history is connected. For each event a new run is created on the
@@ -15,7 +15,6 @@ from __future__ import annotations
 import argparse
 import os
 import statistics
-import sys
 import tempfile
 import time
 from datetime import UTC, date, datetime, timedelta
@@ -25,6 +24,7 @@ import requests
 from cryptography.fernet import Fernet
 
 from loadguard.app import service
+from loadguard.app.host import StoreHost
 from loadguard.app.server import GuardServer
 from loadguard.sources import registry
 from loadguard.store.db import Store
@@ -71,7 +71,7 @@ def main() -> None:
             ATHLETE, 60, first=first, every=timedelta(days=2), distance_m=5000, moving_s=1800
         )
         db = Path(tmp) / "bench.sqlite"
-        config = strava_config.load()
+        config = strava_config.load({})  # from the environment set above
         box = TokenBox(config)
         with Store(db) as store:
             athlete = store.add_athlete("anna", "Anna", "heel-fat-pad", start, "Europe/Copenhagen")
@@ -79,8 +79,10 @@ def main() -> None:
             def browser(url: str) -> None:
                 requests.get(standin.approve_url(url, ATHLETE), timeout=5)
 
-            connect(store, athlete, config, box, browser, timeout=10)
-            sync_athlete(store, athlete, api_for(store, athlete, config, box, Budget()))
+            connect(StoreHost(store), athlete, config, box, browser, timeout=10)
+            sync_athlete(
+                StoreHost(store), athlete, api_for(StoreHost(store), athlete, config, box, Budget())
+            )
         print(f"history: 60 activities synced; {args.events} create events follow")
 
         server = GuardServer(db, port=0).start()
@@ -113,7 +115,7 @@ def main() -> None:
         direct = []
         with Store(db) as store:
             athlete = store.athlete("anna")
-            api_client = api_for(store, athlete, config, box, Budget())
+            api_client = api_for(StoreHost(store), athlete, config, box, Budget())
             for i in range(min(50, args.events)):
                 activity = standin.add_activity(
                     ATHLETE,
@@ -122,7 +124,7 @@ def main() -> None:
                     moving_s=1900,
                 )
                 began = time.perf_counter()
-                _fetch_and_store(store, athlete, api_client, str(activity))
+                _fetch_and_store(StoreHost(store), athlete, api_client, str(activity))
                 service.run_guard(store, athlete, "bench")
                 direct.append(time.perf_counter() - began)
 
@@ -142,4 +144,4 @@ def main() -> None:
 
 
 if __name__ == "__main__":
-    sys.exit(main())
+    main()
