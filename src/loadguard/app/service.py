@@ -293,16 +293,20 @@ def process_events(store: Store, limit: int = 100) -> int:
 
 
 def log_pain(store: Store, athlete: Athlete, score: int, moment: str, day: date) -> int | None:
-    """Store a pain entry (validated: 0-10, a known moment, not in the future); returns the
-    id of that day's run it belongs to, if any. Raises pain_scale.PainError, storing nothing."""
+    """Store a pain entry (validated: 0-10, a known moment, not in the future) and run the
+    guard, so its alerts go out now, not with the next run; returns the id of that day's
+    run it belongs to, if any. Raises pain_scale.PainError, storing nothing."""
     pain_scale.check_entry(score, moment, day, today(athlete))
     pain_store.add_pain(store, athlete.id, day, moment, score)
+    run_guard(store, athlete, "pain")  # pain above 5, or a morning not settled, alerts now
     return pain_store.run_on(store, athlete.id, day) if moment in ("during", "after") else None
 
 
 def log_symptom(store: Store, athlete: Athlete, kind: str, day: date, note: str = "") -> None:
+    """Store a red-flag symptom and run the guard: its alert goes out now."""
     pain_scale.check_symptom(kind, day, today(athlete))
     pain_store.add_symptom(store, athlete.id, day, kind, note)
+    run_guard(store, athlete, "symptom")
 
 
 def add_condition(store: Store, athlete: Athlete, condition: str) -> None:
@@ -311,6 +315,7 @@ def add_condition(store: Store, athlete: Athlete, condition: str) -> None:
             f"condition {condition!r} is not one of {', '.join(pain_scale.CONDITIONS)}"
         )
     pain_store.add_condition(store, athlete.id, condition)
+    run_guard(store, athlete, "condition")
 
 
 # -- alerts, and what the scheduler runs -----------------------------------------------
