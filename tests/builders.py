@@ -11,6 +11,7 @@ from loadguard.guard import metrics, verdict
 from loadguard.guard.metrics import Metrics
 from loadguard.guard.plan import Plan, load_plan
 from loadguard.store.activities import ACTIVITY_SCHEMA, with_time_columns
+from loadguard.surfaces.classes import SURFACE_CLASSES
 
 PLAN_START = date(2026, 3, 2)  # a Monday
 
@@ -25,6 +26,7 @@ class Run:
     longest_run_s: float | None = None
     shoe_id: int | None = None
     offset_days: int = 0  # days into the plan week when `day` is a week number
+    paved_m: float | None = None  # a GPS-matched mix: this much paved, the rest gravel
 
 
 def week_day(week: int, offset: int = 0) -> date:
@@ -61,6 +63,15 @@ def activities(runs: list[Run], athlete: str = "a") -> pl.DataFrame:
             )
         )
     frame = pl.DataFrame(rows, schema=ACTIVITY_SCHEMA, orient="row")
+    if any(r.paved_m is not None for r in runs):
+        mixes: dict[str, list[float | None]] = {c: [] for c in SURFACE_CLASSES}
+        for r in runs:
+            for c in SURFACE_CLASSES:
+                metres = {"paved": r.paved_m, "gravel": r.km * 1000 - (r.paved_m or 0)}.get(c, 0.0)
+                mixes[c].append(None if r.paved_m is None else metres)
+        frame = frame.with_columns(
+            pl.Series(f"stored_{c}_m", v, dtype=pl.Float64) for c, v in mixes.items()
+        )
     return with_time_columns(frame)
 
 

@@ -6,7 +6,7 @@ from datetime import date
 
 import pytest
 
-from builders import Run, findings, shoes, week_day
+from builders import Run, findings, plan, shoes, week_day
 
 
 def test_a_run_on_asphalt_in_week_3_is_flagged() -> None:
@@ -15,6 +15,34 @@ def test_a_run_on_asphalt_in_week_3_is_flagged() -> None:
         (3, "warning", 100.0, 0.0)
     ]
     assert "paved" in found[0]["message"]
+
+
+def test_a_road_crossing_on_a_gravel_run_in_week_3_is_not_running_on_asphalt() -> None:
+    assert findings([Run(3, 3.0, paved_m=40)], week_day(3, 6), "surface_phase") == []
+
+
+@pytest.mark.parametrize(
+    ("km", "paved_m"),
+    [(2.0, 200.0), (10.0, 300.0)],  # under 250 m; under 5 % of the run
+    ids=["the way to the park", "a few hundred metres of a long run"],
+)
+def test_incidental_paved_stretches_below_the_plans_floor_do_not_count(
+    km: float, paved_m: float
+) -> None:
+    assert findings([Run(3, km, paved_m=paved_m)], week_day(3, 6), "surface_phase") == []
+
+
+def test_half_a_kilometre_of_road_in_week_3_is_flagged_saying_how_much() -> None:
+    found = findings([Run(3, 3.0, paved_m=600)], week_day(3, 6), "surface_phase")
+    assert [(f["plan_week"], round(f["value"], 1)) for f in found] == [(3, 20.0)]
+    assert "0.6 km (20 % of the run) on paved ground in week 3" in str(found[0]["message"])
+
+
+def test_the_paved_floor_names_its_source_in_the_plan() -> None:
+    floor = plan().paved_floor
+    assert floor is not None
+    assert (floor.min_m, floor.min_share) == (250.0, 0.05)
+    assert plan().evidence(floor.evidence).grade == "convention"
 
 
 def test_a_runners_grass_tag_beats_the_watchs_street_label() -> None:

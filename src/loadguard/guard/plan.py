@@ -118,6 +118,15 @@ class SurfaceData(_Strict):
     evidence: str
 
 
+class PavedFloor(_Strict):
+    """Paved ground in a soft-ground week counts only when a run has at least ``min_m``
+    metres and ``min_share`` of its distance on it: a road crossing does not."""
+
+    min_m: float = Field(ge=0)
+    min_share: Share
+    evidence: str
+
+
 class Plan(_Strict):
     id: str = Field(pattern=r"^[a-z0-9][a-z0-9-]*$")
     title: str
@@ -132,6 +141,7 @@ class Plan(_Strict):
     pain: Pain
     acwr: Acwr
     surface_data: SurfaceData
+    paved_floor: PavedFloor | None = None  # None: every paved metre counts
 
     @model_validator(mode="after")
     def _check(self) -> Self:
@@ -166,6 +176,8 @@ class Plan(_Strict):
             "acwr",
         ):
             keys.append((name, getattr(self, name).evidence))
+        if self.paved_floor is not None:
+            keys.append(("paved_floor", self.paved_floor.evidence))
         return keys
 
     def stage_for_week(self, plan_week: int) -> Stage | None:

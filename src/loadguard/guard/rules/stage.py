@@ -74,9 +74,12 @@ def interval_structure(m: Metrics, plan: Plan, as_of: date) -> pl.DataFrame:
 def surface_phase(m: Metrics, plan: Plan, as_of: date) -> pl.DataFrame:
     """Hard ground too early: any paved km in a stage that allows none (per run), or more
     than the stage's share of the week on paved ground where some is allowed (per week)."""
-    per_run = in_plan(m.runs.filter(pl.col("surface_paved_km") > 0), plan).filter(
-        pl.col("hard_share_max") == 0
-    )
+    paved = pl.col("surface_paved_km") > 0
+    floor = plan.paved_floor
+    if floor is not None:  # a road crossing is not a run on asphalt
+        paved = paved & (pl.col("surface_paved_km") * 1000.0 >= floor.min_m)
+        paved = paved & (pl.col("surface_paved_km") >= pl.col("km") * floor.min_share)
+    per_run = in_plan(m.runs.filter(paved), plan).filter(pl.col("hard_share_max") == 0)
     runs = findings.frame(
         per_run,
         rule="surface_phase",
@@ -86,10 +89,11 @@ def surface_phase(m: Metrics, plan: Plan, as_of: date) -> pl.DataFrame:
         value=pl.col("surface_paved_km") / pl.col("km") * 100.0,
         limit=pl.lit(0.0),
         message=pl.format(
-            "{}: {} km on paved ground in week {}. Until week 5 the plan keeps you on soft"
-            " ground (gravel, grass, trail) to spare the heel.",
+            "{}: {} km ({} % of the run) on paved ground in week {}. Until week 5 the plan"
+            " keeps you on soft ground (gravel, grass, trail) to spare the heel.",
             pl.col("local_date").cast(pl.String),
             fmt(pl.col("surface_paved_km")),
+            fmt(pl.col("surface_paved_km") / pl.col("km") * 100.0, 0),
             pl.col("plan_week"),
         ),
         evidence=pl.col("stage_evidence"),
