@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from builders import Run, findings, week_day
+from builders import Run, compute, findings, week_day
 
 
 def steady_week(week: int, km_each: float) -> list[Run]:
@@ -99,3 +99,48 @@ def test_acwr_is_only_ever_info() -> None:
     found = findings(runs, week_day(9, 6), "acwr")
     assert [f["severity"] for f in found] == ["info"]
     assert round(found[0]["value"], 2) == 4.5
+
+
+def weeks_of(volumes: dict[int, float]) -> list[Run]:
+    """Each plan week's volume in three equal runs."""
+    return [run for week, km in volumes.items() for run in steady_week(week, km / 3)]
+
+
+def test_after_an_overload_week_the_cap_stays_on_the_plans_trajectory() -> None:
+    # week 9 is +40 % (21.9 km); week 10's cap is not 21.9 + 10 % but week 8's 15.7 km
+    # +10 % twice: 19.0 km, so 20.0 km in week 10 is still over it
+    runs = weeks_of({7: 14.3, 8: 15.7, 9: 21.9, 10: 20.0})
+    found = findings(runs, week_day(10, 6), "weekly_volume_cap")
+    assert [(f["plan_week"], f["severity"]) for f in found] == [(9, "critical"), (10, "warning")]
+    week10 = found[1]
+    assert round(week10["value"], 1) == round((20.0 / (15.7 * 1.1) - 1) * 100, 1)
+    assert (
+        "Week 10: 20.0 km is over this week's cap of 19.0 km. Week 9 was over its cap, so this"
+        " week's cap is still counted from week 8 (15.7 km, +10 % a week)"
+    ) in week10["message"]
+
+
+def test_the_critical_band_is_measured_against_the_same_base() -> None:
+    # after the overload, 23 km is +33 % on the trajectory's 17.3 km: critical,
+    # although it is only +5 % on the overload week itself
+    runs = weeks_of({8: 15.7, 9: 21.9, 10: 23.0})
+    found = findings(runs, week_day(10, 6), "weekly_volume_cap")
+    assert [(f["plan_week"], f["severity"]) for f in found] == [(9, "critical"), (10, "critical")]
+
+
+def test_back_under_the_cap_the_next_cap_is_that_weeks_volume_plus_ten_percent() -> None:
+    runs = weeks_of({8: 15.7, 9: 21.9, 10: 18.0, 11: 19.9})
+    found = findings(runs, week_day(11, 6), "weekly_volume_cap")
+    assert [(f["plan_week"], f["severity"]) for f in found] == [(9, "critical"), (11, "warning")]
+    assert "on the week before (18.0 km)" in found[1]["message"]
+    assert "(19.8 km)" in found[1]["message"]
+
+
+def test_the_weeks_table_shows_the_same_cap_as_the_rule() -> None:
+    m = compute(weeks_of({8: 15.7, 9: 21.9, 10: 18.0}), week_day(10, 6))
+    caps = {
+        w["plan_week"]: (round(w["cap_km"], 1), w["cap_from_week"])
+        for w in m.weeks.iter_rows(named=True)
+        if w["cap_km"] is not None
+    }
+    assert caps == {9: (17.3, 8), 10: (19.0, 8)}

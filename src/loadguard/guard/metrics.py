@@ -15,6 +15,7 @@ from datetime import date, timedelta
 
 import polars as pl
 
+from loadguard.guard.cap import with_cap
 from loadguard.guard.plan import Plan
 from loadguard.guard.stages import stage_weeks, with_stage_week
 from loadguard.guard.weeks import plan_week_expr, weekly
@@ -257,13 +258,18 @@ def compute(
     runs = with_stage_week(runs, adaptive)
     return Metrics(
         runs=runs,
-        weeks=with_stage_week(
-            weekly(runs, athletes, as_of, fill=fill_weeks)
-            .join(
-                other_load(activities, athletes, as_of), on=["athlete_id", "plan_week"], how="left"
-            )
-            .with_columns(pl.col("walk_km", "cross_min").fill_null(0.0)),
-            adaptive,
+        weeks=with_cap(
+            with_stage_week(
+                weekly(runs, athletes, as_of, fill=fill_weeks)
+                .join(
+                    other_load(activities, athletes, as_of),
+                    on=["athlete_id", "plan_week"],
+                    how="left",
+                )
+                .with_columns(pl.col("walk_km", "cross_min").fill_null(0.0)),
+                adaptive,
+            ),
+            plan,
         ),
         shoes=mileage,
         acwr=acwr(runs, athletes, plan, as_of),

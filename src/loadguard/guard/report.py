@@ -76,10 +76,8 @@ def _round(value: float | None, digits: int = 2) -> float | None:
 
 
 def _weeks(m: Metrics, plan: Plan) -> list[dict[str, Any]]:
-    cap = plan.weekly_cap
     out = []
     for w in m.weeks.filter(pl.col("plan_week") >= 1).iter_rows(named=True):
-        capped = w["plan_week"] >= cap.from_week and (w["prev_km"] or 0) >= cap.min_previous_km
         out.append(
             {
                 "week_start": w["week_start"].isoformat(),
@@ -88,7 +86,8 @@ def _weeks(m: Metrics, plan: Plan) -> list[dict[str, Any]]:
                 "run_min": round(w["run_min"], 1),
                 "runs": w["runs"],
                 "change_pct": _round(w["change_pct"], 1),
-                "cap_km": round(w["prev_km"] * (1 + cap.increase_max), 2) if capped else None,
+                "cap_km": _round(w["cap_km"]),
+                "cap_from_week": w["cap_from_week"],
                 "walk_km": round(w["walk_km"], 2),
                 "cross_min": round(w["cross_min"], 1),
                 "surface_km": {c: round(w[f"surface_{c}_km"], 2) for c in SURFACE_CLASSES},

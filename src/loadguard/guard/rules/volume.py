@@ -20,14 +20,11 @@ def weekly_volume_cap(m: Metrics, plan: Plan, as_of: date) -> pl.DataFrame:
     in progress counts: an alert should come before the week is done.
     """
     cap = plan.weekly_cap
-    change = pl.col("change_pct").round(6)  # float noise: exactly +10 % is within the cap
-    weeks = m.weeks.filter(
-        (pl.col("stage_week") >= cap.from_week)
-        & (pl.col("prev_km") >= cap.min_previous_km)
-        & (change > cap.increase_max * 100.0)
-    )
+    change = pl.col("cap_change_pct").round(6)  # float noise: exactly +10 % is within the cap
+    weeks = m.weeks.filter(pl.col("cap_km").is_not_null() & (change > cap.increase_max * 100.0))
     critical = change > cap.critical_over * 100.0
-    cap_km = pl.col("prev_km") * (1.0 + cap.increase_max)
+    held = pl.col("cap_from_week") < pl.col("plan_week") - 1  # the week before broke its cap
+    step = f"+{round(cap.increase_max * 100)} %"
     return findings.frame(
         weeks,
         rule="weekly_volume_cap",
@@ -35,17 +32,36 @@ def weekly_volume_cap(m: Metrics, plan: Plan, as_of: date) -> pl.DataFrame:
         severity=pl.when(critical).then(pl.lit("critical")).otherwise(pl.lit("warning")),
         day=pl.col("week_start"),
         plan_week=pl.col("plan_week"),
-        value=pl.col("change_pct"),
+        value=pl.col("cap_change_pct"),
         limit=pl.lit(cap.increase_max * 100.0),
-        message=pl.format(
-            "Week {}: {} km is +{} % on the week before ({} km). The plan allows"
-            f" +{round(cap.increase_max * 100)} % a week"
-            " ({} km); hold this week's volume where it is.",
-            pl.col("plan_week"),
-            fmt(pl.col("run_km")),
-            fmt(pl.col("change_pct"), 0),
-            fmt(pl.col("prev_km")),
-            fmt(cap_km),
+        message=pl.when(held)
+        .then(
+            pl.format(
+                "Week {}: {} km is over this week's cap of {} km. Week {} was over its cap, so"
+                f" this week's cap is still counted from week {{}} ({{}} km, {step} a week);"
+                " come back under it before building again.",
+                pl.col("plan_week"),
+                fmt(pl.col("run_km")),
+                fmt(pl.col("cap_km")),
+                pl.col("plan_week") - 1,
+                pl.col("cap_from_week"),
+                fmt(
+                    pl.col("cap_base_km")
+                    / (1.0 + cap.increase_max)
+                    ** (pl.col("plan_week") - 1 - pl.col("cap_from_week"))
+                ),
+            )
+        )
+        .otherwise(
+            pl.format(
+                "Week {}: {} km is +{} % on the week before ({} km). The plan allows"
+                f" {step} a week ({{}} km); hold this week's volume where it is.",
+                pl.col("plan_week"),
+                fmt(pl.col("run_km")),
+                fmt(pl.col("cap_change_pct"), 0),
+                fmt(pl.col("cap_base_km")),
+                fmt(pl.col("cap_km")),
+            )
         ),
         evidence=pl.when(critical).then(pl.lit("weekly_jump")).otherwise(pl.lit(cap.evidence))
         if "weekly_jump" in plan.sources
