@@ -40,6 +40,7 @@ class Metrics:
     symptoms: pl.DataFrame | None = None  # athlete_id, day, kind
     conditions: pl.DataFrame | None = None  # athlete_id, condition
     stages: pl.DataFrame | None = None  # adaptive stage week per athlete and plan week
+    athletes: pl.DataFrame | None = None  # athlete_id, plan_start
 
 
 # The columns of an activity the metrics use; the rest stays in the store.
@@ -279,6 +280,7 @@ def compute(
         symptoms=_upto(symptoms, as_of),
         conditions=conditions,
         stages=adaptive,
+        athletes=athletes.select("athlete_id", "plan_start"),
     )
 
 

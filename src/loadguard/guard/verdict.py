@@ -45,8 +45,34 @@ def evaluate(m: Metrics, plan: Plan, as_of: date) -> pl.DataFrame:
     With ``m.since`` set, only findings dated from that day on are returned.
     """
     parts = [rule(m, plan, as_of) for rule in RULES.values()]
-    found = pl.concat([findings.empty(), *parts])
+    found = in_plan_time(pl.concat([findings.empty(), *parts]), m.athletes)
     return found if m.since is None else found.filter(pl.col("date") >= m.since)
+
+
+# Findings about a shoe are about its state now: they have no plan week.
+SHOE_RULES = ("shoe_wear", "shoe_profile")
+
+
+def in_plan_time(found: pl.DataFrame, athletes: pl.DataFrame | None) -> pl.DataFrame:
+    """History before the plan's start is the baseline, not a finding: findings dated
+    before it are dropped (shoes aside), and every other finding carries the plan week
+    of its date (pain and symptoms included)."""
+    if athletes is None or found.is_empty():
+        return found
+    starts = athletes.select(pl.col("athlete_id").cast(pl.String), "plan_start")
+    shoe = pl.col("rule").is_in(SHOE_RULES)
+    week = (pl.col("date") - pl.col("plan_start")).dt.total_days() // 7 + 1
+    return (
+        found.join(starts, on="athlete_id", how="left")
+        .filter(shoe | pl.col("plan_start").is_null() | (pl.col("date") >= pl.col("plan_start")))
+        .with_columns(
+            plan_week=pl.when(shoe | pl.col("plan_start").is_null())
+            .then(pl.col("plan_week"))
+            .otherwise(week)
+            .cast(pl.Int32)
+        )
+        .drop("plan_start")
+    )
 
 
 def newest_first(found: pl.DataFrame) -> pl.DataFrame:
