@@ -53,3 +53,34 @@ def test_shoe_findings_keep_no_week() -> None:
     found = verdict.evaluate(m, plan(), week_day(3, 6))
     wear = found.filter(pl.col("rule") == "shoe_wear")
     assert wear.select("plan_week").to_series().to_list() == [0]
+
+
+def test_no_runs_for_two_weeks_is_said_with_the_last_runs_date() -> None:
+    last = week_day(2, 3)
+    found = evaluate([Run(1, 2.0), Run(last, 2.0)], last + timedelta(days=20))
+    quiet = found.filter(pl.col("rule") == "inactive").to_dicts()
+    assert [(f["severity"], f["value"], f["plan_week"]) for f in quiet] == [("info", 20.0, 5)]
+    assert f"No runs for 20 days: the last was on {last}." in quiet[0]["message"]
+    status = verdict.status(found, ["a"], last + timedelta(days=20))
+    assert status == {"a": "green"}  # said, not a verdict
+
+
+def test_a_runner_who_never_ran_hears_it_counted_from_the_plans_start() -> None:
+    found = evaluate([], week_day(3, 2))
+    quiet = found.filter(pl.col("rule") == "inactive").to_dicts()
+    assert [q["value"] for q in quiet] == [16.0]
+    assert f"No runs for 16 days (none since {PLAN_START})." in quiet[0]["message"]
+
+
+def test_a_last_run_long_before_the_plan_is_named() -> None:
+    old = PLAN_START - timedelta(days=400)
+    found = evaluate([Run(old, 2.0)], week_day(3, 2))
+    quiet = found.filter(pl.col("rule") == "inactive").to_dicts()
+    assert [q["value"] for q in quiet] == [416.0]
+    assert f"the last was on {old}" in quiet[0]["message"]
+
+
+def test_thirteen_days_without_a_run_is_no_finding_yet() -> None:
+    last = week_day(2, 3)
+    found = evaluate([Run(last, 2.0)], last + timedelta(days=13))
+    assert found.filter(pl.col("rule") == "inactive").is_empty()

@@ -127,6 +127,13 @@ class PavedFloor(_Strict):
     evidence: str
 
 
+class Inactive(_Strict):
+    """No run for ``days`` days is said (info), so a coach sees it rather than GREEN."""
+
+    days: int = Field(ge=1)
+    evidence: str
+
+
 class Plan(_Strict):
     id: str = Field(pattern=r"^[a-z0-9][a-z0-9-]*$")
     title: str
@@ -142,6 +149,7 @@ class Plan(_Strict):
     acwr: Acwr
     surface_data: SurfaceData
     paved_floor: PavedFloor | None = None  # None: every paved metre counts
+    inactive: Inactive | None = None  # None: no word on a long break
 
     @model_validator(mode="after")
     def _check(self) -> Self:
@@ -178,6 +186,8 @@ class Plan(_Strict):
             keys.append((name, getattr(self, name).evidence))
         if self.paved_floor is not None:
             keys.append(("paved_floor", self.paved_floor.evidence))
+        if self.inactive is not None:
+            keys.append(("inactive", self.inactive.evidence))
         return keys
 
     def stage_for_week(self, plan_week: int) -> Stage | None:

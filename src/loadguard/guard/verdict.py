@@ -28,6 +28,7 @@ RULES: dict[str, Rule] = {
     "shoe_wear": shoes.shoe_wear,
     "shoe_profile": shoes.shoe_profile,
     "acwr": volume.acwr,
+    "inactive": volume.inactive,
     "pain_red": pain.pain_red,
     "pain_not_settled": pain.pain_not_settled,
     "red_flag": pain.red_flag,

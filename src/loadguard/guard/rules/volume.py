@@ -7,7 +7,7 @@ from datetime import date
 import polars as pl
 
 from loadguard.guard import findings
-from loadguard.guard.metrics import Metrics
+from loadguard.guard.metrics import Metrics, lookback
 from loadguard.guard.plan import Plan
 from loadguard.guard.rules.common import fmt, with_stage
 
@@ -151,4 +151,54 @@ def acwr(m: Metrics, plan: Plan, as_of: date) -> pl.DataFrame:
             fmt(pl.col("ratio"), 2),
         ),
         evidence=pl.lit(plan.acwr.evidence),
+    )
+
+
+def inactive(m: Metrics, plan: Plan, as_of: date) -> pl.DataFrame:
+    """Info: no run for ``inactive.days`` days (since the last run, or since the plan
+    started for a runner with none), so nobody reads GREEN as all is well."""
+    rule = plan.inactive
+    if rule is None or m.athletes is None:
+        return findings.empty()
+    last = m.runs.group_by(pl.col("athlete_id").cast(pl.String)).agg(
+        last=pl.col("local_date").max()
+    )
+    # a windowed pass (``since``) sees only its look-back: no run in it is "none since"
+    floor = m.since - lookback(plan) if m.since is not None else None
+    seen_from = (
+        pl.col("plan_start") if floor is None else pl.max_horizontal("plan_start", pl.lit(floor))
+    )
+    quiet = (
+        m.athletes.with_columns(pl.col("athlete_id").cast(pl.String))
+        .join(last, on="athlete_id", how="left")
+        .with_columns(since=pl.coalesce("last", seen_from))
+        .with_columns(days=(pl.lit(as_of) - pl.col("since")).dt.total_days())
+        .filter((pl.col("days") >= rule.days) & (pl.col("plan_start") <= as_of))
+    )
+    when = pl.when(pl.col("last").is_not_null())
+    return findings.frame(
+        quiet,
+        rule="inactive",
+        subject=pl.format("since {}", pl.col("since")),
+        severity=pl.lit("info"),
+        day=pl.lit(as_of),
+        plan_week=pl.lit(0),
+        value=pl.col("days").cast(pl.Float64),
+        limit=pl.lit(float(rule.days)),
+        message=when.then(
+            pl.format(
+                "No runs for {} days: the last was on {}. A break, pain or a red flag? Log it"
+                " (`loadguard pain`, `loadguard symptom`) so your plan can follow.",
+                pl.col("days"),
+                pl.col("since").cast(pl.String),
+            )
+        ).otherwise(
+            pl.format(
+                "No runs for {} days (none since {}). A break, pain or a red flag? Log it"
+                " (`loadguard pain`, `loadguard symptom`) so your plan can follow.",
+                pl.col("days"),
+                pl.col("since").cast(pl.String),
+            )
+        ),
+        evidence=pl.lit(rule.evidence),
     )
