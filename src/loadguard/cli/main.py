@@ -231,6 +231,12 @@ def check(
         str | None, typer.Option(help="Local date to check as of (default today).")
     ] = None,
     json: Annotated[bool, typer.Option("--json", help="Print one JSON object.")] = False,
+    every: Annotated[
+        bool,
+        typer.Option(
+            "--all", help="List every finding, not only this plan week's and the last one's."
+        ),
+    ] = False,
 ) -> None:
     """Where you stand in your plan and what to change. Exit 0/3/4: green/yellow/red.
 
@@ -246,7 +252,7 @@ def check(
     if json:
         print(service.report_json(report))
     else:
-        render(report, out)
+        render(report, out, every_finding=every)
     raise typer.Exit(STATUS_EXIT[report.status])
 
 

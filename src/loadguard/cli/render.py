@@ -2,16 +2,25 @@
 
 from __future__ import annotations
 
+import polars as pl
 from rich.console import Console, Group
 from rich.panel import Panel
 from rich.table import Table
 from rich.text import Text
 
+from loadguard.guard.findings import Finding
 from loadguard.guard.report import Report
 
 LIGHT = {"green": "bold green", "yellow": "bold yellow", "red": "bold red"}
 SEVERITY = {"info": "cyan", "warning": "yellow", "critical": "bold red"}
 SURFACE_ORDER = ("grass", "gravel", "trail", "track", "treadmill", "paved", "unknown")
+
+
+def _num(value: float, decimals: int = 1, *, sign: bool = False) -> str:
+    """A number rounded as the guard's messages round it (polars), so a table and a
+    message never disagree in the last digit."""
+    rounded = pl.Series([value], dtype=pl.Float64).round(2).round(decimals).item()
+    return f"{rounded:+.{decimals}f}" if sign else f"{rounded:.{decimals}f}"
 
 
 def _surface_mix(surface_km: dict[str, float]) -> str:
@@ -49,35 +58,41 @@ def _header(report: Report) -> Panel:
 
 
 def _weeks(report: Report, last: int) -> Table:
+    shown = report.weeks[-last:]
+    walks = any(w["walk_km"] for w in shown)  # columns nobody needs are left out at 80 wide
+    cross = any(w["cross_min"] for w in shown)
     table = Table(title=f"Plan weeks (last {last})", title_justify="left")
-    for col in (
-        "week",
-        "from",
-        "runs",
-        "km",
-        "min",
-        "change",
-        "cap km",
-        "walk km",
-        "cross min",
-        "surface",
-    ):
-        table.add_column(col, justify="right" if col not in ("from", "surface") else "left")
-    for w in report.weeks[-last:]:
-        change = "" if w["change_pct"] is None else f"{w['change_pct']:+.0f} %"
+    columns = ["week", "from", "runs", "km", "min", "change", "cap km"]
+    columns += ["walk km"] * walks + ["cross min"] * cross + ["surface"]
+    for col in columns:
+        table.add_column(
+            col,
+            justify="left" if col in ("from", "surface") else "right",
+            no_wrap=col in ("from", "change"),
+        )
+    for w in shown:
+        if w["in_progress"]:  # never "-100 %" for a week that has only begun
+            change = Text(f"so far, {w['days_left']}d left", style="dim")
+        else:
+            change = Text(
+                "" if w["change_pct"] is None else f"{_num(w['change_pct'], 0, sign=True)} %"
+            )
         over = w["cap_km"] is not None and w["run_km"] > w["cap_km"]
-        table.add_row(
+        row: list[str | Text] = [
             str(w["plan_week"]),
-            w["week_start"],
+            w["week_start"][5:],  # MM-DD: the year is in the header
             str(w["runs"]),
-            Text(f"{w['run_km']:.1f}", style="bold red" if over else ""),
+            Text(_num(w["run_km"]), style="bold red" if over else ""),
             f"{w['run_min']:.0f}",
             change,
-            "" if w["cap_km"] is None else f"{w['cap_km']:.1f}",
-            f"{w['walk_km']:.1f}" if w["walk_km"] else "",
-            f"{w['cross_min']:.0f}" if w["cross_min"] else "",
-            _surface_mix(w["surface_km"]),
-        )
+            "" if w["cap_km"] is None else _num(w["cap_km"]),
+        ]
+        if walks:
+            row.append(_num(w["walk_km"]) if w["walk_km"] else "")
+        if cross:
+            row.append(f"{w['cross_min']:.0f}" if w["cross_min"] else "")
+        row.append(_surface_mix(w["surface_km"]))
+        table.add_row(*row)
     return table
 
 
@@ -92,7 +107,7 @@ def _runs(report: Report, last: int) -> Table | Text:
         table.add_row(
             r["start_local"][:10],
             str(r["plan_week"]),
-            f"{r['km']:.1f}",
+            _num(r["km"]),
             f"{r['min']:.0f}",
             longest,
             _surface_mix(r["surface_km"]),
@@ -114,11 +129,20 @@ def _shoes(report: Report) -> Table | Text:
     return table
 
 
-def _findings(report: Report, limit: int) -> Text:
-    if not report.findings:
+def current_findings(report: Report) -> list[Finding]:
+    """What matters now: this plan week's and the last one's, and every shoe finding."""
+    return [f for f in report.findings if f.plan_week == 0 or f.plan_week >= report.plan_week - 1]
+
+
+def _findings(shown: list[Finding], report: Report, hidden: int) -> Text:
+    if not shown:
+        if hidden:
+            return Text(
+                f"Nothing in this plan week or the last one ({hidden} older).", style="green"
+            )
         return Text("No findings: nothing to change.", style="green")
-    text = Text(f"Findings ({len(report.findings)}, newest first)\n", style="italic")
-    for f in report.findings[:limit]:
+    text = Text(f"Findings ({len(shown)}, newest first)\n", style="italic")
+    for f in shown:
         source = report.plan.evidence(f.evidence)
         week = f"week {f.plan_week}" if f.plan_week else "shoes"
         text.append("● ", style=SEVERITY[f.severity])
@@ -129,15 +153,30 @@ def _findings(report: Report, limit: int) -> Text:
     return text
 
 
-def render(report: Report, console: Console, *, weeks: int = 12, findings: int = 30) -> None:
+def render(
+    report: Report,
+    console: Console,
+    *,
+    weeks: int = 12,
+    findings: int = 30,
+    every_finding: bool = False,
+) -> None:
+    """The check. Findings: those that matter now, unless ``every_finding``."""
+    wanted = report.findings if every_finding else current_findings(report)
+    shown = wanted[:findings]
+    hidden = len(report.findings) - len(shown)
     console.print(
         Group(
             _header(report),
             _weeks(report, weeks),
             _runs(report, 6),
             _shoes(report),
-            _findings(report, findings),
+            _findings(shown, report, hidden),
         )
     )
-    if len(report.findings) > findings:
-        console.print(f"... and {len(report.findings) - findings} more (use --json for all)")
+    if hidden:
+        console.print(
+            f"{hidden} more findings (older ones): `loadguard check --all` lists them all,"
+            " `--json` too.",
+            style="dim",
+        )

@@ -75,22 +75,30 @@ def _round(value: float | None, digits: int = 2) -> float | None:
     return None if value is None else round(value, digits)
 
 
-def _weeks(m: Metrics, plan: Plan) -> list[dict[str, Any]]:
+def _weeks(m: Metrics, as_of: date) -> list[dict[str, Any]]:
+    """The plan weeks, with km rounded by polars as the messages round them (so a
+    table and a message never say 7.2 and 7.3 for the same week)."""
+    km = ("run_km", "cap_km", "walk_km", *(f"surface_{c}_km" for c in SURFACE_CLASSES))
+    frame = m.weeks.filter(pl.col("plan_week") >= 1).with_columns(pl.col(*km).round(2))
     out = []
-    for w in m.weeks.filter(pl.col("plan_week") >= 1).iter_rows(named=True):
+    for w in frame.iter_rows(named=True):
+        start: date = w["week_start"]
+        in_progress = 0 <= (as_of - start).days < 7
         out.append(
             {
-                "week_start": w["week_start"].isoformat(),
+                "week_start": start.isoformat(),
                 "plan_week": w["plan_week"],
-                "run_km": round(w["run_km"], 2),
+                "run_km": w["run_km"],
                 "run_min": round(w["run_min"], 1),
                 "runs": w["runs"],
                 "change_pct": _round(w["change_pct"], 1),
-                "cap_km": _round(w["cap_km"]),
                 "cap_from_week": w["cap_from_week"],
-                "walk_km": round(w["walk_km"], 2),
+                "cap_km": w["cap_km"],
+                "in_progress": in_progress,  # the week of as_of: its figures are "so far"
+                "days_left": 6 - (as_of - start).days if in_progress else 0,
+                "walk_km": w["walk_km"],
                 "cross_min": round(w["cross_min"], 1),
-                "surface_km": {c: round(w[f"surface_{c}_km"], 2) for c in SURFACE_CLASSES},
+                "surface_km": {c: w[f"surface_{c}_km"] for c in SURFACE_CLASSES},
             }
         )
     return out
@@ -198,7 +206,7 @@ def build_report(
         stage_week=stage_week,
         stage_reason=reason,
         status=status,
-        weeks=_weeks(m, plan),
+        weeks=_weeks(m, as_of),
         shoes=_shoes(m, plan, as_of),
         findings=to_findings(found),
         acwr=None if ratio is None else float(ratio),

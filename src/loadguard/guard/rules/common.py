@@ -68,7 +68,8 @@ def with_stage(frame: pl.DataFrame, plan: Plan) -> pl.DataFrame:
 
 
 def fmt(expr: pl.Expr, decimals: int = 1) -> pl.Expr:
-    """A number as text with fixed decimals, for messages."""
+    """A number as text with fixed decimals, for messages: rounded to 2 decimals first,
+    as the report's figures are, so the check's table and its messages agree."""
     if decimals == 0:
-        return expr.round(0).cast(pl.Int64).cast(pl.String)
-    return expr.round(decimals).cast(pl.String)
+        return expr.round(2).round(0).cast(pl.Int64).cast(pl.String)
+    return expr.round(2).round(decimals).cast(pl.String)
