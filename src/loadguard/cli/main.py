@@ -268,7 +268,7 @@ def demo_command(
     from loadguard.cli import demo
 
     report = demo.run(folder, console=out)
-    render(report, out)
+    render(report, out, every_finding=True)  # the whole season: every mistake in it
     command = os.environ.get("LOADGUARD_COMMAND", "loadguard")  # ./loadguard sets it
     db = folder / "loadguard.sqlite"
     out.print(f"\nThe demo store is {db}. Try:")
