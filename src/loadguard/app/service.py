@@ -22,7 +22,7 @@ from loadguard.alerts.recipients import Recipient
 from loadguard.app import folders
 from loadguard.contract import Athlete, ConnectorError, FetchFailure, RawRecord, Streams
 from loadguard.guard import metrics, pain_scale, verdict
-from loadguard.guard.plan import Plan, load_plan
+from loadguard.guard.plan import Plan, PlanError, RunWalkLimits, load_plan
 from loadguard.guard.report import Report, build_report
 from loadguard.sources import normalise, registry
 from loadguard.store import accounts as accounts_store
@@ -55,6 +55,14 @@ class ImportSummary:
 Progress = Callable[[str, ImportSummary], None]
 
 
+def _runwalk(athlete: Athlete) -> RunWalkLimits | None:
+    """The athlete's plan's run/walk thresholds (the analysis' defaults if it cannot load)."""
+    try:
+        return load_plan(athlete.plan_id).runwalk
+    except PlanError:
+        return None
+
+
 def import_from(
     store: Store,
     athlete: Athlete,
@@ -74,7 +82,7 @@ def import_from(
         fetched = registry.connector(source).fetch(target)
         for raw in _fresh(store, athlete, fetched, summary, progress):
             try:
-                result = normalise.normalise(raw, athlete.timezone, surfaces)
+                result = normalise.normalise(raw, athlete.timezone, surfaces, _runwalk(athlete))
             except ConnectorError as exc:
                 summary.failed.append((raw.origin, str(exc)))
                 with store.atomic():
@@ -152,7 +160,7 @@ def rebuild(store: Store, athlete: Athlete) -> tuple[int, list[tuple[str, str]]]
     surfaces = maps.context(store, athlete)
     for raw_id, raw in stored.raw_records(store, athlete.id):
         try:
-            normalised = normalise.normalise(raw, athlete.timezone, surfaces)
+            normalised = normalise.normalise(raw, athlete.timezone, surfaces, _runwalk(athlete))
         except ConnectorError as exc:
             failed.append((raw.origin, str(exc)))
             continue
@@ -167,7 +175,7 @@ def recompute_surfaces(store: Store, athlete: Athlete) -> tuple[int, list[tuple[
     count, failed = 0, []
     for _raw_id, raw in stored.raw_records(store, athlete.id):
         try:
-            normalised = normalise.normalise(raw, athlete.timezone, surfaces)
+            normalised = normalise.normalise(raw, athlete.timezone, surfaces, _runwalk(athlete))
         except ConnectorError as exc:
             failed.append((raw.origin, str(exc)))
             continue
@@ -265,7 +273,9 @@ def run_guard(store: Store, athlete: Athlete, trigger: str, as_of: date | None =
 def ingest(store: Store, athlete: Athlete, raw: RawRecord) -> list[stored.StoredActivity]:
     """Store one record a connector pushed (new or edited), normalised like an import.
     Raises ConnectorError for a record that cannot be normalised (nothing is stored)."""
-    normalised = normalise.normalise(raw, athlete.timezone, maps.context(store, athlete))
+    normalised = normalise.normalise(
+        raw, athlete.timezone, maps.context(store, athlete), _runwalk(athlete)
+    )
     return stored.upsert_raw_with_activities(store, athlete.id, raw, normalised)
 
 

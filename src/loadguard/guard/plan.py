@@ -134,6 +134,14 @@ class Inactive(_Strict):
     evidence: str
 
 
+class RunWalkLimits(_Strict):
+    """What tells running from walking: cadence where the file has it, else speed."""
+
+    run_cadence_spm: float = Field(gt=0, le=300)
+    run_speed_mps: Positive
+    evidence: str
+
+
 class Plan(_Strict):
     id: str = Field(pattern=r"^[a-z0-9][a-z0-9-]*$")
     title: str
@@ -150,6 +158,7 @@ class Plan(_Strict):
     surface_data: SurfaceData
     paved_floor: PavedFloor | None = None  # None: every paved metre counts
     inactive: Inactive | None = None  # None: no word on a long break
+    runwalk: RunWalkLimits | None = None  # None: the run/walk analysis' own defaults
 
     @model_validator(mode="after")
     def _check(self) -> Self:
@@ -188,6 +197,8 @@ class Plan(_Strict):
             keys.append(("paved_floor", self.paved_floor.evidence))
         if self.inactive is not None:
             keys.append(("inactive", self.inactive.evidence))
+        if self.runwalk is not None:
+            keys.append(("runwalk", self.runwalk.evidence))
         return keys
 
     def stage_for_week(self, plan_week: int) -> Stage | None:

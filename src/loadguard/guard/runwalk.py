@@ -1,9 +1,14 @@
-"""Run/walk structure of one activity from its speed stream (pure numpy).
+"""Run/walk structure of one activity (pure numpy): from cadence where the file has it,
+else from speed.
 
-Each sample is *running* when its smoothed speed is at or above a threshold
-(2.0 m/s, about 8:20 min/km, is a convention: brisk walking tops out near
-1.8-1.9 m/s), else *walking*. Bouts shorter than ``min_bout_s`` are folded
-into their neighbours so a stumble or a GPS glitch does not split a bout.
+Running and walking cadence are far apart: people walk at up to about 130 steps/min
+and jog at 140 or more, however slowly they move, while a slow rehab jog (1.8-2.0
+m/s) is as fast as a brisk walk. So each sample is *running* when its smoothed
+cadence is at or above the plan's ``run_cadence_spm`` (140 by default), and only an
+activity without a usable cadence stream falls back to speed: running at
+``run_speed_mps`` (2.0 m/s, about 8:20 min/km) or faster. Both thresholds live in the
+plan file with their source. Bouts shorter than ``min_bout_s`` are folded into their
+neighbours so a stumble, a GPS glitch or a cadence drop-out does not split a bout.
 Gaps in the timeline longer than ``max_gap_s`` (auto-pause) end a bout.
 """
 
@@ -16,6 +21,10 @@ import numpy as np
 from loadguard.contract import Streams
 
 RUN_SPEED_MPS = 2.0
+RUN_CADENCE_SPM = 140.0
+# A cadence stream is used when at least this share of its samples has a cadence
+# (a footpod or wrist sensor that dropped out most of the run is not trusted).
+CADENCE_COVERAGE = 0.5
 
 
 @dataclass(frozen=True)
@@ -25,6 +34,7 @@ class RunWalk:
     run_bouts: int
     walk_bouts: int
     longest_run_s: float
+    method: str = "speed"  # what told running from walking: "cadence" or "speed"
 
 
 def _smooth(speed: np.ndarray, window: int) -> np.ndarray:
@@ -58,18 +68,33 @@ def _fold_short(bouts: list[tuple[bool, float]], min_bout_s: float) -> list[tupl
     return merged
 
 
+def _cadence(streams: Streams) -> np.ndarray | None:
+    """The cadence stream in steps/min when enough of it is there, else None."""
+    cadence = streams.get("cadence_spm")
+    if cadence is None or len(cadence) == 0:
+        return None
+    values = np.asarray(cadence, dtype=np.float64)
+    measured = np.isfinite(values) & (values > 0)
+    return values if measured.mean() >= CADENCE_COVERAGE else None
+
+
 def analyse(
     streams: Streams | None,
     *,
+    run_cadence_spm: float = RUN_CADENCE_SPM,
     run_speed_mps: float = RUN_SPEED_MPS,
     min_bout_s: float = 15.0,
     max_gap_s: float = 10.0,
 ) -> RunWalk | None:
-    """The structure of one activity, or None when it has no usable speed stream."""
+    """The structure of one activity, or None when it has neither a usable cadence nor
+    a usable speed stream."""
     if streams is None:
         return None
-    t, speed = streams.get("t"), streams.get("speed_mps")
-    if t is None or speed is None or len(t) < 2 or not np.isfinite(speed).any():
+    t = streams.get("t")
+    if t is None or len(t) < 2:
+        return None
+    cadence, speed = _cadence(streams), streams.get("speed_mps")
+    if cadence is None and (speed is None or not np.isfinite(speed).any()):
         return None
     t = np.asarray(t, dtype=np.float64)
     gaps = np.diff(t, prepend=t[0])
@@ -77,7 +102,12 @@ def analyse(
     dt = np.where(breaks, 0.0, gaps)  # time in an auto-pause counts for neither
     median_dt = float(np.median(gaps[1:])) if len(gaps) > 1 else 1.0
     window = max(1, round(5.0 / max(median_dt, 0.1)))
-    running = _smooth(np.asarray(speed, dtype=np.float64), window) >= run_speed_mps
+    if cadence is not None:
+        method, running = "cadence", _smooth(cadence, window) >= run_cadence_spm
+    else:
+        assert speed is not None
+        method = "speed"
+        running = _smooth(np.asarray(speed, dtype=np.float64), window) >= run_speed_mps
     bouts = _fold_short(_bouts(running, dt, breaks), min_bout_s)
     runs = [s for kind, s in bouts if kind]
     walks = [s for kind, s in bouts if not kind]
@@ -87,4 +117,5 @@ def analyse(
         run_bouts=len(runs),
         walk_bouts=len(walks),
         longest_run_s=float(max(runs, default=0.0)),
+        method=method,
     )

@@ -15,6 +15,7 @@ from zoneinfo import ZoneInfo
 from loadguard.contract import Activity, RawRecord
 from loadguard.guard import runwalk
 from loadguard.guard.pain_scale import pain_in_text
+from loadguard.guard.plan import RunWalkLimits
 from loadguard.guard.runwalk import RunWalk
 from loadguard.sources import registry
 from loadguard.surfaces import mix
@@ -43,7 +44,22 @@ def local_offset(activity: Activity, zone: ZoneInfo) -> tuple[timedelta, str]:
     return activity.start_utc.astimezone(zone).utcoffset() or timedelta(0), "timezone"
 
 
-def normalise(raw: RawRecord, timezone: str, surfaces: SurfaceContext | None = None) -> Normalised:
+def _structure(activity: Activity, limits: RunWalkLimits | None) -> RunWalk | None:
+    if limits is None:
+        return runwalk.analyse(activity.streams)
+    return runwalk.analyse(
+        activity.streams,
+        run_cadence_spm=limits.run_cadence_spm,
+        run_speed_mps=limits.run_speed_mps,
+    )
+
+
+def normalise(
+    raw: RawRecord,
+    timezone: str,
+    surfaces: SurfaceContext | None = None,
+    runwalk_limits: RunWalkLimits | None = None,
+) -> Normalised:
     """Everything the store needs from one raw record; streams are analysed (run/walk
     structure, surfaces when a context is given), then dropped (they stay in the raw
     bytes). Raises ConnectorError for a bad record."""
@@ -56,7 +72,7 @@ def normalise(raw: RawRecord, timezone: str, surfaces: SurfaceContext | None = N
                 replace(activity, streams=None),
                 offset,
                 offset_from,
-                runwalk.analyse(activity.streams),
+                _structure(activity, runwalk_limits),
                 mix.mix(activity, surfaces) if surfaces is not None else None,
                 pain_in_text(f"{activity.name} {activity.description}"),
             )
