@@ -2,13 +2,16 @@
 
 from __future__ import annotations
 
+from dataclasses import replace
 from datetime import date, timedelta
 
+import numpy as np
 import polars as pl
 import pytest
 
 from builders import athletes, plan, shoes
 from loadguard.cli.season import season
+from loadguard.contract import Activity, Streams
 from loadguard.guard import metrics, runwalk, verdict
 from loadguard.store.activities import ACTIVITY_SCHEMA, with_time_columns
 
@@ -16,9 +19,29 @@ START = date(2026, 9, 7)
 ZONE = "Europe/Copenhagen"
 
 
-def season_frame(*, violations: bool) -> pl.DataFrame:
+def slow(activity: Activity) -> Activity:
+    """The same session jogged at a rehab runner's 1.75 m/s (under the 2.0 m/s speed line)
+    and 150 steps/min; the walks stay walks (1.25 m/s, 112 steps/min)."""
+    assert activity.streams is not None
+    cadence = activity.streams.get("cadence_spm")
+    assert cadence is not None
+    jogging = cadence >= 140
+    speed = np.where(jogging, 1.75, 1.25)
+    streams = Streams(
+        {
+            **{k: activity.streams.get(k) for k in ("t", "heart_rate")},
+            "speed_mps": speed.astype(np.float32),
+            "distance_m": np.cumsum(speed),
+            "cadence_spm": np.where(jogging, 150.0, 112.0).astype(np.float32),
+        }
+    )
+    return replace(activity, streams=streams, distance_m=float(speed.sum()))
+
+
+def season_frame(*, violations: bool, slow_jogger: bool = False) -> pl.DataFrame:
     rows = []
     for i, a in enumerate(season(START, ZONE, 10, violations=violations)):
+        a = slow(a) if slow_jogger else a
         rw = runwalk.analyse(a.streams)
         assert rw is not None
         offset = a.utc_offset.total_seconds() if a.utc_offset else 0
@@ -61,6 +84,17 @@ def test_a_runner_who_follows_the_plan_to_the_letter_gets_no_warning() -> None:
     found = evaluate(season_frame(violations=False), END)
     assert found.filter(pl.col("severity") != "info").to_dicts() == []
     assert verdict.status(found, ["a"], END) == {"a": "green"}
+
+
+def test_a_slow_jogger_who_follows_the_plan_to_the_letter_gets_no_warning() -> None:
+    found = evaluate(season_frame(violations=False, slow_jogger=True), END)
+    assert found.filter(pl.col("severity") != "info").to_dicts() == []
+
+
+def test_a_slow_jogger_with_a_careless_season_is_caught_running_through_the_breaks() -> None:
+    found = evaluate(season_frame(violations=True, slow_jogger=True), END)
+    got = {(r["rule"], r["plan_week"], r["severity"]) for r in found.to_dicts()}
+    assert ("interval_structure", 4, "critical") in got  # 12 min of jogging, no walk break
 
 
 def test_a_careless_season_is_caught_rule_by_rule() -> None:
