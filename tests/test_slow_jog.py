@@ -4,6 +4,7 @@ follows a run/walk week and one who runs on through the walk breaks."""
 
 from __future__ import annotations
 
+from dataclasses import replace
 from datetime import UTC, date, datetime, time, timedelta
 from pathlib import Path
 
@@ -129,3 +130,58 @@ def test_a_slow_jogger_who_runs_on_through_the_walk_breaks_is_warned(tmp_path: P
     sessions = [jog(WEEK_2[0], plan, "run/walk"), jog(WEEK_2[1], through, "kept going")]
     found = checked(tmp_path, sessions)
     assert ("interval_structure", "critical") in found
+
+
+@pytest.mark.parametrize(
+    ("jogs", "line"),
+    [
+        ([1.8, 1.75, 1.85], 0.9 * 1.8),  # a slow jogger: 1.62 m/s
+        ([3.2, 3.0, 3.1], 2.0),  # a quick runner keeps the plan's line
+        ([1.3, 1.2, 1.25], 1.4),  # never below brisk walking
+        ([1.8, 1.75], 2.0),  # two runs with cadence are not enough to go on
+    ],
+    ids=["slow jogger", "quick runner", "floor", "too few runs"],
+)
+def test_the_speed_line_is_calibrated_to_the_runners_own_jog(
+    jogs: list[float], line: float
+) -> None:
+    got = runwalk.calibrated_speed(jogs, 2.0, share=0.9, floor_mps=1.4, runs=3)
+    assert got == pytest.approx(line)
+
+
+def test_a_slow_jog_tells_how_slowly_its_runner_jogs() -> None:
+    (rw,) = structure("developer-types-sample.fit")
+    assert rw.jog_mps is not None
+    assert 1.5 < rw.jog_mps < 2.0
+
+
+def without_cadence(activity: Activity) -> Activity:
+    assert activity.streams is not None
+    keep = {k: activity.streams.get(k) for k in ("t", "distance_m", "speed_mps")}
+    return replace(activity, source_id=activity.source_id + "-phone", streams=Streams(keep))
+
+
+def test_a_slow_jogger_s_file_without_cadence_is_judged_by_their_own_speed_line(
+    tmp_path: Path,
+) -> None:
+    # three run/walk sessions from the watch (cadence) teach loadguard how slowly this
+    # runner jogs; then a phone app's file (speed only) of 17 minutes straight through
+    plan = [(60, True), (120, False)] * 6
+    through = [(17 * 60, True), (60, False)]
+    watch = [jog(day, plan, "run/walk") for day in WEEK_2]
+    phone = without_cadence(jog(WEEK_2[2] + timedelta(days=1), through, "phone app"))
+    writer = registry.connector("fit")
+    assert isinstance(writer, SampleWriter)
+    writer.write_samples(watch, tmp_path / "watch")
+    writer.write_samples([phone], tmp_path / "phone")
+    with Store(tmp_path / "lg.sqlite") as store:
+        anna = store.add_athlete("anna", "Anna", "heel-fat-pad", PLAN_START, "UTC")
+        service.import_from(store, anna, str(tmp_path / "watch"))
+        assert service.import_from(store, anna, str(tmp_path / "phone")).runs == 1
+        report = service.check(store, anna, PLAN_START + timedelta(days=13))
+        phone_day = (WEEK_2[2] + timedelta(days=1)).isoformat()
+        (run,) = (r for r in report.runs if r["start_local"].startswith(phone_day))
+    assert run["longest_run_min"] == pytest.approx(17.0, abs=0.5)
+    assert ("interval_structure", "critical") in [
+        (f.rule, f.severity) for f in report.findings if f.plan_week == 2
+    ]

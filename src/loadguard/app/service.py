@@ -20,9 +20,10 @@ from loadguard import settings
 from loadguard.alerts import delivery
 from loadguard.alerts.recipients import Recipient
 from loadguard.app import folders
+from loadguard.app.calibration import runwalk_limits
 from loadguard.contract import Athlete, ConnectorError, FetchFailure, RawRecord, Streams
 from loadguard.guard import metrics, pain_scale, verdict
-from loadguard.guard.plan import Plan, PlanError, RunWalkLimits, load_plan
+from loadguard.guard.plan import Plan, load_plan
 from loadguard.guard.report import Report, build_report
 from loadguard.sources import normalise, registry
 from loadguard.store import accounts as accounts_store
@@ -55,14 +56,6 @@ class ImportSummary:
 Progress = Callable[[str, ImportSummary], None]
 
 
-def _runwalk(athlete: Athlete) -> RunWalkLimits | None:
-    """The athlete's plan's run/walk thresholds (the analysis' defaults if it cannot load)."""
-    try:
-        return load_plan(athlete.plan_id).runwalk
-    except PlanError:
-        return None
-
-
 def import_from(
     store: Store,
     athlete: Athlete,
@@ -78,11 +71,12 @@ def import_from(
     """
     summary = ImportSummary()
     surfaces = maps.context(store, athlete)
+    limits = runwalk_limits(store, athlete)
     with store.batch() as wrote:
         fetched = registry.connector(source).fetch(target)
         for raw in _fresh(store, athlete, fetched, summary, progress):
             try:
-                result = normalise.normalise(raw, athlete.timezone, surfaces, _runwalk(athlete))
+                result = normalise.normalise(raw, athlete.timezone, surfaces, limits)
             except ConnectorError as exc:
                 summary.failed.append((raw.origin, str(exc)))
                 with store.atomic():
@@ -157,10 +151,10 @@ def rebuild(store: Store, athlete: Athlete) -> tuple[int, list[tuple[str, str]]]
     """Normalise every stored raw record again (after a connector upgrade), one atomic swap
     per record; a record that no longer normalises keeps its old activities and is listed."""
     count, failed = 0, []
-    surfaces = maps.context(store, athlete)
+    surfaces, limits = maps.context(store, athlete), runwalk_limits(store, athlete)
     for raw_id, raw in stored.raw_records(store, athlete.id):
         try:
-            normalised = normalise.normalise(raw, athlete.timezone, surfaces, _runwalk(athlete))
+            normalised = normalise.normalise(raw, athlete.timezone, surfaces, limits)
         except ConnectorError as exc:
             failed.append((raw.origin, str(exc)))
             continue
@@ -171,11 +165,11 @@ def rebuild(store: Store, athlete: Athlete) -> tuple[int, list[tuple[str, str]]]
 def recompute_surfaces(store: Store, athlete: Athlete) -> tuple[int, list[tuple[str, str]]]:
     """Surfaces of every stored activity again (a new map, a new place), from the raw bytes;
     activities keep their ids. Returns how many were updated and what failed."""
-    surfaces = maps.context(store, athlete)
+    surfaces, limits = maps.context(store, athlete), runwalk_limits(store, athlete)
     count, failed = 0, []
     for _raw_id, raw in stored.raw_records(store, athlete.id):
         try:
-            normalised = normalise.normalise(raw, athlete.timezone, surfaces, _runwalk(athlete))
+            normalised = normalise.normalise(raw, athlete.timezone, surfaces, limits)
         except ConnectorError as exc:
             failed.append((raw.origin, str(exc)))
             continue
@@ -274,7 +268,7 @@ def ingest(store: Store, athlete: Athlete, raw: RawRecord) -> list[stored.Stored
     """Store one record a connector pushed (new or edited), normalised like an import.
     Raises ConnectorError for a record that cannot be normalised (nothing is stored)."""
     normalised = normalise.normalise(
-        raw, athlete.timezone, maps.context(store, athlete), _runwalk(athlete)
+        raw, athlete.timezone, maps.context(store, athlete), runwalk_limits(store, athlete)
     )
     return stored.upsert_raw_with_activities(store, athlete.id, raw, normalised)
 

@@ -139,6 +139,10 @@ class RunWalkLimits(_Strict):
 
     run_cadence_spm: float = Field(gt=0, le=300)
     run_speed_mps: Positive
+    # the speed line per runner, from their own runs with cadence (see runwalk.calibrated_speed)
+    calibration_runs: int = Field(default=3, ge=1)
+    calibration_share: Share = 0.9
+    speed_floor_mps: Positive = 1.4
     evidence: str
 
 

@@ -35,6 +35,20 @@ class RunWalk:
     walk_bouts: int
     longest_run_s: float
     method: str = "speed"  # what told running from walking: "cadence" or "speed"
+    # how slowly this runner jogs: the 10th percentile of speed while cadence says running
+    jog_mps: float | None = None
+
+
+def calibrated_speed(
+    jog_mps: list[float], plan_mps: float, *, share: float, floor_mps: float, runs: int
+) -> float:
+    """The speed line for a runner's files without cadence, from their own runs with it:
+    ``share`` of their typical slow-jog speed (the median of ``jog_mps``), never above the
+    plan's line nor below ``floor_mps`` (brisk walking). Fewer than ``runs`` runs: the
+    plan's line."""
+    if len(jog_mps) < runs:
+        return plan_mps
+    return float(min(plan_mps, max(floor_mps, share * float(np.median(jog_mps)))))
 
 
 def _smooth(speed: np.ndarray, window: int) -> np.ndarray:
@@ -102,8 +116,13 @@ def analyse(
     dt = np.where(breaks, 0.0, gaps)  # time in an auto-pause counts for neither
     median_dt = float(np.median(gaps[1:])) if len(gaps) > 1 else 1.0
     window = max(1, round(5.0 / max(median_dt, 0.1)))
+    jog = None
     if cadence is not None:
         method, running = "cadence", _smooth(cadence, window) >= run_cadence_spm
+        if speed is not None:
+            moving = _smooth(np.asarray(speed, dtype=np.float64), window)[running]
+            moving = moving[np.isfinite(moving) & (moving > 0)]
+            jog = float(np.percentile(moving, 10)) if len(moving) >= 60 else None
     else:
         assert speed is not None
         method = "speed"
@@ -118,4 +137,5 @@ def analyse(
         walk_bouts=len(walks),
         longest_run_s=float(max(runs, default=0.0)),
         method=method,
+        jog_mps=jog,
     )

@@ -44,6 +44,10 @@ def local_offset(activity: Activity, zone: ZoneInfo) -> tuple[timedelta, str]:
     return activity.start_utc.astimezone(zone).utcoffset() or timedelta(0), "timezone"
 
 
+# The extras key under which an activity keeps how slowly its runner jogged.
+JOG_MPS = "jog_mps"
+
+
 def _structure(activity: Activity, limits: RunWalkLimits | None) -> RunWalk | None:
     if limits is None:
         return runwalk.analyse(activity.streams)
@@ -67,12 +71,16 @@ def normalise(
     out: Normalised = []
     for activity in registry.connector(raw.source).normalise(raw):
         offset, offset_from = local_offset(activity, zone)
+        structure = _structure(activity, runwalk_limits)
+        extras = dict(activity.extras)
+        if structure is not None and structure.jog_mps is not None:
+            extras[JOG_MPS] = round(structure.jog_mps, 3)  # calibrates the runner's speed line
         out.append(
             Prepared(
-                replace(activity, streams=None),
+                replace(activity, streams=None, extras=extras),
                 offset,
                 offset_from,
-                _structure(activity, runwalk_limits),
+                structure,
                 mix.mix(activity, surfaces) if surfaces is not None else None,
                 pain_in_text(f"{activity.name} {activity.description}"),
             )

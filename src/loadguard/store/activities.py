@@ -315,3 +315,15 @@ def gear_distance_m(store: Store, athlete_id: str, gear_id: str) -> float:
         (athlete_id, gear_id),
     ).fetchone()
     return float(row[0])
+
+
+def jog_speeds(store: Store, athlete_id: str, key: str, last: int = 20) -> list[float]:
+    """How slowly the athlete jogged in their latest runs that had cadence (the
+    normaliser keeps it in the activity's extras under ``key``), newest first."""
+    rows = store.conn.execute(
+        "SELECT json_extract(extras, '$.' || ?) FROM activities WHERE athlete_id = ?"
+        " AND duplicate_of IS NULL AND json_extract(extras, '$.' || ?) IS NOT NULL"
+        " ORDER BY start_utc DESC LIMIT ?",
+        (key, athlete_id, key, last),
+    ).fetchall()
+    return [float(r[0]) for r in rows]
