@@ -106,7 +106,7 @@ def _runs(report: Report, last: int) -> Table | Text:
         longest = "" if r["longest_run_min"] is None else f"{r['longest_run_min']:.0f} min"
         table.add_row(
             r["start_local"][:10],
-            str(r["plan_week"]),
+            str(r["plan_week"]) if r["plan_week"] >= 1 else "pre",  # before the plan
             _num(r["km"]),
             f"{r['min']:.0f}",
             longest,
