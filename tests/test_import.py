@@ -88,8 +88,11 @@ def test_every_broken_shared_file_fails_alone_and_stores_nothing(store: Store) -
     assert summary.failed, "the shared folder holds broken files"
     failed = {Path(o).name for o, _ in summary.failed}
     assert {"activity-unexpected-eof.fit", "activity-settings-corruptheader.fit"} <= failed
+    assert not any("not an activity" in reason for _, reason in summary.failed)
+    skipped = {Path(o).name for o, _ in summary.not_activities}
+    assert {"Settings.fit", "MonitoringFile.fit", "WorkoutRepeatSteps.fit"} <= skipped
     raw, acts = counts(store)
-    assert raw == summary.new
+    assert raw == summary.new + len(summary.not_activities)  # kept, so never read again
     assert acts >= summary.runs > 0
     assert all(reason for _, reason in summary.failed)
 

@@ -51,6 +51,11 @@ class ConnectorError(Exception):
     """A source item could not be read or normalised; the message names the reason."""
 
 
+class NotAnActivity(ConnectorError):
+    """A readable record that holds no activity (a watch's settings, monitoring, weight or
+    workout file): skipped and counted, not a failure, never retried."""
+
+
 @dataclass(frozen=True)
 class RawRecord:
     """One item exactly as a source delivered it.

@@ -8,8 +8,6 @@ from __future__ import annotations
 
 import json
 import time
-from collections.abc import Callable, Iterator
-from dataclasses import dataclass, field
 from datetime import UTC, date, datetime
 from pathlib import Path
 from typing import Any
@@ -21,7 +19,17 @@ from loadguard.alerts import delivery
 from loadguard.alerts.recipients import Recipient
 from loadguard.app import folders
 from loadguard.app.calibration import runwalk_limits
-from loadguard.contract import Athlete, ConnectorError, FetchFailure, RawRecord, Streams
+from loadguard.app.importing import ImportSummary as ImportSummary
+from loadguard.app.importing import Progress as Progress
+from loadguard.app.importing import import_from as import_from
+from loadguard.app.importing import retry_failures as retry_failures
+from loadguard.contract import (
+    Athlete,
+    ConnectorError,
+    NotAnActivity,
+    RawRecord,
+    Streams,
+)
 from loadguard.guard import metrics, pain_scale, verdict
 from loadguard.guard.plan import Plan, load_plan
 from loadguard.guard.report import Report, build_report
@@ -33,102 +41,6 @@ from loadguard.store import maps, outbox
 from loadguard.store import pain as pain_store
 from loadguard.store.db import Store, StoreError
 from loadguard.store.surfaces import save_mix
-
-
-@dataclass
-class ImportSummary:
-    seen: int = 0
-    new: int = 0
-    unchanged: int = 0
-    activities: int = 0
-    runs: int = 0
-    duplicates: int = 0
-    bytes: int = 0
-    failed: list[tuple[str, str]] = field(default_factory=list)
-
-    def add(self, other: ImportSummary) -> None:
-        """Count another import's figures into this one."""
-        for name in ("seen", "new", "unchanged", "activities", "runs", "duplicates", "bytes"):
-            setattr(self, name, getattr(self, name) + getattr(other, name))
-        self.failed.extend(other.failed)
-
-
-Progress = Callable[[str, ImportSummary], None]
-
-
-def import_from(
-    store: Store,
-    athlete: Athlete,
-    target: str,
-    *,
-    source: str = "fit",
-    progress: Progress | None = None,
-) -> ImportSummary:
-    """Read everything ``target`` holds through a connector into the store.
-
-    Unchanged items are skipped by content key; a bad item is recorded as a
-    failure (listed, retryable) and the batch goes on.
-    """
-    summary = ImportSummary()
-    surfaces = maps.context(store, athlete)
-    limits = runwalk_limits(store, athlete)
-    with store.batch() as wrote:
-        fetched = registry.connector(source).fetch(target)
-        for raw in _fresh(store, athlete, fetched, summary, progress):
-            try:
-                result = normalise.normalise(raw, athlete.timezone, surfaces, limits)
-            except ConnectorError as exc:
-                summary.failed.append((raw.origin, str(exc)))
-                with store.atomic():
-                    store.record_failure(athlete.id, raw.source, raw.origin, str(exc), raw.key)
-            else:
-                written = stored.store_raw_with_activities(store, athlete.id, raw, result)
-                summary.new += 1
-                summary.activities += len(written)
-                summary.duplicates += sum(1 for w in written if w.duplicate_of is not None)
-                summary.runs += sum(1 for p in result if p.activity.sport == metrics.RUNNING)
-            wrote(len(raw.payload))
-            if progress:
-                progress(raw.origin, summary)
-    return summary
-
-
-def _fresh(
-    store: Store,
-    athlete: Athlete,
-    items: Iterator[RawRecord | FetchFailure],
-    summary: ImportSummary,
-    progress: Progress | None,
-) -> Iterator[RawRecord]:
-    """The fetched records not stored yet; failures to fetch and unchanged ones are counted."""
-    for item in items:
-        summary.seen += 1
-        if isinstance(item, FetchFailure):
-            summary.failed.append((item.origin, item.reason))
-            with store.atomic():
-                store.record_failure(athlete.id, item.source, item.origin, item.reason, None)
-        elif stored.has_raw(store, athlete.id, item.source, item.key):
-            summary.bytes += len(item.payload)
-            summary.unchanged += 1
-            with store.atomic():
-                store.clear_failure(athlete.id, item.source, item.origin)
-        else:
-            summary.bytes += len(item.payload)
-            yield item
-            continue
-        if progress:
-            progress(item.origin, summary)
-
-
-def retry_failures(
-    store: Store, athlete: Athlete, *, progress: Progress | None = None
-) -> ImportSummary:
-    """Import again every place a failure came from (a zip member retries its zip)."""
-    total = ImportSummary()
-    targets = sorted({(f.source, f.origin.split("!", 1)[0]) for f in store.failures(athlete.id)})
-    for source, target in targets:
-        total.add(import_from(store, athlete, target, source=source, progress=progress))
-    return total
 
 
 def streams_of(store: Store, activity_id: int) -> Streams | None:
@@ -155,6 +67,8 @@ def rebuild(store: Store, athlete: Athlete) -> tuple[int, list[tuple[str, str]]]
     for raw_id, raw in stored.raw_records(store, athlete.id):
         try:
             normalised = normalise.normalise(raw, athlete.timezone, surfaces, limits)
+        except NotAnActivity:
+            continue  # a settings or workout file kept so it is not read again
         except ConnectorError as exc:
             failed.append((raw.origin, str(exc)))
             continue
@@ -170,6 +84,8 @@ def recompute_surfaces(store: Store, athlete: Athlete) -> tuple[int, list[tuple[
     for _raw_id, raw in stored.raw_records(store, athlete.id):
         try:
             normalised = normalise.normalise(raw, athlete.timezone, surfaces, limits)
+        except NotAnActivity:
+            continue
         except ConnectorError as exc:
             failed.append((raw.origin, str(exc)))
             continue

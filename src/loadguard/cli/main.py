@@ -148,6 +148,9 @@ def import_(
     athlete: AthleteOption = None,
     source: Annotated[str, typer.Option(help="What kind of files they are.")] = "fit",
     retry: Annotated[bool, typer.Option(help="Try the files that failed before again.")] = False,
+    verbose: Annotated[
+        bool, typer.Option("--verbose", help="Also list the files that are not activities.")
+    ] = False,
 ) -> None:
     """Read your runs from your watch or an export.
 
@@ -160,11 +163,18 @@ def import_(
         s = _progress_import(store, who, paths or [], source, retry)
         if s.runs:  # new runs: the guard keeps its findings and alerts whoever listens
             service.run_guard(store, who, "import")
+    skipped = len(s.not_activities)
     out.print(
         f"{s.seen} items: {s.new} new ({s.activities} activities, {s.runs} runs, "
         f"{s.duplicates} already known from another source), {s.unchanged} unchanged, "
-        f"{len(s.failed)} failed"
+        f"{skipped} not activities, {len(s.failed)} failed"
     )
+    if skipped and not verbose:
+        out.print(
+            f"  {skipped} not activities (settings, workouts...) skipped: --verbose lists them"
+        )
+    for origin, reason in s.not_activities if verbose else []:
+        out.print(f"  [dim]not an activity[/] {origin}: {reason}")
     for origin, reason in s.failed:
         out.print(f"  [red]failed[/] {origin}: {reason}")
     if s.failed:

@@ -9,7 +9,7 @@ from datetime import UTC, datetime, timedelta
 
 import numpy as np
 
-from loadguard.contract import Activity, ConnectorError, FloatArray, Streams
+from loadguard.contract import Activity, ConnectorError, FloatArray, NotAnActivity, Streams
 
 from . import decoder
 from . import profile as p
@@ -47,7 +47,8 @@ def normalise_payload(payload: bytes, sha256: str = "") -> list[Activity]:
     sha = sha256 or hashlib.sha256(payload).hexdigest()
     sessions = data.table(p.SESSION)
     if not len(sessions):
-        raise ConnectorError(_no_session_reason(data))
+        reason, activity_file = _no_session_reason(data)
+        raise ConnectorError(reason) if activity_file else NotAnActivity(reason)
     device = _device(data.table(p.FILE_ID))
     activity = data.table(p.ACTIVITY)
     records = data.table(p.RECORD)
@@ -57,11 +58,13 @@ def normalise_payload(payload: bytes, sha256: str = "") -> list[Activity]:
     return out
 
 
-def _no_session_reason(data: FitData) -> str:
+def _no_session_reason(data: FitData) -> tuple[str, bool]:
+    """Why a file has no session, and whether it was meant to be an activity (a damaged
+    recording is a failure; a settings or workout file is simply not an activity)."""
     types = data.table(p.FILE_ID).get(p.FILE_TYPE)
     valid = types[~np.isnan(types)]
     if not len(valid):
-        return "the FIT file has no file_id type and no session: not an activity"
+        return "the FIT file has no file_id type and no session: not an activity", True
     file_type = int(valid[0])
     name = p.FILE_TYPES.get(file_type, f"type {file_type}")
     records = len(data.table(p.RECORD))
@@ -69,10 +72,10 @@ def _no_session_reason(data: FitData) -> str:
         return (
             f"activity file with {records} records but no session message: the recording"
             " was probably cut off before the device wrote its summary"
-        )
+        ), True
     if file_type == p.ACTIVITY_FILE:
-        return "activity file without a session message: nothing was recorded"
-    return f"a FIT {name} file, not an activity"
+        return "activity file without a session message: nothing was recorded", True
+    return f"a FIT {name} file, not an activity", False
 
 
 def _activity(

@@ -1,0 +1,118 @@
+"""Reading runs in: a connector's records through the normaliser into the store, a batch
+going on past a bad item; re-exported by :mod:`loadguard.app.service`, the one front."""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass, field
+
+from loadguard.app.calibration import runwalk_limits
+from loadguard.contract import Athlete, ConnectorError, FetchFailure, NotAnActivity, RawRecord
+from loadguard.guard import metrics
+from loadguard.sources import normalise, registry
+from loadguard.store import activities as stored
+from loadguard.store import maps
+from loadguard.store.db import Store
+
+
+@dataclass
+class ImportSummary:
+    seen: int = 0
+    new: int = 0
+    unchanged: int = 0
+    activities: int = 0
+    runs: int = 0
+    duplicates: int = 0
+    bytes: int = 0
+    failed: list[tuple[str, str]] = field(default_factory=list)
+    not_activities: list[tuple[str, str]] = field(default_factory=list)  # skipped, kept
+
+    def add(self, other: ImportSummary) -> None:
+        """Count another import's figures into this one."""
+        for name in ("seen", "new", "unchanged", "activities", "runs", "duplicates", "bytes"):
+            setattr(self, name, getattr(self, name) + getattr(other, name))
+        self.failed.extend(other.failed)
+        self.not_activities.extend(other.not_activities)
+
+
+Progress = Callable[[str, ImportSummary], None]
+
+
+def import_from(
+    store: Store,
+    athlete: Athlete,
+    target: str,
+    *,
+    source: str = "fit",
+    progress: Progress | None = None,
+) -> ImportSummary:
+    """Read everything ``target`` holds through a connector into the store.
+
+    Unchanged items are skipped by content key; a bad item is recorded as a
+    failure (listed, retryable) and the batch goes on.
+    """
+    summary = ImportSummary()
+    surfaces = maps.context(store, athlete)
+    limits = runwalk_limits(store, athlete)
+    with store.batch() as wrote:
+        fetched = registry.connector(source).fetch(target)
+        for raw in _fresh(store, athlete, fetched, summary, progress):
+            try:
+                result = normalise.normalise(raw, athlete.timezone, surfaces, limits)
+            except NotAnActivity as exc:  # kept (so never read again), counted, no failure
+                summary.not_activities.append((raw.origin, str(exc)))
+                stored.store_raw_with_activities(store, athlete.id, raw, [])
+                with store.atomic():
+                    store.clear_failure(athlete.id, raw.source, raw.origin)
+            except ConnectorError as exc:
+                summary.failed.append((raw.origin, str(exc)))
+                with store.atomic():
+                    store.record_failure(athlete.id, raw.source, raw.origin, str(exc), raw.key)
+            else:
+                written = stored.store_raw_with_activities(store, athlete.id, raw, result)
+                summary.new += 1
+                summary.activities += len(written)
+                summary.duplicates += sum(1 for w in written if w.duplicate_of is not None)
+                summary.runs += sum(1 for p in result if p.activity.sport == metrics.RUNNING)
+            wrote(len(raw.payload))
+            if progress:
+                progress(raw.origin, summary)
+    return summary
+
+
+def _fresh(
+    store: Store,
+    athlete: Athlete,
+    items: Iterator[RawRecord | FetchFailure],
+    summary: ImportSummary,
+    progress: Progress | None,
+) -> Iterator[RawRecord]:
+    """The fetched records not stored yet; failures to fetch and unchanged ones are counted."""
+    for item in items:
+        summary.seen += 1
+        if isinstance(item, FetchFailure):
+            summary.failed.append((item.origin, item.reason))
+            with store.atomic():
+                store.record_failure(athlete.id, item.source, item.origin, item.reason, None)
+        elif stored.has_raw(store, athlete.id, item.source, item.key):
+            summary.bytes += len(item.payload)
+            summary.unchanged += 1
+            with store.atomic():
+                store.clear_failure(athlete.id, item.source, item.origin)
+        else:
+            summary.bytes += len(item.payload)
+            yield item
+            continue
+        if progress:
+            progress(item.origin, summary)
+
+
+def retry_failures(
+    store: Store, athlete: Athlete, *, progress: Progress | None = None
+) -> ImportSummary:
+    """Import again every place a failure came from (a zip member retries its zip)."""
+    total = ImportSummary()
+    targets = sorted({(f.source, f.origin.split("!", 1)[0]) for f in store.failures(athlete.id)})
+    for source, target in targets:
+        total.add(import_from(store, athlete, target, source=source, progress=progress))
+    return total
