@@ -138,6 +138,40 @@ def test_a_deleted_activity_leaves_every_metric(hooked: tuple[World, GuardServer
     assert sum(w["run_km"] for w in report.weeks) == 0
 
 
+def test_a_forged_delete_for_an_activity_strava_still_has_removes_nothing(
+    hooked: tuple[World, GuardServer],
+) -> None:
+    world, _ = hooked
+    activity_id = world.standin.add_activity(
+        STRAVA_ATHLETE, start=DAY_IN_WEEK_3, distance_m=3000, moving_s=1200, deliver=True
+    )
+    wait_for(lambda: counts(world) == (1, 1))
+    world.standin.clear_log()
+    forged = world.standin.event("activity", activity_id, "delete", STRAVA_ATHLETE)
+    world.standin.deliver(forged)  # anyone can POST this: Strava does not sign events
+    wait_for(lambda: done_events(world) >= 2)
+    assert counts(world)[0] == 1  # the run is still there
+    assert world.standin.count("GET", f"/api/v3/activities/{activity_id}") == 1  # the cost
+
+
+def test_a_forged_deauthorisation_keeps_the_tokens_and_the_data(
+    hooked: tuple[World, GuardServer],
+) -> None:
+    world, _ = hooked
+    world.standin.add_activity(
+        STRAVA_ATHLETE, start=DAY_IN_WEEK_3, distance_m=3000, moving_s=1200, deliver=True
+    )
+    wait_for(lambda: counts(world) == (1, 1))
+    forged = world.standin.event(
+        "athlete", STRAVA_ATHLETE, "update", STRAVA_ATHLETE, {"authorized": "false"}
+    )
+    world.standin.deliver(forged)  # the athlete did not revoke anything
+    wait_for(lambda: done_events(world) >= 2)
+    account = world.account()
+    assert (account.status, account.secret is not None) == ("active", True)
+    assert counts(world)[0] == 1
+
+
 def test_deauthorisation_deletes_tokens_and_strava_data_and_stops_syncing(
     hooked: tuple[World, GuardServer],
 ) -> None:

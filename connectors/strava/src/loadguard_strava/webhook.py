@@ -9,12 +9,19 @@
   read it again (streams only if it became a run without them); delete ->
   removed from every metric; athlete deauthorisation -> tokens and every
   Strava-sourced record of that athlete deleted, syncing stops.
+
+Strava does not sign its events, so nothing destructive is done on an event's word:
+a delete is carried out only once Strava answers 404 for that activity (1 read), a
+deauthorisation only once Strava refuses the athlete's token (1 read, or a refresh);
+create and update fetch from Strava anyway. An event for an athlete who is not
+connected is dropped. Each ignored event is logged.
 """
 
 from __future__ import annotations
 
 import hmac
 import json
+import logging
 from collections.abc import Mapping
 from typing import Any
 
@@ -23,10 +30,12 @@ from stravalib import exc
 from loadguard.contract import Athlete, Host, WebhookEvent
 
 from . import config as strava_config
-from .api import Budget, StravaApi
+from .api import Budget, ReconnectNeeded, StravaApi
 from .normalise import SOURCE, STREAM_TYPES, is_run, raw_record
 from .sync import api_for
 from .tokens import TokenBox
+
+log = logging.getLogger("loadguard.strava")
 
 _FIELDS = {
     "object_type": str,
@@ -91,21 +100,32 @@ class StravaWebhooks:
     def process(self, host: Host, payload: Mapping[str, object]) -> list[str]:
         account = host.account_by_external(SOURCE, str(payload["owner_id"]))
         if account is None or account.status == "deauthorized":
+            log.info("dropped an event for Strava athlete %s, not connected", payload["owner_id"])
             return []  # not (or no longer) one of ours: nothing to do
         athlete = host.athlete(account.athlete_id)
         updates = payload.get("updates") or {}
         assert isinstance(updates, Mapping)
+        config, box = self.app(host)
         if payload["object_type"] == "athlete":
-            if str(updates.get("authorized", "")).lower() == "false":
+            if str(updates.get("authorized", "")).lower() != "false":
+                return []
+            try:  # still authorised? then the event is not Strava's: keep everything
+                api_for(host, athlete, config, box, self.budget).get("/athlete")
+            except ReconnectNeeded:
                 forget(host, athlete)
                 return [athlete.id]
+            log.warning("ignored a deauthorisation of %s that Strava does not confirm", athlete.id)
             return []
         key = str(payload["object_id"])
-        if payload["aspect_type"] == "delete":
-            host.delete_raw(athlete.id, SOURCE, key)
-            return [athlete.id]
-        config, box = self.app(host)
         api = api_for(host, athlete, config, box, self.budget)
+        if payload["aspect_type"] == "delete":
+            try:
+                api.get(f"/activities/{key}")
+            except exc.ObjectNotFound:
+                host.delete_raw(athlete.id, SOURCE, key)
+                return [athlete.id]
+            log.warning("ignored a delete of activity %s that Strava still has", key)
+            return []
         _fetch_and_store(host, athlete, api, key)
         return [athlete.id]
 
