@@ -209,6 +209,30 @@ def process_events(store: Store, limit: int = 100) -> int:
     return len(events)
 
 
+def update_athlete(
+    store: Store,
+    athlete: Athlete,
+    *,
+    name: str | None = None,
+    plan_id: str | None = None,
+    plan_start: date | None = None,
+    timezone: str | None = None,
+) -> Athlete:
+    """Change the fields given (the rest stays), then run the guard again: findings that
+    no longer hold go, and their unsent alerts are cancelled. Raises PlanError/StoreError."""
+    plan = plan_id or athlete.plan_id
+    load_plan(plan)
+    changed = store.add_athlete(
+        athlete.id,
+        name or athlete.name,
+        plan,
+        plan_start or athlete.plan_start,
+        timezone or athlete.timezone,
+    )
+    run_guard(store, changed, "athlete")
+    return changed
+
+
 # -- pain and symptoms ---------------------------------------------------------------
 
 

@@ -19,6 +19,7 @@ from loadguard import settings
 from loadguard.app import service
 from loadguard.app.host import opened as open_host
 from loadguard.cli.alerts import alerts_app, daemon_command
+from loadguard.cli.athletes import athlete_app
 from loadguard.cli.common import (
     EXIT_ERROR,
     EXIT_RED,
@@ -39,7 +40,7 @@ from loadguard.cli.shoes import shoe_app
 from loadguard.contract import Athlete
 from loadguard.guard.plan import PlanError, available_plans, load_plan
 from loadguard.sources import registry
-from loadguard.store.db import Store, StoreError, default_db_path
+from loadguard.store.db import Store, default_db_path
 
 STATUS_EXIT = {"green": 0, "yellow": EXIT_YELLOW, "red": EXIT_RED}
 
@@ -61,7 +62,6 @@ START, HEEL, RUNS, GROUND, WATCH = (
 )
 
 app = typer.Typer(no_args_is_help=True, add_completion=False, help=HELP)
-athlete_app = typer.Typer(no_args_is_help=True, help="Set up and list athletes.")
 app.add_typer(athlete_app, name="athlete", rich_help_panel=START)
 app.add_typer(shoe_app, name="shoe", rich_help_panel=RUNS)
 app.add_typer(osm_app, name="osm", rich_help_panel=GROUND)
@@ -78,36 +78,6 @@ def _options(ctx: typer.Context, db: DbOption = None) -> None:
     except settings.SettingsError as exc:
         raise fail(str(exc)) from None
     ctx.obj = partial(open_host, State.db)  # a connector's commands open the store with it
-
-
-@athlete_app.command("add")
-def athlete_add(
-    athlete_id: Annotated[str, typer.Argument(help="Short id, e.g. 'anna'.")],
-    start: Annotated[str, typer.Option(help="First day of plan week 1 (YYYY-MM-DD).")],
-    name: Annotated[str | None, typer.Option(help="Display name.")] = None,
-    plan: Annotated[str, typer.Option(help="Plan id (see `loadguard plans`).")] = "heel-fat-pad",
-    tz: Annotated[
-        str | None, typer.Option(help="IANA time zone (default: the settings' athlete.timezone).")
-    ] = None,
-) -> None:
-    """Create or update an athlete with a rehab plan and its start date."""
-    start_day = parse_date(start, "--start")
-    with opened("") as (store, _):
-        try:
-            load_plan(plan)
-            zone = tz or settings.current().athlete.timezone
-            a = store.add_athlete(athlete_id, name or athlete_id, plan, start_day, zone)
-        except (StoreError, PlanError, settings.SettingsError) as exc:
-            raise fail(str(exc)) from None
-    out.print(f"athlete [bold]{a.id}[/]: plan {a.plan_id} from {a.plan_start} ({a.timezone})")
-
-
-@athlete_app.command("list")
-def athlete_list() -> None:
-    """List the athletes in this store."""
-    with opened("") as (store, _):
-        for a in store.athletes():
-            out.print(f"{a.id}\t{a.name}\t{a.plan_id}\t{a.plan_start}\t{a.timezone}")
 
 
 def plans() -> None:
