@@ -4,6 +4,7 @@ refused with a hint; a correction runs the guard again."""
 from __future__ import annotations
 
 import json
+import sqlite3
 from pathlib import Path
 
 from typer.testing import CliRunner
@@ -85,3 +86,49 @@ def test_a_correction_runs_the_guard_again(tmp_path: Path) -> None:
     lg(db, "athlete", "set", "anna", "--start", "2026-03-09")
     after = json.loads(lg(db, "check", "--as-of", "2026-03-10", "--json")[1])
     assert [f for f in after["findings"] if f["rule"] == "pain_red"] == []
+
+
+def pain_rows(db: Path) -> list[tuple[str, str, int]]:
+    with sqlite3.connect(db) as conn:
+        return conn.execute("SELECT day, moment, score FROM pain_entries ORDER BY id").fetchall()
+
+
+def test_a_second_pain_score_for_the_same_morning_replaces_the_first(tmp_path: Path) -> None:
+    db = tmp_path / "lg.sqlite"
+    lg(db, "athlete", "add", "anna", "--start", "2026-03-02")
+    lg(db, "pain", "5", "--morning", "--date", "2026-03-05")
+    code, out = lg(db, "pain", "2", "--morning", "--date", "2026-03-05")
+    assert code == 0
+    assert "pain 2/10 (morning, 2026-03-05) logged: green (replaces 5/10)" in out
+    assert pain_rows(db) == [("2026-03-05", "morning", 2)]
+
+
+def test_a_pain_entry_can_be_taken_back_and_its_finding_goes(tmp_path: Path) -> None:
+    db = tmp_path / "lg.sqlite"
+    lg(db, "athlete", "add", "anna", "--start", "2026-03-02")
+    lg(db, "pain", "7", "--rest-day", "--date", "2026-03-05")
+    rules = [
+        f["rule"]
+        for f in json.loads(lg(db, "check", "--as-of", "2026-03-06", "--json")[1])["findings"]
+    ]
+    assert "pain_red" in rules
+    code, out = lg(db, "pain", "--remove", "--rest-day", "--date", "2026-03-05")
+    assert (code, "pain 7/10 (rest, 2026-03-05) removed" in out) == (0, True)
+    assert pain_rows(db) == []
+    rules = [
+        f["rule"]
+        for f in json.loads(lg(db, "check", "--as-of", "2026-03-06", "--json")[1])["findings"]
+    ]
+    assert "pain_red" not in rules
+    code, out = lg(db, "pain", "--remove", "--rest-day", "--date", "2026-03-05")
+    assert code == 1
+    assert "no pain logged for rest on 2026-03-05" in out
+
+
+def test_pain_needs_a_score_or_remove_but_not_both(tmp_path: Path) -> None:
+    db = tmp_path / "lg.sqlite"
+    lg(db, "athlete", "add", "anna", "--start", "2026-03-02")
+    for args in (["--morning"], ["3", "--remove", "--morning"]):
+        code, out = lg(db, "pain", *args)
+        assert code == 1
+        assert "give a score 0-10, or --remove without one" in out

@@ -236,14 +236,27 @@ def update_athlete(
 # -- pain and symptoms ---------------------------------------------------------------
 
 
-def log_pain(store: Store, athlete: Athlete, score: int, moment: str, day: date) -> int | None:
-    """Store a pain entry (validated: 0-10, a known moment, not in the future) and run the
-    guard, so its alerts go out now, not with the next run; returns the id of that day's
-    run it belongs to, if any. Raises pain_scale.PainError, storing nothing."""
+def log_pain(
+    store: Store, athlete: Athlete, score: int, moment: str, day: date
+) -> tuple[int | None, int | None]:
+    """Store a pain entry (validated: 0-10, a known moment, not in the future), replacing
+    the one logged for that day and moment, and run the guard so its alerts go out now.
+    Returns (the id of that day's run it belongs to, the score it replaced). Raises
+    pain_scale.PainError, storing nothing."""
     pain_scale.check_entry(score, moment, day, today(athlete))
-    pain_store.add_pain(store, athlete.id, day, moment, score)
+    replaced = pain_store.set_logged_pain(store, athlete.id, day, moment, score)
     run_guard(store, athlete, "pain")  # pain above 5, or a morning not settled, alerts now
-    return pain_store.run_on(store, athlete.id, day) if moment in ("during", "after") else None
+    run = pain_store.run_on(store, athlete.id, day) if moment in ("during", "after") else None
+    return run, replaced
+
+
+def remove_pain(store: Store, athlete: Athlete, moment: str, day: date) -> int | None:
+    """Take back a logged pain entry; the guard runs again (a finding that no longer holds
+    goes, its unsent alert is cancelled). Returns the score removed, None if none."""
+    removed = pain_store.remove_logged_pain(store, athlete.id, day, moment)
+    if removed is not None:
+        run_guard(store, athlete, "pain")
+    return removed
 
 
 def log_symptom(store: Store, athlete: Athlete, kind: str, day: date, note: str = "") -> None:

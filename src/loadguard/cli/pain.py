@@ -29,27 +29,41 @@ def _moment(after_run: bool, during: bool, morning: bool, rest_day: bool) -> str
 
 
 def pain_command(
-    score: Annotated[int, typer.Argument(help="Pain 0-10.")],
+    score: Annotated[int | None, typer.Argument(help="Pain 0-10 (none with --remove).")] = None,
     after_run: Annotated[bool, typer.Option("--after-run", help="After today's run.")] = False,
     during: Annotated[bool, typer.Option("--during", help="During the run.")] = False,
     morning: Annotated[bool, typer.Option("--morning", help="On waking.")] = False,
     rest_day: Annotated[bool, typer.Option("--rest-day", help="A day without running.")] = False,
     day: Annotated[str | None, typer.Option("--date", help="YYYY-MM-DD (default today).")] = None,
+    remove: Annotated[
+        bool, typer.Option("--remove", help="Take back the score logged for that day and moment.")
+    ] = False,
     athlete: AthleteOption = None,
 ) -> None:
-    """Log pain 0-10 (0-2 go, 3-5 fine if settled by next morning, above 5 back off)."""
+    """Log pain 0-10 (0-2 go, 3-5 fine if settled by next morning, above 5 back off).
+
+    A second score for the same day and moment replaces the first; --remove takes it back."""
     moment = _moment(after_run, during, morning, rest_day)
+    if remove == (score is not None):
+        raise fail("give a score 0-10, or --remove without one")
     with opened(athlete) as (store, who):
         assert who is not None
         when = parse_date(day, "--date") if day else service.today(who)
+        if score is None:
+            removed = service.remove_pain(store, who, moment, when)
+            if removed is None:
+                raise fail(f"no pain logged for {moment} on {when}")
+            out.print(f"pain {removed}/10 ({moment}, {when}) removed")
+            return
         try:
-            run = service.log_pain(store, who, score, moment, when)
+            run, replaced = service.log_pain(store, who, score, moment, when)
         except pain_scale.PainError as exc:
             raise fail(str(exc)) from None
         bands = load_plan(who.plan_id).pain
     light = pain_scale.light(score, bands.green_max, bands.yellow_max)
     linked = f", with the run of that day (id {run})" if run else ""
-    out.print(f"pain {score}/10 ({moment}, {when}) logged{linked}: {light}")
+    instead = f" (replaces {replaced}/10)" if replaced is not None else ""
+    out.print(f"pain {score}/10 ({moment}, {when}) logged{linked}: {light}{instead}")
 
 
 def symptom_command(

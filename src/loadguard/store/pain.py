@@ -40,6 +40,29 @@ def add_pain(
         )
 
 
+def set_logged_pain(
+    store: Store, athlete_id: str, day: date, moment: str, score: int
+) -> int | None:
+    """The runner's own score for a day and moment, replacing the one they logged there
+    before (scores read from titles stay); returns the score it replaced, if any."""
+    with store.atomic():
+        previous = remove_logged_pain(store, athlete_id, day, moment)
+        add_pain(store, athlete_id, day, moment, score)
+    return previous
+
+
+def remove_logged_pain(store: Store, athlete_id: str, day: date, moment: str) -> int | None:
+    """Take back the score the runner logged for a day and moment; returns it, if any."""
+    where = "athlete_id = ? AND day = ? AND moment = ? AND source = 'log'"
+    args = (athlete_id, day.isoformat(), moment)
+    with store.atomic():
+        row = store.conn.execute(
+            f"SELECT score FROM pain_entries WHERE {where} ORDER BY id DESC LIMIT 1", args
+        ).fetchone()
+        store.conn.execute(f"DELETE FROM pain_entries WHERE {where}", args)
+    return None if row is None else int(row[0])
+
+
 def run_on(store: Store, athlete_id: str, day: date) -> int | None:
     """The (last) counted run of a local day, to link a pain entry to."""
     row = store.conn.execute(
