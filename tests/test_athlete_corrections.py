@@ -7,14 +7,7 @@ import json
 import sqlite3
 from pathlib import Path
 
-from typer.testing import CliRunner
-
-from loadguard.cli.main import app
-
-
-def lg(db: Path, *args: str) -> tuple[int, str]:
-    result = CliRunner().invoke(app, ["--db", str(db), *args], env={"COLUMNS": "200"})
-    return result.exit_code, result.output
+from clirun import lg
 
 
 def listed(db: Path) -> str:

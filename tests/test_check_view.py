@@ -9,10 +9,9 @@ from pathlib import Path
 
 import polars as pl
 import pytest
-from typer.testing import CliRunner
 
+from clirun import lg
 from loadguard.cli import demo
-from loadguard.cli.main import app
 from loadguard.cli.render import _num
 from loadguard.guard.rules.common import fmt
 
@@ -25,8 +24,7 @@ def season(tmp_path_factory: pytest.TempPathFactory) -> Path:
 
 
 def check(db: Path, *args: str) -> tuple[int, str]:
-    result = CliRunner().invoke(app, ["--db", str(db), "check", *args], env={"COLUMNS": "80"})
-    return result.exit_code, result.output
+    return lg(db, "check", *args, columns=80)
 
 
 def test_the_week_in_progress_reads_so_far_with_its_days_left(season: Path) -> None:

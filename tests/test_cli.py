@@ -13,6 +13,7 @@ import pytest
 import requests
 from typer.testing import CliRunner
 
+from clirun import lg
 from fitdata import path_of
 from loadguard.cli.main import app
 
@@ -22,11 +23,6 @@ RUN = "activity-small-fenix2-run.fit"  # 9.0 km on 2015-08-15, a Fenix 2 run wit
 @pytest.fixture
 def db(tmp_path: Path) -> Path:
     return tmp_path / "lg.sqlite"
-
-
-def lg(db: Path, *args: str) -> tuple[int, str]:
-    result = CliRunner().invoke(app, ["--db", str(db), *args])
-    return result.exit_code, result.output
 
 
 def test_the_demo_runs_end_to_end_in_a_real_process(tmp_path: Path) -> None:

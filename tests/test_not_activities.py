@@ -7,10 +7,9 @@ import shutil
 from pathlib import Path
 
 import pytest
-from typer.testing import CliRunner
 
+from clirun import lg
 from fitdata import path_of
-from loadguard.cli.main import app
 
 NOT_ACTIVITIES = [
     "Settings.fit",
@@ -21,11 +20,6 @@ NOT_ACTIVITIES = [
 ]
 RUN = "activity-small-fenix2-run.fit"
 DAMAGED = "activity-unexpected-eof.fit"
-
-
-def lg(db: Path, *args: str) -> tuple[int, str]:
-    result = CliRunner().invoke(app, ["--db", str(db), *args], env={"COLUMNS": "200"})
-    return result.exit_code, result.output
 
 
 @pytest.fixture

@@ -47,6 +47,15 @@ def counts(world: World) -> tuple[int, int]:
     )
 
 
+def pushed_run(world: World) -> int:
+    """A 3 km run in week 3 that Strava pushes, once it is stored and checked; its id."""
+    activity_id = world.standin.add_activity(
+        STRAVA_ATHLETE, start=DAY_IN_WEEK_3, distance_m=3000, moving_s=1200, deliver=True
+    )
+    wait_for(lambda: counts(world) == (1, 1))
+    return activity_id
+
+
 def done_events(world: World) -> int:
     q = "SELECT COUNT(*) FROM events WHERE status IN ('done', 'failed')"
     return int(world.store.conn.execute(q).fetchone()[0])
@@ -109,10 +118,7 @@ def test_an_update_rereads_the_activity_and_a_type_change_moves_it_out_of_runnin
     hooked: tuple[World, GuardServer],
 ) -> None:
     world, _ = hooked
-    activity_id = world.standin.add_activity(
-        STRAVA_ATHLETE, start=DAY_IN_WEEK_3, distance_m=3000, moving_s=1200, deliver=True
-    )
-    wait_for(lambda: counts(world) == (1, 1))
+    activity_id = pushed_run(world)
     world.standin.clear_log()
     world.standin.update_activity(activity_id, name="Park loop #grass", deliver=True)
     wait_for(lambda: counts(world)[1] == 2)
@@ -128,10 +134,7 @@ def test_an_update_rereads_the_activity_and_a_type_change_moves_it_out_of_runnin
 
 def test_a_deleted_activity_leaves_every_metric(hooked: tuple[World, GuardServer]) -> None:
     world, _ = hooked
-    activity_id = world.standin.add_activity(
-        STRAVA_ATHLETE, start=DAY_IN_WEEK_3, distance_m=3000, moving_s=1200, deliver=True
-    )
-    wait_for(lambda: counts(world) == (1, 1))
+    activity_id = pushed_run(world)
     world.standin.delete_activity(activity_id, deliver=True)
     wait_for(lambda: counts(world) == (0, 2))
     report = service.check(world.store, world.athlete, DAY_IN_WEEK_3.date())
@@ -142,10 +145,7 @@ def test_a_forged_delete_for_an_activity_strava_still_has_removes_nothing(
     hooked: tuple[World, GuardServer],
 ) -> None:
     world, _ = hooked
-    activity_id = world.standin.add_activity(
-        STRAVA_ATHLETE, start=DAY_IN_WEEK_3, distance_m=3000, moving_s=1200, deliver=True
-    )
-    wait_for(lambda: counts(world) == (1, 1))
+    activity_id = pushed_run(world)
     world.standin.clear_log()
     forged = world.standin.event("activity", activity_id, "delete", STRAVA_ATHLETE)
     world.standin.deliver(forged)  # anyone can POST this: Strava does not sign events
@@ -158,10 +158,7 @@ def test_a_forged_deauthorisation_keeps_the_tokens_and_the_data(
     hooked: tuple[World, GuardServer],
 ) -> None:
     world, _ = hooked
-    world.standin.add_activity(
-        STRAVA_ATHLETE, start=DAY_IN_WEEK_3, distance_m=3000, moving_s=1200, deliver=True
-    )
-    wait_for(lambda: counts(world) == (1, 1))
+    pushed_run(world)
     forged = world.standin.event(
         "athlete", STRAVA_ATHLETE, "update", STRAVA_ATHLETE, {"authorized": "false"}
     )
@@ -176,10 +173,7 @@ def test_deauthorisation_deletes_tokens_and_strava_data_and_stops_syncing(
     hooked: tuple[World, GuardServer],
 ) -> None:
     world, _ = hooked
-    world.standin.add_activity(
-        STRAVA_ATHLETE, start=DAY_IN_WEEK_3, distance_m=3000, moving_s=1200, deliver=True
-    )
-    wait_for(lambda: counts(world) == (1, 1))
+    pushed_run(world)
     world.standin.deauthorize(STRAVA_ATHLETE, deliver=True)
     wait_for(lambda: world.account().status == "deauthorized")
     account = world.account()
@@ -226,10 +220,7 @@ def test_a_run_from_strava_and_from_its_fit_file_counts_once(
     hooked: tuple[World, GuardServer], tmp_path: Path
 ) -> None:
     world, _ = hooked
-    world.standin.add_activity(
-        STRAVA_ATHLETE, start=DAY_IN_WEEK_3, distance_m=3000, moving_s=1200, deliver=True
-    )
-    wait_for(lambda: counts(world) == (1, 1))
+    pushed_run(world)
     strava_run = stored.activities_frame(world.store, ["anna"]).row(0, named=True)
     from loadguard.contract import Activity, SampleWriter
     from loadguard.sources import registry

@@ -6,12 +6,11 @@ from __future__ import annotations
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 
-from loadguard.app.calibration import runwalk_limits
+from loadguard.app.reading import normaliser
 from loadguard.contract import Athlete, ConnectorError, FetchFailure, NotAnActivity, RawRecord
 from loadguard.guard import metrics
-from loadguard.sources import normalise, registry
+from loadguard.sources import registry
 from loadguard.store import activities as stored
-from loadguard.store import maps
 from loadguard.store.db import Store
 
 
@@ -52,13 +51,12 @@ def import_from(
     failure (listed, retryable) and the batch goes on.
     """
     summary = ImportSummary()
-    surfaces = maps.context(store, athlete)
-    limits = runwalk_limits(store, athlete)
+    read = normaliser(store, athlete)
     with store.batch() as wrote:
         fetched = registry.connector(source).fetch(target)
         for raw in _fresh(store, athlete, fetched, summary, progress):
             try:
-                result = normalise.normalise(raw, athlete.timezone, surfaces, limits)
+                result = read(raw)
             except NotAnActivity as exc:  # kept (so never read again), counted, no failure
                 summary.not_activities.append((raw.origin, str(exc)))
                 stored.store_raw_with_activities(store, athlete.id, raw, [])

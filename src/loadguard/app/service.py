@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import json
 import time
+from collections.abc import Iterator
 from datetime import UTC, date, datetime
 from pathlib import Path
 from typing import Any
@@ -18,11 +19,11 @@ from loadguard import settings
 from loadguard.alerts import delivery
 from loadguard.alerts.recipients import Recipient
 from loadguard.app import folders
-from loadguard.app.calibration import runwalk_limits
 from loadguard.app.importing import ImportSummary as ImportSummary
 from loadguard.app.importing import Progress as Progress
 from loadguard.app.importing import import_from as import_from
 from loadguard.app.importing import retry_failures as retry_failures
+from loadguard.app.reading import normaliser
 from loadguard.contract import (
     Athlete,
     ConnectorError,
@@ -33,11 +34,12 @@ from loadguard.contract import (
 from loadguard.guard import metrics, pain_scale, verdict
 from loadguard.guard.plan import Plan, load_plan
 from loadguard.guard.report import Report, build_report
-from loadguard.sources import normalise, registry
+from loadguard.sources import registry
+from loadguard.sources.normalise import Normalised
 from loadguard.store import accounts as accounts_store
 from loadguard.store import activities as stored
 from loadguard.store import findings as findings_store
-from loadguard.store import maps, outbox
+from loadguard.store import outbox
 from loadguard.store import pain as pain_store
 from loadguard.store.db import Store, StoreError
 from loadguard.store.surfaces import save_mix
@@ -59,36 +61,37 @@ def streams_of(store: Store, activity_id: int) -> Streams | None:
     return None
 
 
+def _renormalised(
+    store: Store, athlete: Athlete, failed: list[tuple[str, str]]
+) -> Iterator[tuple[int, Normalised]]:
+    """Every stored raw record normalised again, with its id; a record that no longer
+    normalises is listed in ``failed``, one that holds no activity is passed over."""
+    read = normaliser(store, athlete)
+    for raw_id, raw in stored.raw_records(store, athlete.id):
+        try:
+            yield raw_id, read(raw)
+        except NotAnActivity:
+            continue  # a settings or workout file, kept so it is not read again
+        except ConnectorError as exc:
+            failed.append((raw.origin, str(exc)))
+
+
 def rebuild(store: Store, athlete: Athlete) -> tuple[int, list[tuple[str, str]]]:
     """Normalise every stored raw record again (after a connector upgrade), one atomic swap
     per record; a record that no longer normalises keeps its old activities and is listed."""
-    count, failed = 0, []
-    surfaces, limits = maps.context(store, athlete), runwalk_limits(store, athlete)
-    for raw_id, raw in stored.raw_records(store, athlete.id):
-        try:
-            normalised = normalise.normalise(raw, athlete.timezone, surfaces, limits)
-        except NotAnActivity:
-            continue  # a settings or workout file kept so it is not read again
-        except ConnectorError as exc:
-            failed.append((raw.origin, str(exc)))
-            continue
-        count += len(stored.replace_activities(store, athlete.id, raw_id, normalised))
+    failed: list[tuple[str, str]] = []
+    count = sum(
+        len(stored.replace_activities(store, athlete.id, raw_id, normalised))
+        for raw_id, normalised in _renormalised(store, athlete, failed)
+    )
     return count, failed
 
 
 def recompute_surfaces(store: Store, athlete: Athlete) -> tuple[int, list[tuple[str, str]]]:
     """Surfaces of every stored activity again (a new map, a new place), from the raw bytes;
     activities keep their ids. Returns how many were updated and what failed."""
-    surfaces, limits = maps.context(store, athlete), runwalk_limits(store, athlete)
-    count, failed = 0, []
-    for _raw_id, raw in stored.raw_records(store, athlete.id):
-        try:
-            normalised = normalise.normalise(raw, athlete.timezone, surfaces, limits)
-        except NotAnActivity:
-            continue
-        except ConnectorError as exc:
-            failed.append((raw.origin, str(exc)))
-            continue
+    count, failed = 0, list[tuple[str, str]]()
+    for _raw_id, normalised in _renormalised(store, athlete, failed):
         for prepared in normalised:
             activity_id = stored.activity_id(store, athlete.id, prepared.activity)
             if activity_id is not None and prepared.surfaces is not None:
@@ -183,9 +186,7 @@ def run_guard(store: Store, athlete: Athlete, trigger: str, as_of: date | None =
 def ingest(store: Store, athlete: Athlete, raw: RawRecord) -> list[stored.StoredActivity]:
     """Store one record a connector pushed (new or edited), normalised like an import.
     Raises ConnectorError for a record that cannot be normalised (nothing is stored)."""
-    normalised = normalise.normalise(
-        raw, athlete.timezone, maps.context(store, athlete), runwalk_limits(store, athlete)
-    )
+    normalised = normaliser(store, athlete)(raw)
     return stored.upsert_raw_with_activities(store, athlete.id, raw, normalised)
 
 

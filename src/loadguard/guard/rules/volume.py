@@ -175,7 +175,12 @@ def inactive(m: Metrics, plan: Plan, as_of: date) -> pl.DataFrame:
         .with_columns(days=(pl.lit(as_of) - pl.col("since")).dt.total_days())
         .filter((pl.col("days") >= rule.days) & (pl.col("plan_start") <= as_of))
     )
-    when = pl.when(pl.col("last").is_not_null())
+    since = pl.col("since").cast(pl.String)
+    last_run = (
+        pl.when(pl.col("last").is_not_null())
+        .then(pl.format(": the last was on {}.", since))
+        .otherwise(pl.format(" (none since {}).", since))
+    )
     return findings.frame(
         quiet,
         rule="inactive",
@@ -185,20 +190,11 @@ def inactive(m: Metrics, plan: Plan, as_of: date) -> pl.DataFrame:
         plan_week=pl.lit(0),
         value=pl.col("days").cast(pl.Float64),
         limit=pl.lit(float(rule.days)),
-        message=when.then(
-            pl.format(
-                "No runs for {} days: the last was on {}. A break, pain or a red flag? Log it"
-                " (`loadguard pain`, `loadguard symptom`) so your plan can follow.",
-                pl.col("days"),
-                pl.col("since").cast(pl.String),
-            )
-        ).otherwise(
-            pl.format(
-                "No runs for {} days (none since {}). A break, pain or a red flag? Log it"
-                " (`loadguard pain`, `loadguard symptom`) so your plan can follow.",
-                pl.col("days"),
-                pl.col("since").cast(pl.String),
-            )
+        message=pl.format(
+            "No runs for {} days{} A break, pain or a red flag? Log it (`loadguard pain`,"
+            " `loadguard symptom`) so your plan can follow.",
+            pl.col("days"),
+            last_run,
         ),
         evidence=pl.lit(rule.evidence),
     )
