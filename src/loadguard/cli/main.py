@@ -13,7 +13,6 @@ from typing import Annotated
 
 import typer
 from rich.progress import BarColumn, Progress, TextColumn, TimeElapsedColumn
-from rich.table import Table
 
 from loadguard import settings
 from loadguard.app import service
@@ -36,6 +35,7 @@ from loadguard.cli.common import (
 from loadguard.cli.maps import osm_app, places_app, surfaces_app
 from loadguard.cli.pain import condition_command, pain_command, symptom_command
 from loadguard.cli.render import render
+from loadguard.cli.runs import run_app, runs
 from loadguard.cli.shoes import shoe_app
 from loadguard.contract import Athlete
 from loadguard.guard.plan import PlanError, available_plans, load_plan
@@ -175,36 +175,6 @@ def rebuild(athlete: AthleteOption = None) -> None:
         out.print(f"  [red]kept[/] {origin}: {reason}")
 
 
-def runs(
-    athlete: AthleteOption = None,
-    last: Annotated[int, typer.Option(help="How many of the latest runs.")] = 20,
-) -> None:
-    """List the latest runs with their ids (for `loadguard shoe assign`)."""
-    with opened(athlete) as (store, who):
-        assert who is not None
-        report_runs = service.recent_runs(store, who, last)
-    if not report_runs:
-        out.print("No runs yet: `loadguard import` reads them from your watch or an export.")
-        return
-    table = Table()
-    for col in ("id", "local start", "week", "km", "min", "longest run", "surface", "shoe"):
-        table.add_column(col)
-    for r in report_runs:
-        longest = "" if r["longest_run_min"] is None else f"{r['longest_run_min']:.1f} min"
-        surface = ", ".join(f"{k} {v:.1f}" for k, v in r["surface_km"].items())
-        table.add_row(
-            str(r["id"]),
-            r["start_local"].replace("T", " "),
-            str(r["plan_week"]),
-            f"{r['km']:.2f}",
-            f"{r['min']:.0f}",
-            longest,
-            surface,
-            r["shoe"] or "",
-        )
-    out.print(table)
-
-
 def check(
     athlete: AthleteOption = None,
     as_of: Annotated[
@@ -288,6 +258,7 @@ app.command("check", rich_help_panel=START)(check)
 app.command("import", rich_help_panel=START)(import_)
 app.command("plans", rich_help_panel=START)(plans)
 app.command("runs", rich_help_panel=RUNS)(runs)
+app.add_typer(run_app, name="run", rich_help_panel=RUNS)
 app.command("failures", rich_help_panel=RUNS)(failures)
 app.command("rebuild", rich_help_panel=RUNS)(rebuild)
 app.command("pain", rich_help_panel=HEEL)(pain_command)

@@ -8,7 +8,7 @@ import typer
 
 from loadguard.app import service
 from loadguard.cli.common import AthleteOption, fail, opened, out, parse_date
-from loadguard.store.activities import assign_shoe
+from loadguard.cli.runs import assign
 from loadguard.store.db import StoreError
 
 shoe_app = typer.Typer(
@@ -93,11 +93,5 @@ def shoe_assign(
     athlete: AthleteOption = None,
 ) -> None:
     """Say which shoe a run was in (overrides the default shoe)."""
-    with opened(athlete) as (store, who):
-        assert who is not None
-        try:
-            s = store.shoe(who.id, shoe)
-            assign_shoe(store, who.id, activity_id, s.id)
-        except StoreError as exc:
-            raise fail(str(exc)) from None
-    out.print(f"run {activity_id} -> shoe '{s.name}'")
+    name, status = assign(athlete, activity_id, shoe)
+    out.print(f"run {activity_id} -> shoe '{name}'; checked again: {status.upper()}")

@@ -25,7 +25,7 @@ RUNNING = "running"
 # Heel load that is not running: counted in its own column, never toward the run cap.
 WALKING = ("walking", "hiking")
 # No heel impact (the plan's cross-training); elliptical ("fitness_equipment") is low.
-CROSS_TRAINING = ("cycling", "swimming", "rowing", "fitness_equipment")
+CROSS_TRAINING = ("cycling", "swimming", "rowing", "fitness_equipment", "cross_training")
 
 
 @dataclass(frozen=True)

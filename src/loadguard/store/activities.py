@@ -16,6 +16,7 @@ import polars as pl
 
 from loadguard.contract import Activity, RawRecord
 from loadguard.sources.normalise import Normalised
+from loadguard.store.corrections import CORRECTED, COUNTED, SPORT_AS_LABELLED
 from loadguard.store.db import Store, StoreError, now_iso
 from loadguard.store.pain import add_pain
 from loadguard.store.surfaces import save_mix
@@ -236,13 +237,15 @@ def activities_frame(store: Store, athlete_ids: list[str]) -> pl.DataFrame:
     wall-clock time (utc + offset), which is what plan weeks are counted in.
     """
     marks = ",".join("?" * len(athlete_ids))
-    stored = ", ".join(f"s.{c}_m" for c in SURFACE_CLASSES)
+    # a run the runner tagged takes its surfaces from the tags, not from the GPS track
+    stored = ", ".join(f"CASE WHEN c.tags IS NULL THEN s.{c}_m END" for c in SURFACE_CLASSES)
     rows = store.conn.execute(
-        "SELECT a.athlete_id, a.id, a.source, a.sport, a.sub_sport, a.name, a.description,"
+        f"SELECT a.athlete_id, a.id, a.source, {SPORT_AS_LABELLED}, a.sub_sport, a.name,"
+        " TRIM(a.description || ' ' || COALESCE(c.tags, '')),"
         " a.gear_id, a.start_utc, a.utc_offset_s, a.distance_m, a.timer_s, a.elapsed_s, a.run_s,"
         f" a.walk_s, a.run_bouts, a.walk_bouts, a.longest_run_s, a.shoe_id, {stored}"
-        " FROM activities a LEFT JOIN activity_surfaces s ON s.activity_id = a.id"
-        f" WHERE a.athlete_id IN ({marks}) AND a.duplicate_of IS NULL"
+        f" FROM activities a LEFT JOIN activity_surfaces s ON s.activity_id = a.id {CORRECTED}"
+        f" WHERE a.athlete_id IN ({marks}) AND a.duplicate_of IS NULL AND {COUNTED}"
         " ORDER BY a.athlete_id, a.start_utc",
         athlete_ids,
     ).fetchall()
@@ -310,8 +313,8 @@ def raw_payload(store: Store, athlete_id: str, source: str, key: str) -> bytes |
 def gear_distance_m(store: Store, athlete_id: str, gear_id: str) -> float:
     """Metres of counted activities recorded with a provider's gear id."""
     row = store.conn.execute(
-        "SELECT COALESCE(SUM(distance_m), 0) FROM activities WHERE athlete_id = ?"
-        " AND gear_id = ? AND duplicate_of IS NULL",
+        f"SELECT COALESCE(SUM(a.distance_m), 0) FROM activities a {CORRECTED}"
+        f" WHERE a.athlete_id = ? AND a.gear_id = ? AND a.duplicate_of IS NULL AND {COUNTED}",
         (athlete_id, gear_id),
     ).fetchone()
     return float(row[0])
@@ -321,9 +324,10 @@ def jog_speeds(store: Store, athlete_id: str, key: str, last: int = 20) -> list[
     """How slowly the athlete jogged in their latest runs that had cadence (the
     normaliser keeps it in the activity's extras under ``key``), newest first."""
     rows = store.conn.execute(
-        "SELECT json_extract(extras, '$.' || ?) FROM activities WHERE athlete_id = ?"
-        " AND duplicate_of IS NULL AND json_extract(extras, '$.' || ?) IS NOT NULL"
-        " ORDER BY start_utc DESC LIMIT ?",
+        f"SELECT json_extract(a.extras, '$.' || ?) FROM activities a {CORRECTED}"
+        f" WHERE a.athlete_id = ? AND a.duplicate_of IS NULL AND {COUNTED}"
+        " AND c.label IS NULL AND json_extract(a.extras, '$.' || ?) IS NOT NULL"
+        " ORDER BY a.start_utc DESC LIMIT ?",
         (key, athlete_id, key, last),
     ).fetchall()
     return [float(r[0]) for r in rows]

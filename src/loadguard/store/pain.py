@@ -6,6 +6,7 @@ from datetime import date
 
 import polars as pl
 
+from loadguard.store.corrections import CORRECTED, COUNTED, SPORT_AS_LABELLED
 from loadguard.store.db import Store, now_iso
 
 PAIN_SCHEMA: dict[str, pl.DataType | type[pl.DataType]] = {
@@ -66,9 +67,10 @@ def remove_logged_pain(store: Store, athlete_id: str, day: date, moment: str) ->
 def run_on(store: Store, athlete_id: str, day: date) -> int | None:
     """The (last) counted run of a local day, to link a pain entry to."""
     row = store.conn.execute(
-        "SELECT id FROM activities WHERE athlete_id = ? AND sport = 'running'"
-        " AND duplicate_of IS NULL AND date(start_utc + utc_offset_s, 'unixepoch') = ?"
-        " ORDER BY start_utc DESC LIMIT 1",
+        f"SELECT a.id FROM activities a {CORRECTED} WHERE a.athlete_id = ?"
+        f" AND {SPORT_AS_LABELLED} = 'running' AND a.duplicate_of IS NULL AND {COUNTED}"
+        " AND date(a.start_utc + a.utc_offset_s, 'unixepoch') = ? ORDER BY a.start_utc DESC"
+        " LIMIT 1",
         (athlete_id, day.isoformat()),
     ).fetchone()
     return None if row is None else int(row[0])
@@ -100,8 +102,9 @@ def conditions(store: Store, athlete_id: str) -> list[str]:
 def pain_frame(store: Store, athlete_ids: list[str]) -> pl.DataFrame:
     marks = ",".join("?" * len(athlete_ids))
     rows = store.conn.execute(
-        f"SELECT athlete_id, day, moment, score, activity_id FROM pain_entries"
-        f" WHERE athlete_id IN ({marks}) ORDER BY athlete_id, day, id",
+        "SELECT p.athlete_id, p.day, p.moment, p.score, p.activity_id FROM pain_entries p"
+        f" LEFT JOIN activities a ON a.id = p.activity_id {CORRECTED}"
+        f" WHERE p.athlete_id IN ({marks}) AND {COUNTED} ORDER BY p.athlete_id, p.day, p.id",
         athlete_ids,
     ).fetchall()
     parsed = [(a, date.fromisoformat(d), m, s, i) for a, d, m, s, i in rows]

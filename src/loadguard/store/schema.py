@@ -268,6 +268,20 @@ MIGRATIONS: tuple[str, ...] = (
         PRIMARY KEY (athlete_id, path)
     );
     """,
+    # 7: the runner's corrections to a run, keyed by the source's id so they outlive a
+    # rebuild or an edit that normalises the run again
+    """
+    CREATE TABLE run_corrections (
+        athlete_id  TEXT NOT NULL REFERENCES athletes(id) ON DELETE CASCADE,
+        source      TEXT NOT NULL,
+        source_id   TEXT NOT NULL,
+        deleted_at  TEXT,                     -- set: not counted, listed by `runs --deleted`
+        label       TEXT CHECK (label IN ('run', 'walk', 'hike', 'cross_training', 'not_mine')),
+        tags        TEXT,                     -- surface tags ('#grass #asphalt'), as in a title
+        updated_at  TEXT NOT NULL,
+        PRIMARY KEY (athlete_id, source, source_id)
+    );
+    """,
 )
 
 
