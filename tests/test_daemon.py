@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import os
 import pickle
+import shutil
 import signal
 import sqlite3
 import subprocess
@@ -18,6 +19,7 @@ from zoneinfo import ZoneInfo
 
 import pytest
 
+from fitdata import path_of
 from loadguard import settings
 from loadguard.app import jobs, service
 from loadguard.app.daemon import Daemon
@@ -103,6 +105,28 @@ def test_a_fit_file_dropped_into_the_watched_folder_alerts_with_no_command(
     assert "100 % of the running on paved ground; this stage allows 0 %" in got["body"]["message"]
     assert "Source (plan):" in got["body"]["message"]
     assert proc.returncode == 0
+
+
+def test_a_damaged_watch_file_reaches_the_runner_once_and_a_settings_file_does_not(
+    world: Path, hook: Receiver
+) -> None:
+    proc = start_daemon()
+    try:
+        for name in ("activity-unexpected-eof.fit", "Settings.fit"):
+            shutil.copy(path_of(name), world / name)
+            os.replace(world / name, world / "watch" / name)
+        (got,) = hook.wait_for(1)
+        time.sleep(1.0)  # several more scans of the folder
+    finally:
+        proc.send_signal(signal.SIGTERM)
+        proc.wait(10)
+    assert got["path"] == "/anna"
+    title, message = got["body"]["title"], got["body"]["message"]
+    assert title == "loadguard - Anna: a file from your watch could not be read"
+    assert message.startswith("activity-unexpected-eof.fit in your watch folder could not be")
+    assert "loadguard import --retry" in message
+    assert "Settings" not in title + message
+    assert len(hook.received) == 1  # not again on the next scans
 
 
 @pytest.mark.parametrize("moment", ["waiting to retry", "in the middle of a send"])

@@ -79,20 +79,27 @@ def test_deleting_a_paved_run_in_week_3_clears_its_finding_and_cancels_its_alert
 
     code, out = lg(anna, "run", "delete", str(run))
     assert code == 0, out
-    assert f"run {run} deleted" in out and f"loadguard run restore {run}" in out
+    assert f"run {run} deleted" in out
+    assert f"loadguard run restore {run}" in out
     assert "GREEN" in out
-    assert "surface_phase" not in rules(anna) and run_ids(anna) == []
+    assert "surface_phase" not in rules(anna)
+    assert run_ids(anna) == []
     assert send_states(anna) == ["cancelled"]
 
     code, out = lg(anna, "import", str(tmp_path / "watch"))  # the file is still there
-    assert code == 0 and run_ids(anna) == []  # ... and is not imported again
+    assert code == 0
+    assert run_ids(anna) == []
 
     code, out = lg(anna, "runs", "--deleted")
-    assert str(run) in out and "deleted" in out and f"run restore {run}" in out
+    assert str(run) in out
+    assert "deleted" in out
+    assert f"run restore {run}" in out
 
     code, out = lg(anna, "run", "restore", str(run))
-    assert code == 0 and "restored" in out
-    assert run_ids(anna) == [run] and "surface_phase" in rules(anna)
+    assert code == 0
+    assert "restored" in out
+    assert run_ids(anna) == [run]
+    assert "surface_phase" in rules(anna)
     assert lg(anna, "runs", "--deleted")[1].strip() == "No deleted or relabelled runs."
 
 
@@ -101,15 +108,18 @@ def test_a_run_relabelled_as_a_walk_counts_as_walking_and_the_label_can_be_taken
 ) -> None:
     (run,) = run_ids(anna)
     code, out = lg(anna, "run", "label", str(run), "walk")
-    assert code == 0 and "now counts as walk" in out, out
-    assert run_ids(anna) == [] and "surface_phase" not in rules(anna)
+    assert code == 0, out
+    assert "now counts as walk" in out
+    assert run_ids(anna) == []
+    assert "surface_phase" not in rules(anna)
     weeks = report(anna)["weeks"]
     assert isinstance(weeks, list)
     assert sum(w["walk_km"] for w in weeks) > 1.0
 
     assert "walk" in lg(anna, "runs", "--deleted")[1]
     code, out = lg(anna, "run", "label", str(run), "--clear")
-    assert code == 0 and run_ids(anna) == [run]
+    assert code == 0
+    assert run_ids(anna) == [run]
 
 
 def test_a_run_that_was_not_mine_counts_nowhere(anna: Path) -> None:
@@ -117,7 +127,8 @@ def test_a_run_that_was_not_mine_counts_nowhere(anna: Path) -> None:
     assert lg(anna, "run", "label", str(run), "not-mine")[0] == 0
     weeks = report(anna)["weeks"]
     assert isinstance(weeks, list)
-    assert run_ids(anna) == [] and sum(w["walk_km"] for w in weeks) == 0
+    assert run_ids(anna) == []
+    assert sum(w["walk_km"] for w in weeks) == 0
 
 
 def test_tagging_a_watch_run_as_grass_makes_it_soft_ground_and_survives_a_rebuild(
@@ -125,7 +136,8 @@ def test_tagging_a_watch_run_as_grass_makes_it_soft_ground_and_survives_a_rebuil
 ) -> None:
     (run,) = run_ids(anna)
     code, out = lg(anna, "run", "tag", str(run), "grass")
-    assert code == 0 and "tagged #grass" in out, out
+    assert code == 0, out
+    assert "tagged #grass" in out
     assert "surface_phase" not in rules(anna)
     assert "grass" in lg(anna, "runs")[1]
 
@@ -136,7 +148,8 @@ def test_tagging_a_watch_run_as_grass_makes_it_soft_ground_and_survives_a_rebuil
     runs = report(anna)["runs"]
     assert isinstance(runs, list)
     surface = runs[0]["surface_km"]
-    assert surface["grass"] == pytest.approx(surface["paved"]) and surface["grass"] > 0
+    assert surface["grass"] == pytest.approx(surface["paved"])
+    assert surface["grass"] > 0
 
     assert lg(anna, "run", "tag", str(run), "--clear")[0] == 0
     assert "surface_phase" in rules(anna)
@@ -145,9 +158,12 @@ def test_tagging_a_watch_run_as_grass_makes_it_soft_ground_and_survives_a_rebuil
 def test_tags_the_shell_swallowed_or_a_word_it_does_not_know_are_refused(anna: Path) -> None:
     (run,) = run_ids(anna)
     code, out = lg(anna, "run", "tag", str(run))  # `run tag 1 #grass`: bash drops "#grass"
-    assert code == 1 and "without '#'" in out and "comment" in out
+    assert code == 1
+    assert "without '#'" in out
+    assert "comment" in out
     code, out = lg(anna, "run", "tag", str(run), "sand")
-    assert code == 1 and "surface 'sand' is not one of" in out
+    assert code == 1
+    assert "surface 'sand' is not one of" in out
     assert "surface_phase" in rules(anna)  # nothing changed
 
 
@@ -155,14 +171,19 @@ def test_a_run_gets_another_shoe_and_a_wrong_run_or_shoe_is_named(anna: Path) ->
     (run,) = run_ids(anna)
     assert lg(anna, "shoe", "add", "Trail shoe")[0] == 0
     code, out = lg(anna, "run", "shoe", str(run), "Trail shoe")
-    assert code == 0 and "shoe 'Trail shoe'" in out, out
+    assert code == 0, out
+    assert "shoe 'Trail shoe'" in out
     assert "Trail shoe" in lg(anna, "runs")[1]
 
     code, out = lg(anna, "run", "shoe", str(run + 99), "Trail shoe")
-    assert code == 1 and f"no run {run + 99}" in out
+    assert code == 1
+    assert f"no run {run + 99}" in out
     code, out = lg(anna, "run", "shoe", str(run), "Hoka")
-    assert code == 1 and "Hoka" in out
+    assert code == 1
+    assert "Hoka" in out
     code, out = lg(anna, "run", "delete", str(run + 99))
-    assert code == 1 and "loadguard runs" in out
+    assert code == 1
+    assert "loadguard runs" in out
     code, out = lg(anna, "run", "label", str(run), "swim")
-    assert code == 1 and "label 'swim' is not one of" in out
+    assert code == 1
+    assert "label 'swim' is not one of" in out

@@ -14,10 +14,12 @@ from __future__ import annotations
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
+from pathlib import PurePath
 from typing import Any
 
 from loadguard.alerts import channels, texts
 from loadguard.alerts.recipients import Recipient, everyone, held_until, watching
+from loadguard.contract import Athlete
 from loadguard.guard.findings import SEVERITY_RANK, Finding
 from loadguard.guard.report import Report
 from loadguard.settings import Settings
@@ -157,6 +159,27 @@ def queue_summary(store: Store, runner: Recipient, report: Report, now: datetime
         )
 
 
+def queue_file_problem(
+    store: Store, settings: Settings, athlete: Athlete, path: str, reason: str, now: datetime
+) -> int:
+    """Tell the runner (not their coaches: it is theirs to fix) that a file from their watch
+    could not be read, once per file and reason, whatever their severity threshold: a run
+    that is not counted is what the guard cannot see. Returns how many notices."""
+    payload = {
+        "athlete": athlete.id,
+        "athlete_name": athlete.name,
+        "file": PurePath(path).name,
+        "path": path,
+        "reason": reason,
+    }
+    new = 0
+    with store.atomic():
+        for r in watching(recipients(store, settings), athlete.id):
+            if r.key == f"athlete:{athlete.id}":
+                new += _notice(store, r, "file", f"{path}: {reason}", payload, now) is not None
+    return new
+
+
 def queue_test(store: Store, r: Recipient, now: datetime) -> int | None:
     with store.atomic():
         return _notice(store, r, "test", now.isoformat(), {}, now)
@@ -170,6 +193,8 @@ def render(kind: str, payload: dict[str, Any], who: Recipient | None, url: str) 
         return texts.summary_text(payload, language)
     if kind == "test":
         return texts.test_text(who.name if who else "?", language)
+    if kind == "file":
+        return texts.file_text(payload, language)
     return texts.alert_text(payload, language, long=channels.is_email(url))
 
 

@@ -141,3 +141,9 @@ def summary_text(summary: Mapping[str, Any], language: str) -> Text:
 def test_text(recipient: str, language: str) -> Text:
     t = catalogue(language)["test"]
     return Text(t["title"], t["body"].format(recipient=recipient))
+
+
+def file_text(problem: Mapping[str, Any], language: str) -> Text:
+    """A watch file that could not be read: which, why, and what loadguard does about it."""
+    t = catalogue(language)["file"]
+    return Text(t["title"].format_map(problem), t["body"].format_map(problem))

@@ -291,7 +291,7 @@ def recover_sends(store: Store) -> int:
 
 def import_watched(store: Store, athlete: Athlete, folder: Path) -> ImportSummary:
     """Import the files in a watched folder that are new or changed, then run the guard
-    (which alerts) if any run arrived. Raises folders.WatchError for a folder it cannot read."""
+    (which alerts) if any run arrived; a file that failed reaches the runner as a notice. Raises folders.WatchError for a folder it cannot read."""
     total = ImportSummary()
     for seen in folders.changed(store, athlete.id, folders.scan(folder, time.time_ns())):
         total.add(import_from(store, athlete, str(seen.path)))
@@ -299,6 +299,13 @@ def import_watched(store: Store, athlete: Athlete, folder: Path) -> ImportSummar
             folders.remember(store, athlete.id, seen)
     if total.runs:
         run_guard(store, athlete, "folder")
+    conf = settings.current()
+    told = [
+        delivery.queue_file_problem(store, conf, athlete, origin, reason, _now())
+        for origin, reason in total.failed
+    ]
+    if any(told):
+        delivery.deliver_due(store, conf, _now())
     return total
 
 
