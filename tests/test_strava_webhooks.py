@@ -154,6 +154,21 @@ def test_a_forged_delete_for_an_activity_strava_still_has_removes_nothing(
     assert world.standin.count("GET", f"/api/v3/activities/{activity_id}") == 1  # the cost
 
 
+def test_an_event_for_another_subscription_is_answered_and_dropped_at_no_cost(
+    hooked: tuple[World, GuardServer],
+) -> None:
+    world, _ = hooked
+    activity_id = pushed_run(world)
+    world.standin.clear_log()
+    forged = world.standin.event("activity", activity_id, "delete", STRAVA_ATHLETE)
+    ours = forged["subscription_id"]
+    assert ours == world.standin.subscription_id  # `strava subscribe` stored it
+    assert world.standin.deliver({**forged, "subscription_id": ours + 1})[0] == 200
+    wait_for(lambda: done_events(world) >= 2)
+    assert counts(world)[0] == 1
+    assert world.standin.count("GET", "/api/v3") == 0  # not even a read
+
+
 def test_a_forged_deauthorisation_keeps_the_tokens_and_the_data(
     hooked: tuple[World, GuardServer],
 ) -> None:

@@ -40,6 +40,12 @@ class StoreHost:
     def batch(self) -> AbstractContextManager[object]:
         return self.store.batch()
 
+    def connector_state(self, name: str) -> dict[str, Any]:
+        return accounts.connector_state(self.store, name)
+
+    def save_connector_state(self, name: str, state: dict[str, Any]) -> None:
+        accounts.save_connector_state(self.store, name, state)
+
     def account(self, athlete_id: str, source: str) -> Account | None:
         return accounts.account(self.store, athlete_id, source)
 

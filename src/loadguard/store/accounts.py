@@ -129,3 +129,20 @@ def finish_event(store: Store, event_id: int, status: str, note: str = "") -> No
             " WHERE id = ?",
             (status, note, now_iso(), event_id),
         )
+
+
+def connector_state(store: Store, source: str) -> dict[str, Any]:
+    row = store.conn.execute(
+        "SELECT state FROM connector_state WHERE source = ?", (source,)
+    ).fetchone()
+    return {} if row is None else dict(json.loads(row[0]))
+
+
+def save_connector_state(store: Store, source: str, state: dict[str, Any]) -> None:
+    with store.atomic():
+        store.conn.execute(
+            "INSERT INTO connector_state (source, state, updated_at) VALUES (?, ?, ?)"
+            " ON CONFLICT (source) DO UPDATE SET state = excluded.state,"
+            " updated_at = excluded.updated_at",
+            (source, json.dumps(state), now_iso()),
+        )

@@ -269,7 +269,7 @@ MIGRATIONS: tuple[str, ...] = (
     );
     """,
     # 7: the runner's corrections to a run, keyed by the source's id so they outlive a
-    # rebuild or an edit that normalises the run again
+    # rebuild or an edit that normalises the run again; a connector's own state
     """
     CREATE TABLE run_corrections (
         athlete_id  TEXT NOT NULL REFERENCES athletes(id) ON DELETE CASCADE,
@@ -280,6 +280,11 @@ MIGRATIONS: tuple[str, ...] = (
         tags        TEXT,                     -- surface tags ('#grass #asphalt'), as in a title
         updated_at  TEXT NOT NULL,
         PRIMARY KEY (athlete_id, source, source_id)
+    );
+    CREATE TABLE connector_state (
+        source      TEXT PRIMARY KEY,
+        state       TEXT NOT NULL DEFAULT '{}',  -- the connector's own (a subscription id)
+        updated_at  TEXT NOT NULL
     );
     """,
 )

@@ -138,7 +138,7 @@ def subscribe(
     """Ask Strava to send new runs to `loadguard serve` as they are uploaded.
 
     Once for your Strava application."""
-    with _setup(ctx) as (_host, config, _box):
+    with _setup(ctx) as (host, config, _box):
         if not config.verify_token:
             raise fail("set LOADGUARD_STRAVA_VERIFY_TOKEN (a secret word) for `serve` and here")
         api = StravaApi(config, None, budget=Budget())
@@ -151,6 +151,9 @@ def subscribe(
             )
         except Exception as err:
             raise fail(f"Strava refused the subscription: {err}") from None
+        host.save_connector_state(
+            SOURCE, {**host.connector_state(SOURCE), "subscription_id": sub.id}
+        )
     out.print(f"subscribed: Strava pushes events to {callback_url} (subscription {sub.id})")
 
 

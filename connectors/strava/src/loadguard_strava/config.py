@@ -9,6 +9,7 @@
 | webhook verify token | LOADGUARD_STRAVA_VERIFY_TOKEN | - |
 | token encryption key | LOADGUARD_TOKEN_KEY | token_key_file |
 | request timeout (s) | - | timeout (default 10) |
+| our push subscription's id | - | subscription_id (default: the one `strava subscribe` stored) |
 """
 
 from __future__ import annotations
@@ -36,6 +37,7 @@ class StravaConfig:
     token_key: str | None = None
     token_key_file: Path = Path()
     timeout: float = DEFAULT_TIMEOUT_S
+    subscription_id: int | None = None
     retry_waits: tuple[float, ...] = (0.5, 2.0, 5.0)  # back-off on 5xx and timeouts
 
 
@@ -65,4 +67,13 @@ def load(table: Mapping[str, object], *, need_app: bool = True) -> StravaConfig:
         if key_file
         else Path(platformdirs.user_config_dir("loadguard")) / "token.key",
         timeout=float(timeout),
+        subscription_id=_subscription(table.get("subscription_id")),
     )
+
+
+def _subscription(value: object) -> int | None:
+    if value is None:
+        return None
+    if isinstance(value, bool) or not isinstance(value, int) or value <= 0:
+        raise ConfigError(f"connectors.strava.subscription_id must be a number, got {value!r}")
+    return value

@@ -13,8 +13,9 @@
 Strava does not sign its events, so nothing destructive is done on an event's word:
 a delete is carried out only once Strava answers 404 for that activity (1 read), a
 deauthorisation only once Strava refuses the athlete's token (1 read, or a refresh);
-create and update fetch from Strava anyway. An event for an athlete who is not
-connected is dropped. Each ignored event is logged.
+create and update fetch from Strava anyway. An event for another push subscription
+than ours, or for an athlete who is not connected, is dropped. Each ignored event is
+logged.
 """
 
 from __future__ import annotations
@@ -97,7 +98,19 @@ class StravaWebhooks:
         )
         return WebhookEvent(key, event)
 
+    def ours(self, host: Host, payload: Mapping[str, object]) -> bool:
+        """Whether the event names our push subscription (set in the settings, else stored
+        by `strava subscribe`); with no subscription known, every event is ours."""
+        config, _ = self.app(host)
+        expected = config.subscription_id or host.connector_state(SOURCE).get("subscription_id")
+        return expected is None or payload.get("subscription_id") == expected
+
     def process(self, host: Host, payload: Mapping[str, object]) -> list[str]:
+        if not self.ours(host, payload):
+            log.info(
+                "dropped an event for subscription %s, not ours", payload.get("subscription_id")
+            )
+            return []
         account = host.account_by_external(SOURCE, str(payload["owner_id"]))
         if account is None or account.status == "deauthorized":
             log.info("dropped an event for Strava athlete %s, not connected", payload["owner_id"])
