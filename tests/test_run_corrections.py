@@ -4,6 +4,7 @@ unsent alert is cancelled, and nothing stored is lost."""
 
 from __future__ import annotations
 
+import dataclasses
 import json
 import sqlite3
 from collections.abc import Iterator
@@ -187,3 +188,22 @@ def test_a_run_gets_another_shoe_and_a_wrong_run_or_shoe_is_named(anna: Path) ->
     code, out = lg(anna, "run", "label", str(run), "swim")
     assert code == 1
     assert "label 'swim' is not one of" in out
+
+
+def test_a_run_without_gps_on_unknown_ground_names_the_tag_command_that_fixes_it(
+    tmp_path: Path,
+) -> None:
+    db = tmp_path / "lg.sqlite"
+    lg(db, "athlete", "add", "bo", "--start", (TODAY - timedelta(days=9)).isoformat())
+    start = datetime.now(UTC).replace(hour=7, minute=0, second=0, microsecond=0)
+    plain = dataclasses.replace(paved_run(start - timedelta(days=1)), sub_sport="generic")
+    drop_fit(plain, tmp_path / "watch", tmp_path / "stage")
+    assert lg(db, "import", str(tmp_path / "watch"))[0] == 0
+    findings = report(db)["findings"]
+    assert isinstance(findings, list)
+    (unknown,) = [f for f in findings if f["rule"] == "surface_unknown"]
+    command = unknown["message"].split("`")[1]
+    assert command.startswith("loadguard run tag ")
+    code, out = lg(db, *command.split()[1:])  # as the runner copies it
+    assert code == 0, out
+    assert "surface_unknown" not in rules(db)

@@ -118,8 +118,25 @@ class SchedulerSettings(_Section):
     sync_minutes: int = Field(default=0, ge=0)  # scheduled pulls (Strava without webhooks); 0 off
 
 
+class MapSettings(_Section):
+    """Where `loadguard osm fetch` finds region extracts: a region index in Geofabrik's
+    layout (a GeoJSON FeatureCollection; each feature's properties hold an ``id``, a
+    ``name`` and ``urls.pbf``, absolute or relative to the index)."""
+
+    index_url: str = "https://download.geofabrik.de/index-v1.json"
+    timeout_s: float = Field(default=30.0, gt=0)
+
+    @field_validator("index_url")
+    @classmethod
+    def _http(cls, value: str) -> str:
+        if not value.startswith(("http://", "https://")):
+            raise ValueError(f"{value!r} is not an http(s) URL")
+        return value
+
+
 class Settings(_Section):
     store: StoreSettings = StoreSettings()
+    maps: MapSettings = MapSettings()
     plans: PlanSettings = PlanSettings()
     athlete: AthleteSettings = AthleteSettings()
     # one table per connector, e.g. [connectors.strava]; each connector validates its own

@@ -6,11 +6,20 @@ from pathlib import Path
 from typing import Annotated
 
 import typer
+from rich.progress import (
+    BarColumn,
+    DownloadColumn,
+    Progress,
+    TaskID,
+    TextColumn,
+    TransferSpeedColumn,
+)
 
 from loadguard.app import service
-from loadguard.cli.common import AthleteOption, fail, opened, out
+from loadguard.cli.common import AthleteOption, err, fail, opened, out
 from loadguard.store import maps
 from loadguard.store.db import StoreError
+from loadguard.surfaces.osm.regions import Region
 
 osm_app = typer.Typer(
     no_args_is_help=True,
@@ -35,6 +44,50 @@ def osm_add(pbf: Annotated[Path, typer.Argument(help="A region extract, NAME.osm
         f" {stats.polygons:,} grass areas in {stats.seconds:.1f} s (peak {stats.peak_rss_mb:.0f} MB);"
         " `loadguard surfaces recompute` applies it to runs already stored"
     )
+
+
+@osm_app.command("fetch")
+def osm_fetch(
+    athlete: AthleteOption = None,
+    refresh: Annotated[
+        bool, typer.Option("--refresh", help="Download a region again even if it is here.")
+    ] = False,
+) -> None:
+    """Find and download the map of the region your runs are in, and use it.
+
+    The region comes from the extract server's index (Geofabrik's by default; `[maps]
+    index_url` in the settings for your own mirror); the surfaces of your stored runs
+    are then worked out again."""
+    from loadguard.app import mapfetch
+
+    columns = (
+        TextColumn("{task.description}"),
+        BarColumn(),
+        DownloadColumn(),
+        TransferSpeedColumn(),
+    )
+    with opened(athlete) as (store, who), Progress(*columns, console=err, transient=True) as bar:
+        assert who is not None
+        tasks: dict[str, TaskID] = {}
+
+        def moved(region: Region, done: int, total: int | None) -> None:
+            if region.id not in tasks:
+                tasks[region.id] = bar.add_task(region.name, total=total)
+            bar.update(tasks[region.id], completed=done)
+
+        try:
+            got = mapfetch.fetch(store, who, refresh=refresh, progress=moved)
+        except mapfetch.FetchError as exc:
+            raise fail(f"{exc}; the maps you had are unchanged") from None
+    for region in got.kept:
+        out.print(f"{region.name}: here already (`--refresh` downloads it again)")
+    for region in got.regions:
+        out.print(f"{region.name}: downloaded and indexed")
+    if got.regions:
+        out.print(
+            f"{got.bytes / 1e6:.1f} MB; surfaces of {got.runs_recomputed} runs worked out again;"
+            f" checked again: {got.status.upper()}"
+        )
 
 
 @osm_app.command("list")

@@ -58,6 +58,7 @@ USED_COLUMNS = (
     "longest_run_s",
     "shoe_id",
     *STORED_SURFACES,
+    "has_track",
 )
 
 
@@ -75,6 +76,8 @@ def runs_frame(activities: pl.DataFrame, athletes: pl.DataFrame, as_of: date) ->
     missing = [c for c in STORED_SURFACES if c not in activities.columns]
     if missing:  # frames built without the store (benchmarks) have no GPS surfaces
         activities = activities.with_columns(pl.lit(None, pl.Float64).alias(c) for c in missing)
+    if "has_track" not in activities.columns:
+        activities = activities.with_columns(has_track=pl.lit(False))
     runs = (
         activities.filter(
             (pl.col("sport") == RUNNING)

@@ -243,13 +243,18 @@ def activities_frame(store: Store, athlete_ids: list[str]) -> pl.DataFrame:
         f"SELECT a.athlete_id, a.id, a.source, {SPORT_AS_LABELLED}, a.sub_sport, a.name,"
         " TRIM(a.description || ' ' || COALESCE(c.tags, '')),"
         " a.gear_id, a.start_utc, a.utc_offset_s, a.distance_m, a.timer_s, a.elapsed_s, a.run_s,"
-        f" a.walk_s, a.run_bouts, a.walk_bouts, a.longest_run_s, a.shoe_id, {stored}"
+        f" a.walk_s, a.run_bouts, a.walk_bouts, a.longest_run_s, a.shoe_id, {stored},"
+        " COALESCE(s.method = 'gps', 0)"
         f" FROM activities a LEFT JOIN activity_surfaces s ON s.activity_id = a.id {CORRECTED}"
         f" WHERE a.athlete_id IN ({marks}) AND a.duplicate_of IS NULL AND {COUNTED}"
         " ORDER BY a.athlete_id, a.start_utc",
         athlete_ids,
     ).fetchall()
-    frame = pl.DataFrame(rows, schema=ACTIVITY_SCHEMA | STORED_SURFACE_SCHEMA, orient="row")
+    frame = pl.DataFrame(
+        rows,
+        schema=ACTIVITY_SCHEMA | STORED_SURFACE_SCHEMA | {"has_track": pl.Boolean},
+        orient="row",
+    )
     return with_time_columns(frame)
 
 

@@ -8,6 +8,7 @@ by ``loadguard osm add`` into the ``osm`` folder beside the store.
 from __future__ import annotations
 
 import json
+import os
 from functools import lru_cache
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -27,20 +28,31 @@ def osm_dir(store: Store) -> Path:
     return store.path.parent / "osm"
 
 
-def add_map(store: Store, pbf: Path) -> tuple[Path, IndexStats]:
-    """Build a region's surface index from an .osm.pbf extract (streamed, bounded memory)."""
+def map_path(store: Store, stem: str) -> Path:
+    """Where the index of the extract ``<stem>.osm.pbf`` lives."""
+    return osm_dir(store) / f"{stem}.npz"
+
+
+def add_map(store: Store, pbf: Path, stem: str | None = None) -> tuple[Path, IndexStats]:
+    """Build a region's surface index from an .osm.pbf extract (streamed, bounded memory).
+    The index is written beside and swapped in whole: a damaged extract leaves the index
+    that was there untouched."""
     from loadguard.surfaces.osm.index import build_index
 
     if not pbf.is_file():
         raise StoreError(f"{pbf} is not a file")
     if not pbf.name.endswith(".osm.pbf"):
         raise StoreError(f"{pbf.name}: expected an OpenStreetMap extract ending in .osm.pbf")
-    out = osm_dir(store) / (pbf.name.removesuffix(".osm.pbf") + ".npz")
+    out = map_path(store, stem or pbf.name.removesuffix(".osm.pbf"))
     out.parent.mkdir(parents=True, exist_ok=True)
+    building = out.with_name(f".{out.name}.building")
     try:
-        stats = build_index(pbf, out)
+        stats = build_index(pbf, building)
+        os.replace(building, out)
     except RuntimeError as exc:  # osmium's errors for a damaged file
         raise StoreError(f"{pbf.name} could not be read as an OSM extract: {exc}") from None
+    finally:
+        building.unlink(missing_ok=True)
     return out, stats
 
 

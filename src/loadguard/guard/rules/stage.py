@@ -144,12 +144,25 @@ def surface_unknown(m: Metrics, plan: Plan, as_of: date) -> pl.DataFrame:
         plan_week=pl.col("plan_week"),
         value=share * 100.0,
         limit=pl.lit(plan.surface_data.unknown_share * 100.0),
-        message=pl.format(
-            "{}: surface unknown for {} % of this run, so it is not judged. Tag it (#grass,"
-            " #gravel, #asphalt), save the place (`loadguard places add`) or add a map"
-            " (`loadguard osm add`).",
-            pl.col("local_date").cast(pl.String),
-            fmt(share * 100.0, 0),
+        # the one command that fixes it: a track needs a map, a run without one a tag
+        message=pl.when(pl.col("has_track"))
+        .then(
+            pl.format(
+                "{}: surface unknown for {} % of this run, so it is not judged."
+                " `loadguard osm fetch` downloads the map of the area you run in.",
+                pl.col("local_date").cast(pl.String),
+                fmt(share * 100.0, 0),
+            )
+        )
+        .otherwise(
+            pl.format(
+                "{}: surface unknown for {} % of this run (no GPS track), so it is not"
+                " judged. Say what it was on: `loadguard run tag {} grass` (or gravel, trail,"
+                " asphalt...).",
+                pl.col("local_date").cast(pl.String),
+                fmt(share * 100.0, 0),
+                pl.col("activity_id"),
+            )
         ),
         evidence=pl.lit(plan.surface_data.evidence),
     )
