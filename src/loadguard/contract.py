@@ -200,6 +200,7 @@ class Athlete:
     plan_id: str
     plan_start: date
     timezone: str  # IANA name
+    language: str = ""  # "en" or "da"; "" for the settings' or the environment's
 
     @property
     def zone(self) -> ZoneInfo:

@@ -34,12 +34,15 @@ class PlanSettings(_Section):
     dir: Path | None = None
 
 
-class AthleteSettings(_Section):
-    timezone: str = "UTC"
-
-
 Severity = Literal["info", "warning", "critical"]
 Language = Literal["en", "da"]
+
+
+class AthleteSettings(_Section):
+    timezone: str = "UTC"
+    language: Language | None = None  # what runners read when they chose nothing (else LANG)
+
+
 _HHMM = r"([01]\d|2[0-3]):[0-5]\d"
 _DAYS = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
 
@@ -58,7 +61,7 @@ class _Recipient(_Section):
 
     channels: list[str] = []
     min_severity: Severity = "warning"
-    language: Language = "en"
+    language: Language | None = None  # None: the athlete's own choice, else [athlete], LANG
     quiet_hours: str = ""
 
     @field_validator("quiet_hours")

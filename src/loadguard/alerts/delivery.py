@@ -22,6 +22,7 @@ from loadguard.alerts.recipients import Recipient, everyone, held_until, watchin
 from loadguard.contract import Athlete
 from loadguard.guard.findings import SEVERITY_RANK, Finding
 from loadguard.guard.report import Report
+from loadguard.i18n import LANGUAGES, language_for
 from loadguard.settings import Settings
 from loadguard.store import outbox
 from loadguard.store.db import Store
@@ -37,8 +38,10 @@ class Delivered:
 
 
 def recipients(store: Store, settings: Settings) -> list[Recipient]:
-    zones = {a.id: a.timezone for a in store.athletes()}
-    return everyone(settings, outbox.stored_channels(store), zones)
+    athletes = store.athletes()
+    zones = {a.id: a.timezone for a in athletes}
+    languages = {a.id: language_for(a, settings) for a in athletes}
+    return everyone(settings, outbox.stored_channels(store), zones, languages)
 
 
 def finding_payload(report: Report, f: Finding) -> dict[str, Any]:
@@ -64,6 +67,8 @@ def finding_payload(report: Report, f: Finding) -> dict[str, Any]:
         "message": f.message,
         "grade": source.grade,
         "source": source.source,
+        "sources": {language: source.text(language) for language in LANGUAGES},
+        "detail": f.detail,
         "shoe": shoe,
         "weeks": weeks,  # the email's small chart
     }

@@ -63,11 +63,13 @@ def everyone(
     settings: Settings,
     stored: Mapping[str, list[str]],
     zones: Mapping[str, str],
+    languages: Mapping[str, str] | None = None,
 ) -> list[Recipient]:
     """Every recipient: settings merged with the channels stored from the CLI.
 
     ``stored`` maps a recipient key to its stored channel URLs; ``zones`` maps athlete
-    ids in the store to their time zones (runners hear in their own time zone).
+    ids in the store to their time zones (runners hear in their own time zone) and
+    ``languages`` to the language each reads (:func:`loadguard.i18n.language_for`).
     """
     out: list[Recipient] = []
     runners = set(settings.alerts) | {
@@ -83,7 +85,9 @@ def everyone(
                 name=athlete_id,
                 channels=_channels(key, urls),
                 min_severity=chosen.min_severity if chosen else "warning",
-                language=chosen.language if chosen else "en",
+                language=(languages or {}).get(athlete_id)
+                or (chosen.language if chosen else None)
+                or "en",
                 quiet_hours=chosen.quiet_hours if chosen else "",
                 timezone=zones[athlete_id],
                 athletes=(athlete_id,),
@@ -98,7 +102,7 @@ def everyone(
                 name=name,
                 channels=_channels(key, list(coach.channels) + list(stored.get(key, []))),
                 min_severity=coach.min_severity,
-                language=coach.language,
+                language=coach.language or "en",
                 quiet_hours=coach.quiet_hours,
                 timezone=coach.timezone,
                 athletes=tuple(coach.athletes),

@@ -1,6 +1,6 @@
-"""What alerts, digests and summaries say, from the message catalogues in ``locales/``.
-
-One TOML file per language (``en.toml``, ``da.toml``); code holds no sentences.
+"""What alerts, digests and summaries say, from the message catalogues of
+:mod:`loadguard.i18n` (``en.toml``, ``da.toml``); code holds no sentences, and numbers
+come out in the language's format.
 Every function here is pure: a payload (plain data, stored in the outbox) and a
 language in, a title and a body out. Texts are rendered when they are sent, so
 a recipient who changes language gets the next message in the new one.
@@ -8,14 +8,13 @@ a recipient who changes language gets the next message in the new one.
 
 from __future__ import annotations
 
-import tomllib
 from collections.abc import Mapping
 from dataclasses import dataclass
-from functools import cache
-from importlib.resources import files
 from typing import Any
 
-LANGUAGES = ("en", "da")
+from loadguard.i18n import LANGUAGES as LANGUAGES
+from loadguard.i18n import catalogue as catalogue
+from loadguard.i18n import localised, number
 
 
 @dataclass(frozen=True)
@@ -24,18 +23,9 @@ class Text:
     body: str
 
 
-@cache
-def catalogue(language: str) -> dict[str, Any]:
-    """The catalogue of one language, read from the package once."""
-    if language not in LANGUAGES:
-        raise ValueError(f"language {language!r} is not one of {', '.join(LANGUAGES)}")
-    data = files("loadguard.alerts").joinpath("locales", f"{language}.toml").read_text("utf-8")
-    return tomllib.loads(data)
-
-
-def _fill(template: str, values: Mapping[str, Any]) -> str | None:
+def _fill(template: str, values: Mapping[str, Any], language: str = "en") -> str | None:
     try:
-        return template.format_map(values)
+        return template.format_map(localised(values, language))
     except (KeyError, TypeError, ValueError, IndexError):
         return None  # a placeholder this finding cannot fill (a value it does not have)
 
@@ -44,36 +34,65 @@ def _word(words: Mapping[str, str], key: str) -> str:
     return words.get(key, key)
 
 
+def finding_text(alert: Mapping[str, Any], language: str) -> tuple[str, str]:
+    """What a finding says (the number vs the limit) and what to do, in ``language``;
+    the guard's own English sentence where the catalogue cannot fill its template."""
+    cat = catalogue(language)
+    words = cat["words"]
+    rule = cat["rules"].get(alert["rule"], {})
+    detail = str(alert.get("detail") or "")
+    values = {
+        **alert,
+        "severity": _word(words, alert["severity"]),
+        "detail_text": cat.get("details", {}).get(detail, detail),
+    }
+    candidates = [rule.get(f"what_{detail}", ""), rule.get("what", "")]
+    if alert.get("value") is None:
+        candidates.insert(0, rule.get("what_novalue", ""))
+    # the guard's own sentence is English: another language says the rule's title instead
+    fallback = (
+        alert["message"]
+        if language == "en"
+        else cat["alert"]["fallback"].format_map(
+            {**values, "rule_title": rule.get("title", alert["rule"])}
+        )
+    )
+    what = next(
+        (t for c in candidates if c and (t := _fill(c, values, language)) is not None),
+        fallback,
+    )
+    advice = rule.get(f"do_{alert['severity']}", rule.get("do", ""))
+    return what, advice
+
+
 def alert_text(alert: Mapping[str, Any], language: str, *, long: bool = False) -> Text:
     """An alert: what happened (the number vs the limit), what to do, the rule's source.
     ``long`` is the email variant, which adds an opening line and the rule's own sentence."""
     cat = catalogue(language)
     words = cat["words"]
     rule = cat["rules"].get(alert["rule"], {})
+    what, advice = finding_text(alert, language)
     values = {**alert, "severity": _word(words, alert["severity"])}
-    candidates = [rule.get("what", "")]
-    if alert.get("value") is None:
-        candidates.insert(0, rule.get("what_novalue", ""))
-    what = next(
-        (t for c in candidates if c and (t := _fill(c, values)) is not None), alert["message"]
-    )
     title = cat["alert"]["title"].format_map(
         {**values, "rule_title": rule.get("title", alert["rule"].replace("_", " "))}
     )
+    sources = alert.get("sources") or {}
     source = cat["alert"]["source"].format_map(
-        {"grade": _word(words, alert["grade"]), "source": alert["source"]}
+        {
+            "grade": _word(words, alert["grade"]),
+            "source": sources.get(language) or alert["source"],
+        }
     )
-    advice = rule.get(f"do_{alert['severity']}", rule.get("do", ""))
     lines = [what, advice, source]
     if long:
         intro = cat["alert"]["email_intro"].format_map(values)
-        detail = [alert["message"]] if alert["message"] != what else []
-        chart = _chart(alert.get("weeks") or [], cat["alert"])
+        detail = [alert["message"]] if language == "en" and alert["message"] != what else []
+        chart = _chart(alert.get("weeks") or [], cat["alert"], language)
         lines = [intro, "", what, *detail, "", advice, "", *chart, source]
     return Text(title, "\n".join(lines).strip())
 
 
-def _chart(weeks: list[Mapping[str, Any]], words: Mapping[str, str]) -> list[str]:
+def _chart(weeks: list[Mapping[str, Any]], words: Mapping[str, str], language: str) -> list[str]:
     """A small text chart of the last plan weeks' running (the email's), cap marked."""
     if not weeks:
         return []
@@ -81,8 +100,12 @@ def _chart(weeks: list[Mapping[str, Any]], words: Mapping[str, str]) -> list[str
     lines = [words["chart"]]
     for w in weeks:
         bar = "█" * round(20 * w["run_km"] / top)
-        cap = f"  ({words['cap']} {w['cap_km']:.1f})" if w["cap_km"] is not None else ""
-        lines.append(f"{w['plan_week']:>3} {bar:<20} {w['run_km']:.1f}{cap}")
+        cap = (
+            f"  ({words['cap']} {number(w['cap_km'], language, 1)})"
+            if w["cap_km"] is not None
+            else ""
+        )
+        lines.append(f"{w['plan_week']:>3} {bar:<20} {number(w['run_km'], language, 1)}{cap}")
     return [*lines, ""]
 
 
@@ -109,32 +132,40 @@ def summary_text(summary: Mapping[str, Any], language: str) -> Text:
     """A runner's weekly summary: volume vs cap, surface mix, shoes, morning pain trend."""
     cat = catalogue(language)
     s, words = cat["summary"], cat["words"]
+
+    def f(key: str, **values: Any) -> str:
+        return str(s[key]).format_map(localised(values, language))
+
     week = summary["week"]
     change = (
         s["change_none"]
         if week.get("change_pct") is None
-        else s["change"].format(change_pct=week["change_pct"])
+        else f("change", change_pct=float(week["change_pct"]))
     )
-    lines = [s["volume"].format(run_km=week["run_km"], runs=week["runs"], change=change)]
+    lines = [f("volume", run_km=float(week["run_km"]), runs=week["runs"], change=change)]
     if week.get("cap_km") is None:
-        lines.append(s["no_cap"].format(stage=summary["stage"]))
+        lines.append(f("no_cap", stage=summary["stage"]))
     else:
-        lines.append(s["cap"].format(cap_km=week["cap_km"]))
-    mix = [f"{_word(words, k)} {v:.1f} km" for k, v in week["surface_km"].items() if v > 0]
-    lines.append(s["surfaces"].format(mix=", ".join(mix) or _word(words, "none")))
+        lines.append(f("cap", cap_km=float(week["cap_km"])))
+    mix = [
+        f"{_word(words, k)} {number(v, language, 1)} km"
+        for k, v in week["surface_km"].items()
+        if v > 0
+    ]
+    lines.append(f("surfaces", mix=", ".join(mix) or _word(words, "none")))
     shoes = [
-        s["shoe"].format(name=x["name"], km=x["km"], status=x["status"])
+        f("shoe", name=x["name"], km=float(x["km"]), status=_word(words, x["status"]))
         for x in summary["shoes"]
         if x["status"] != "retired"
     ]
-    lines.append(s["shoes"].format(list=", ".join(shoes) or _word(words, "none")))
+    lines.append(f("shoes", list=", ".join(shoes) or _word(words, "none")))
     mornings = summary["mornings"]
     if mornings:
-        lines.append(s["pain"].format(scores=" ".join(str(m["score"]) for m in mornings)))
+        lines.append(f("pain", scores=" ".join(str(m["score"]) for m in mornings)))
     else:
         lines.append(s["pain_none"])
-    lines.append(s["findings"].format(count=summary["findings"]))
-    title = s["title"].format(athlete=summary["athlete_name"], plan_week=week["plan_week"])
+    lines.append(f("findings", count=summary["findings"]))
+    title = f("title", athlete=summary["athlete_name"], plan_week=week["plan_week"])
     return Text(title, "\n".join(lines))
 
 

@@ -218,6 +218,7 @@ def update_athlete(
     plan_id: str | None = None,
     plan_start: date | None = None,
     timezone: str | None = None,
+    language: str | None = None,
 ) -> Athlete:
     """Change the fields given (the rest stays), then run the guard again: findings that
     no longer hold go, and their unsent alerts are cancelled. Raises PlanError/StoreError."""
@@ -229,6 +230,7 @@ def update_athlete(
         plan,
         plan_start or athlete.plan_start,
         timezone or athlete.timezone,
+        athlete.language if language is None else language,
     )
     run_guard(store, changed, "athlete")
     return changed

@@ -22,6 +22,7 @@ FINDING_SCHEMA: dict[str, pl.DataType | type[pl.DataType]] = {
     "message": pl.String,
     "evidence": pl.String,  # key into the plan's [sources.*]
     "subject": pl.String,  # what it is about: a run's day, a plan week, a shoe (alerts key on it)
+    "detail": pl.String,  # which kind, for the texts: a symptom, "drop" of a shoe's profile
 }
 
 
@@ -37,6 +38,7 @@ class Finding:
     message: str
     evidence: str
     subject: str = ""
+    detail: str = ""
 
 
 def empty() -> pl.DataFrame:
@@ -55,6 +57,7 @@ def frame(
     message: pl.Expr,
     evidence: pl.Expr,
     subject: pl.Expr | None = None,
+    detail: pl.Expr | None = None,
 ) -> pl.DataFrame:
     """Shape rows of ``source`` (already filtered to violations) into the findings schema."""
     # polars 2.1's pl.format can panic on columns split into several chunks: rechunk first.
@@ -69,6 +72,7 @@ def frame(
         message.alias("message"),
         evidence.alias("evidence"),
         (subject if subject is not None else day.cast(pl.String)).alias("subject"),
+        (detail if detail is not None else pl.lit("")).alias("detail"),
     )
     return out.cast(FINDING_SCHEMA)  # type: ignore[arg-type]
 

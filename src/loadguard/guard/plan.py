@@ -32,7 +32,12 @@ class _Strict(BaseModel):
 
 class Source(_Strict):
     grade: Grade
-    source: str = Field(min_length=1)
+    source: str = Field(min_length=1)  # in English
+    translated: dict[str, str] = {}  # the same, in other languages ("da")
+
+    def text(self, language: str) -> str:
+        """The source in ``language`` where the plan gives it, else in English."""
+        return self.translated.get(language, self.source)
 
 
 class Stage(_Strict):

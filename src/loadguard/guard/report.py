@@ -65,6 +65,7 @@ class Report:
                     "evidence": self.plan.evidence(f.evidence).grade,
                     "source": self.plan.evidence(f.evidence).source,
                     "subject": f.subject,
+                    "detail": f.detail,
                 }
                 for f in self.findings
             ],

@@ -154,7 +154,13 @@ class Store:
 
     # -- athletes -------------------------------------------------------------
     def add_athlete(
-        self, athlete_id: str, name: str, plan_id: str, plan_start: date, timezone: str
+        self,
+        athlete_id: str,
+        name: str,
+        plan_id: str,
+        plan_start: date,
+        timezone: str,
+        language: str = "",
     ) -> Athlete:
         try:
             ZoneInfo(timezone)
@@ -164,19 +170,20 @@ class Store:
             ) from None
         with self.atomic():
             self.conn.execute(
-                "INSERT INTO athletes (id, name, plan_id, plan_start, timezone, created_at)"
-                " VALUES (?, ?, ?, ?, ?, ?) ON CONFLICT(id) DO UPDATE SET name = excluded.name,"
-                " plan_id = excluded.plan_id, plan_start = excluded.plan_start,"
-                " timezone = excluded.timezone",
-                (athlete_id, name, plan_id, plan_start.isoformat(), timezone, now_iso()),
+                "INSERT INTO athletes (id, name, plan_id, plan_start, timezone, language,"
+                " created_at) VALUES (?, ?, ?, ?, ?, ?, ?) ON CONFLICT(id) DO UPDATE SET"
+                " name = excluded.name, plan_id = excluded.plan_id,"
+                " plan_start = excluded.plan_start, timezone = excluded.timezone,"
+                " language = excluded.language",
+                (athlete_id, name, plan_id, plan_start.isoformat(), timezone, language, now_iso()),
             )
         return self.athlete(athlete_id)
 
     def athletes(self) -> list[Athlete]:
         rows = self.conn.execute(
-            "SELECT id, name, plan_id, plan_start, timezone FROM athletes ORDER BY id"
+            "SELECT id, name, plan_id, plan_start, timezone, language FROM athletes ORDER BY id"
         ).fetchall()
-        return [Athlete(r[0], r[1], r[2], date.fromisoformat(r[3]), r[4]) for r in rows]
+        return [Athlete(r[0], r[1], r[2], date.fromisoformat(r[3]), r[4], r[5]) for r in rows]
 
     def athlete(self, athlete_id: str | None = None) -> Athlete:
         """The named athlete, or the only one when no name is given."""

@@ -31,7 +31,8 @@ def save_run(
         run_id = int(cur.lastrowid or 0)
         store.conn.executemany(
             "INSERT INTO findings (run_id, athlete_id, rule, severity, date, plan_week, value,"
-            ' "limit", message, evidence, subject) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)',
+            ' "limit", message, evidence, subject, detail)'
+            " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
             [
                 (
                     run_id,
@@ -45,6 +46,7 @@ def save_run(
                     f.message,
                     f.evidence,
                     f.subject,
+                    f.detail,
                 )
                 for f in found
             ],
@@ -63,11 +65,8 @@ def latest_run(store: Store, athlete_id: str) -> tuple[GuardRun, list[Finding]] 
     run = GuardRun(row[0], row[1], date.fromisoformat(row[2]), row[3], row[4], row[5])
     rows = store.conn.execute(
         'SELECT athlete_id, rule, severity, date, plan_week, value, "limit", message, evidence,'
-        " subject FROM findings WHERE run_id = ? ORDER BY rowid",
+        " subject, detail FROM findings WHERE run_id = ? ORDER BY rowid",
         (run.id,),
     ).fetchall()
-    found = [
-        Finding(r[0], r[1], r[2], date.fromisoformat(r[3]), r[4], r[5], r[6], r[7], r[8], r[9])
-        for r in rows
-    ]
+    found = [Finding(r[0], r[1], r[2], date.fromisoformat(r[3]), *r[4:]) for r in rows]
     return run, found

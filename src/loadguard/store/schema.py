@@ -269,7 +269,8 @@ MIGRATIONS: tuple[str, ...] = (
     );
     """,
     # 7: the runner's corrections to a run, keyed by the source's id so they outlive a
-    # rebuild or an edit that normalises the run again; a connector's own state
+    # rebuild or an edit that normalises the run again; a connector's own state; the
+    # language an athlete reads
     """
     CREATE TABLE run_corrections (
         athlete_id  TEXT NOT NULL REFERENCES athletes(id) ON DELETE CASCADE,
@@ -281,6 +282,8 @@ MIGRATIONS: tuple[str, ...] = (
         updated_at  TEXT NOT NULL,
         PRIMARY KEY (athlete_id, source, source_id)
     );
+    ALTER TABLE athletes ADD COLUMN language TEXT NOT NULL DEFAULT '';  -- '' = not chosen
+    ALTER TABLE findings ADD COLUMN detail TEXT NOT NULL DEFAULT '';   -- a symptom, "drop"...
     CREATE TABLE connector_state (
         source      TEXT PRIMARY KEY,
         state       TEXT NOT NULL DEFAULT '{}',  -- the connector's own (a subscription id)

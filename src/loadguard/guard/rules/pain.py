@@ -111,6 +111,8 @@ def red_flag(m: Metrics, plan: Plan, as_of: date) -> pl.DataFrame:
                 limit=pl.lit(None, pl.Float64),
                 message=pl.format("{}: see a doctor: {}.", pl.col("day").cast(pl.String), why),
                 evidence=pl.lit("plan"),
+                subject=pl.format("{} {}", pl.col("day").cast(pl.String), pl.col("kind")),
+                detail=pl.col("kind"),
             )
         )
     if m.conditions is not None and m.conditions.height:
@@ -127,6 +129,7 @@ def red_flag(m: Metrics, plan: Plan, as_of: date) -> pl.DataFrame:
                 limit=pl.lit(None, pl.Float64),
                 message=pl.format("Before you rely on this plan: {}.", why),
                 evidence=pl.lit("plan"),
+                detail=pl.col("condition"),
             )
         )
     return pl.concat(parts)

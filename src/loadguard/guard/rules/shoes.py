@@ -54,7 +54,7 @@ def shoe_profile(m: Metrics, plan: Plan, as_of: date) -> pl.DataFrame:
     """A shoe used for runs during the plan that breaks the rehab profile (stack, drop, minimalist)."""
     want = plan.shoe_profile
     used = m.shoes.filter(pl.col("rehab_runs") > 0)
-    checks: list[tuple[pl.Expr, pl.Expr, pl.Expr, pl.Expr]] = []
+    checks: list[tuple[pl.Expr, pl.Expr, pl.Expr, pl.Expr, str]] = []
     stack_lo, stack_hi = want.heel_stack_mm
     drop_lo, drop_hi = want.drop_mm
     for column, lo, hi, label in (
@@ -70,7 +70,7 @@ def shoe_profile(m: Metrics, plan: Plan, as_of: date) -> pl.DataFrame:
             pl.col("name"),
             fmt(value, 0),
         )
-        checks.append((broken, value, limit, message))
+        checks.append((broken, value, limit, message, column.removesuffix("_mm")))
     if not want.minimalist:
         checks.append(
             (
@@ -82,6 +82,7 @@ def shoe_profile(m: Metrics, plan: Plan, as_of: date) -> pl.DataFrame:
                     " minimalist shoes come back only after full recovery, gradually.",
                     pl.col("name"),
                 ),
+                "minimalist",
             )
         )
     parts = [
@@ -96,7 +97,8 @@ def shoe_profile(m: Metrics, plan: Plan, as_of: date) -> pl.DataFrame:
             limit=limit,
             message=message,
             evidence=pl.lit(want.evidence),
+            detail=pl.lit(detail),
         )
-        for broken, value, limit, message in checks
+        for broken, value, limit, message, detail in checks
     ]
     return pl.concat(parts)
