@@ -12,9 +12,10 @@ import typer
 from rich.console import Console
 from rich.markup import escape
 
-from loadguard import settings
+from loadguard import i18n, settings
 from loadguard.contract import Athlete
 from loadguard.guard.plan import PlanError
+from loadguard.i18n import language_for
 from loadguard.sources import registry
 from loadguard.store.db import Store, StoreError, default_db_path
 
@@ -53,6 +54,16 @@ def opened(athlete_id: str | None = None) -> Iterator[tuple[Store, Athlete | Non
             yield store, (store.athlete(athlete_id) if athlete_id != "" else None)
     except (StoreError, PlanError, registry.UnknownConnector, settings.SettingsError) as exc:
         raise fail(str(exc)) from None
+
+
+def language(who: Athlete | None) -> str:
+    """What this runner reads: their setting, else the settings file, else LANG."""
+    return language_for(who, settings.current())
+
+
+def say(who: Athlete | None, key: str, /, **values: object) -> str:
+    """A command-line text (``cli.<key>`` in the catalogue) in the runner's language."""
+    return i18n.say(language(who), f"cli.{key}", **values)
 
 
 def parse_date(value: str, what: str) -> date:

@@ -12,6 +12,7 @@ from pathlib import Path
 from typing import Annotated
 
 import typer
+from rich.markup import escape
 from rich.progress import BarColumn, Progress, TextColumn, TimeElapsedColumn
 
 from loadguard import settings
@@ -28,9 +29,11 @@ from loadguard.cli.common import (
     State,
     err,
     fail,
+    language,
     opened,
     out,
     parse_date,
+    say,
 )
 from loadguard.cli.maps import osm_app, places_app, surfaces_app
 from loadguard.cli.pain import condition_command, pain_command, symptom_command
@@ -135,20 +138,28 @@ def import_(
             service.run_guard(store, who, "import")
     skipped = len(s.not_activities)
     out.print(
-        f"{s.seen} items: {s.new} new ({s.activities} activities, {s.runs} runs, "
-        f"{s.duplicates} already known from another source), {s.unchanged} unchanged, "
-        f"{skipped} not activities, {len(s.failed)} failed"
+        say(
+            who,
+            "import.summary",
+            seen=s.seen,
+            new=s.new,
+            activities=s.activities,
+            runs=s.runs,
+            duplicates=s.duplicates,
+            unchanged=s.unchanged,
+            skipped=skipped,
+            failed=len(s.failed),
+        ),
+        markup=False,
     )
     if skipped and not verbose:
-        out.print(
-            f"  {skipped} not activities (settings, workouts...) skipped: --verbose lists them"
-        )
+        out.print(say(who, "import.skipped", count=skipped), markup=False)
     for origin, reason in s.not_activities if verbose else []:
-        out.print(f"  [dim]not an activity[/] {origin}: {reason}")
+        out.print(f"  [dim]{say(who, 'import.not_activity')}[/] {escape(origin)}: {escape(reason)}")
     for origin, reason in s.failed:
-        out.print(f"  [red]failed[/] {origin}: {reason}")
+        out.print(f"  [red]{say(who, 'import.failed')}[/] {escape(origin)}: {escape(reason)}")
     if s.failed:
-        out.print("Fix or replace them, then `loadguard import --retry`.")
+        out.print(say(who, "import.fix"), markup=False)
         raise typer.Exit(EXIT_ERROR)
 
 
@@ -202,7 +213,7 @@ def check(
     if json:
         print(service.report_json(report))
     else:
-        render(report, out, every_finding=every)
+        render(report, out, every_finding=every, language=language(who))
     raise typer.Exit(STATUS_EXIT[report.status])
 
 

@@ -6,8 +6,9 @@ from typing import Annotated
 
 import typer
 
+from loadguard import i18n
 from loadguard.app import service
-from loadguard.cli.common import AthleteOption, fail, opened, out, parse_date
+from loadguard.cli.common import AthleteOption, fail, language, opened, out, parse_date, say
 from loadguard.guard import pain_scale
 from loadguard.guard.plan import load_plan
 
@@ -51,19 +52,31 @@ def pain_command(
         when = parse_date(day, "--date") if day else service.today(who)
         if score is None:
             removed = service.remove_pain(store, who, moment, when)
+            said = say(who, moment)
             if removed is None:
-                raise fail(f"no pain logged for {moment} on {when}")
-            out.print(f"pain {removed}/10 ({moment}, {when}) removed")
+                raise fail(say(who, "pain.nothing_to_remove", moment=said, day=when))
+            out.print(say(who, "pain.removed", score=removed, moment=said, day=when))
             return
         try:
             run, replaced = service.log_pain(store, who, score, moment, when)
         except pain_scale.PainError as exc:
             raise fail(str(exc)) from None
         bands = load_plan(who.plan_id).pain
-    light = pain_scale.light(score, bands.green_max, bands.yellow_max)
-    linked = f", with the run of that day (id {run})" if run else ""
-    instead = f" (replaces {replaced}/10)" if replaced is not None else ""
-    out.print(f"pain {score}/10 ({moment}, {when}) logged{linked}: {light}{instead}")
+    light = say(who, "pain." + pain_scale.light(score, bands.green_max, bands.yellow_max))
+    linked = say(who, "pain.linked", run=run) if run else ""
+    instead = say(who, "pain.replaces", score=replaced) if replaced is not None else ""
+    out.print(
+        say(
+            who,
+            "pain.logged",
+            score=score,
+            moment=say(who, moment),
+            day=when,
+            linked=linked,
+            light=light,
+            instead=instead,
+        )
+    )
 
 
 def symptom_command(
@@ -80,7 +93,8 @@ def symptom_command(
             service.log_symptom(store, who, kind, when, note)
         except pain_scale.PainError as exc:
             raise fail(str(exc)) from None
-    out.print(f"[bold red]{kind}[/] logged for {when}: {pain_scale.SYMPTOMS[kind]}; see a doctor.")
+    text = i18n.say(language(who), f"details.{kind}")
+    out.print(say(who, "pain.symptom", kind=kind, day=when, text=text), style="bold red")
 
 
 def condition_command(
@@ -94,4 +108,5 @@ def condition_command(
             service.add_condition(store, who, condition)
         except pain_scale.PainError as exc:
             raise fail(str(exc)) from None
-    out.print(f"{condition} recorded: {pain_scale.CONDITIONS[condition]}")
+    text = i18n.say(language(who), f"details.{condition}")
+    out.print(say(who, "pain.condition", condition=condition, text=text))

@@ -1,6 +1,9 @@
-"""The check report for people: rich tables in a terminal."""
+"""The check report for people: rich tables in a terminal, in the runner's language."""
 
 from __future__ import annotations
+
+import re
+from typing import Any
 
 import polars as pl
 from rich.console import Console, Group
@@ -8,125 +11,174 @@ from rich.panel import Panel
 from rich.table import Table
 from rich.text import Text
 
+from loadguard.alerts.delivery import finding_payload
+from loadguard.alerts.texts import finding_text
 from loadguard.guard.findings import Finding
 from loadguard.guard.report import Report
+from loadguard.i18n import catalogue, number, say, word
 
 LIGHT = {"green": "bold green", "yellow": "bold yellow", "red": "bold red"}
 SEVERITY = {"info": "cyan", "warning": "yellow", "critical": "bold red"}
 SURFACE_ORDER = ("grass", "gravel", "trail", "track", "treadmill", "paved", "unknown")
 
 
-def _num(value: float, decimals: int = 1, *, sign: bool = False) -> str:
-    """A number rounded as the guard's messages round it (polars), so a table and a
-    message never disagree in the last digit."""
-    rounded = pl.Series([value], dtype=pl.Float64).round(2).round(decimals).item()
-    return f"{rounded:+.{decimals}f}" if sign else f"{rounded:.{decimals}f}"
+class Words:
+    """The check's words in one language."""
+
+    def __init__(self, language: str) -> None:
+        self.language = language
+
+    def __call__(self, key: str, **values: Any) -> str:
+        return say(self.language, f"cli.check.{key}", **values)
+
+    def cli(self, key: str, **values: Any) -> str:
+        return say(self.language, f"cli.{key}", **values)
+
+    def num(self, value: float, decimals: int = 1, *, sign: bool = False) -> str:
+        """A number rounded as the guard's messages round it (polars), so a table and a
+        message never disagree in the last digit; in the language's format."""
+        rounded = pl.Series([value], dtype=pl.Float64).round(2).round(decimals).item()
+        return number(rounded, self.language, decimals, sign=sign)
 
 
-def _surface_mix(surface_km: dict[str, float]) -> str:
+def _surface_mix(surface_km: dict[str, float], t: Words) -> str:
     total = sum(surface_km.values())
     if total <= 0:
         return "-"
     parts = [
-        f"{name} {surface_km[name] / total:.0%}"
+        f"{word(t.language, name)} {t.num(100 * surface_km[name] / total, 0)}%"  # narrow
         for name in SURFACE_ORDER
         if surface_km.get(name, 0) > 0
     ]
     return ", ".join(parts)
 
 
-def _header(report: Report) -> Panel:
+def _stage(report: Report, t: Words) -> str:
+    stage = report.plan.stage_for_week(report.stage_week)
+    if stage is None:
+        return t("before_plan")
+    name = report.plan.stage_name_in(stage.name, t.language)
+    return t("after_plan", stage=name) if report.stage_week > report.plan.weeks else name
+
+
+def _reason(reason: str, t: Words) -> str:
+    """The stage's reason (the guard's English) in the runner's language."""
+    week = re.search(r"in week (\d+)", reason)
+    if reason.startswith("stepped back") and week:
+        limit = re.search(r"above (\d+)/10", reason)
+        return t("stepped_back", limit=limit[1] if limit else "5", week=week[1])
+    if reason.startswith("held") and week:
+        return t("held", week=week[1])
+    return t("on_plan") if reason == "on plan" else reason
+
+
+def _header(report: Report, t: Words) -> Panel:
     light = report.status
     text = Text()
     text.append(f"{report.athlete.name}", style="bold")
-    text.append(f"  ·  {report.plan.title}\n")
-    text.append(f"{report.as_of.isoformat()}: plan week {report.plan_week}, {report.stage}\n")
+    text.append(f"  ·  {report.plan.title_in(t.language)}\n")
+    text.append(
+        t("where", as_of=report.as_of.isoformat(), week=report.plan_week, stage=_stage(report, t))
+        + "\n"
+    )
     if report.stage_week != report.plan_week:
-        text.append(f"stage of week {report.stage_week}: {report.stage_reason}\n", style="yellow")
-    text.append("status: ")
-    text.append(f"● {light.upper()}", style=LIGHT.get(light, ""))
+        reason = _reason(report.stage_reason, t)
+        text.append(
+            t("stage_of", stage_week=report.stage_week, reason=reason) + "\n", style="yellow"
+        )
+    text.append(t("status"))
+    text.append(f"● {t.cli(light)}", style=LIGHT.get(light, ""))
     pain = report.pain
     if pain["latest"]:
         latest = pain["latest"]
-        trend = " ".join(str(m["score"]) for m in pain["mornings"]) or "none logged"
-        text.append(f"\npain: {latest['score']}/10 {latest['moment']} {latest['date']} ")
-        text.append(f"● {pain['light']}", style=LIGHT.get(pain["light"], ""))
-        text.append(f"   mornings (14 days): {trend}", style="dim")
+        trend = " ".join(str(m["score"]) for m in pain["mornings"]) or t("none_logged")
+        moment = t.cli(latest["moment"])
+        text.append(t("pain", score=latest["score"], moment=moment, date=latest["date"]))
+        text.append(
+            f"● {say(t.language, 'cli.pain.' + pain['light'])}", style=LIGHT.get(pain["light"], "")
+        )
+        text.append(t("mornings", trend=trend), style="dim")
     if report.acwr is not None:
-        text.append(f"    acute:chronic {report.acwr:.2f} (context only)", style="dim")
-    return Panel(text, title="loadguard check", expand=False)
+        text.append(t("acwr", acwr=float(report.acwr)), style="dim")
+    return Panel(text, title=t("title"), expand=False)
 
 
-def _weeks(report: Report, last: int) -> Table:
+def _weeks(report: Report, last: int, t: Words) -> Table:
     shown = report.weeks[-last:]
     walks = any(w["walk_km"] for w in shown)  # columns nobody needs are left out at 80 wide
     cross = any(w["cross_min"] for w in shown)
-    table = Table(title=f"Plan weeks (last {last})", title_justify="left")
-    columns = ["week", "from", "runs", "km", "min", "change", "cap km"]
-    columns += ["walk km"] * walks + ["cross min"] * cross + ["surface"]
+    table = Table(title=t("weeks", count=last), title_justify="left")
+    columns = ["col_week", "col_from", "col_runs", "km", "col_min", "col_change", "col_cap"]
+    columns += ["col_walk"] * walks + ["col_cross"] * cross + ["col_surface"]
     for col in columns:
         table.add_column(
-            col,
-            justify="left" if col in ("from", "surface") else "right",
-            no_wrap=col in ("from", "change"),
+            "km" if col == "km" else t(col),
+            justify="left" if col in ("col_from", "col_surface") else "right",
+            no_wrap=col in ("col_from", "col_change"),
         )
     for w in shown:
         if w["in_progress"]:  # never "-100 %" for a week that has only begun
-            change = Text(f"so far, {w['days_left']}d left", style="dim")
+            change = Text(t("so_far", days=w["days_left"]), style="dim")
         else:
             change = Text(
-                "" if w["change_pct"] is None else f"{_num(w['change_pct'], 0, sign=True)} %"
+                "" if w["change_pct"] is None else f"{t.num(w['change_pct'], 0, sign=True)} %"
             )
         over = w["cap_km"] is not None and w["run_km"] > w["cap_km"]
         row: list[str | Text] = [
             str(w["plan_week"]),
             w["week_start"][5:],  # MM-DD: the year is in the header
             str(w["runs"]),
-            Text(_num(w["run_km"]), style="bold red" if over else ""),
-            f"{w['run_min']:.0f}",
+            Text(t.num(w["run_km"]), style="bold red" if over else ""),
+            t.num(w["run_min"], 0),
             change,
-            "" if w["cap_km"] is None else _num(w["cap_km"]),
+            "" if w["cap_km"] is None else t.num(w["cap_km"]),
         ]
         if walks:
-            row.append(_num(w["walk_km"]) if w["walk_km"] else "")
+            row.append(t.num(w["walk_km"]) if w["walk_km"] else "")
         if cross:
-            row.append(f"{w['cross_min']:.0f}" if w["cross_min"] else "")
-        row.append(_surface_mix(w["surface_km"]))
+            row.append(t.num(w["cross_min"], 0) if w["cross_min"] else "")
+        row.append(_surface_mix(w["surface_km"], t))
         table.add_row(*row)
     return table
 
 
-def _runs(report: Report, last: int) -> Table | Text:
+def _runs(report: Report, last: int, t: Words) -> Table | Text:
     if not report.runs:
-        return Text("No runs yet: `loadguard import` or `loadguard strava sync`.", style="dim")
-    table = Table(title=f"Runs (last {last})", title_justify="left")
-    for col in ("date", "wk", "km", "min", "longest run", "surface"):
-        table.add_column(col, justify="left" if col in ("date", "surface") else "right")
+        return Text(t.cli("no_runs"), style="dim")
+    table = Table(title=t("runs", count=last), title_justify="left")
+    for col in ("col_date", "col_wk", "km", "col_min", "col_longest", "col_surface"):
+        table.add_column(
+            "km" if col == "km" else t(col),
+            justify="left" if col in ("col_date", "col_surface") else "right",
+        )
     for r in report.runs[-last:]:
-        longest = "" if r["longest_run_min"] is None else f"{r['longest_run_min']:.0f} min"
+        longest = "" if r["longest_run_min"] is None else f"{t.num(r['longest_run_min'], 0)} min"
         table.add_row(
             r["start_local"][:10],
-            str(r["plan_week"]) if r["plan_week"] >= 1 else "pre",  # before the plan
-            _num(r["km"]),
-            f"{r['min']:.0f}",
+            str(r["plan_week"]) if r["plan_week"] >= 1 else t("pre"),  # before the plan
+            t.num(r["km"]),
+            t.num(r["min"], 0),
             longest,
-            _surface_mix(r["surface_km"]),
+            _surface_mix(r["surface_km"], t),
         )
     return table
 
 
-def _shoes(report: Report) -> Table | Text:
+def _shoes(report: Report, t: Words) -> Table | Text:
     if not report.shoes:
-        return Text("No shoes recorded: `loadguard shoe add` tracks their mileage.", style="dim")
-    table = Table(title="Shoes", title_justify="left")
-    for col in ("id", "name", "km", "status"):
-        table.add_column(col)
+        return Text(t("no_shoes"), style="dim")
+    table = Table(title=t("shoes"), title_justify="left")
+    for col in ("col_id", "col_name", "km", "col_status"):
+        table.add_column("km" if col == "km" else t(col))
     styles = {"ok": "green", "worn": "yellow", "retire": "bold red", "retired": "dim"}
     for s in report.shoes:
-        table.add_row(
-            str(s["id"]), s["name"], f"{s['km']:.0f}", Text(s["status"], style=styles[s["status"]])
-        )
+        status = Text(word(t.language, s["status"]), style=styles[s["status"]])
+        table.add_row(str(s["id"]), s["name"], t.num(s["km"], 0), status)
     return table
+
+
+def rule_title(rule: str, language: str) -> str:
+    return str(catalogue(language)["rules"].get(rule, {}).get("title", rule))
 
 
 def current_findings(report: Report) -> list[Finding]:
@@ -134,22 +186,30 @@ def current_findings(report: Report) -> list[Finding]:
     return [f for f in report.findings if f.plan_week == 0 or f.plan_week >= report.plan_week - 1]
 
 
-def _findings(shown: list[Finding], report: Report, hidden: int) -> Text:
+def finding_message(report: Report, f: Finding, language: str) -> str:
+    """The finding in the runner's language: the guard's own sentence in English, the
+    catalogue's in another."""
+    if language == "en":
+        return f.message
+    return finding_text(finding_payload(report, f), language)[0]
+
+
+def _findings(shown: list[Finding], report: Report, hidden: int, t: Words) -> Text:
     if not shown:
         if hidden:
-            return Text(
-                f"Nothing in this plan week or the last one ({hidden} older).", style="green"
-            )
-        return Text("No findings: nothing to change.", style="green")
-    text = Text(f"Findings ({len(shown)}, newest first)\n", style="italic")
+            return Text(t("nothing_now", count=hidden), style="green")
+        return Text(t("nothing"), style="green")
+    text = Text(t("findings", count=len(shown)) + "\n", style="italic")
     for f in shown:
         source = report.plan.evidence(f.evidence)
-        week = f"week {f.plan_week}" if f.plan_week else "shoes"
+        week = t("finding_week", week=f.plan_week) if f.plan_week else t("finding_shoes")
+        severity = word(t.language, f.severity)
         text.append("● ", style=SEVERITY[f.severity])
-        text.append(f"{f.severity:<8}", style=SEVERITY[f.severity])
-        text.append(f" {f.date.isoformat()}  {week:<8} {f.rule}", style="bold")
-        text.append(f"  [{source.grade}]\n", style="dim")
-        text.append(f"    {f.message}\n")
+        text.append(f"{severity:<8}", style=SEVERITY[f.severity])
+        rule = f.rule if t.language == "en" else rule_title(f.rule, t.language)
+        text.append(f" {f.date.isoformat()}  {week:<8} {rule}", style="bold")
+        text.append(f"  [{word(t.language, source.grade)}]\n", style="dim")
+        text.append(f"    {finding_message(report, f, t.language)}\n")
     return text
 
 
@@ -160,23 +220,21 @@ def render(
     weeks: int = 12,
     findings: int = 30,
     every_finding: bool = False,
+    language: str = "en",
 ) -> None:
     """The check. Findings: those that matter now, unless ``every_finding``."""
+    t = Words(language)
     wanted = report.findings if every_finding else current_findings(report)
     shown = wanted[:findings]
     hidden = len(report.findings) - len(shown)
     console.print(
         Group(
-            _header(report),
-            _weeks(report, weeks),
-            _runs(report, 6),
-            _shoes(report),
-            _findings(shown, report, hidden),
+            _header(report, t),
+            _weeks(report, weeks, t),
+            _runs(report, 6, t),
+            _shoes(report, t),
+            _findings(shown, report, hidden, t),
         )
     )
     if hidden:
-        console.print(
-            f"{hidden} more findings (older ones): `loadguard check --all` lists them all,"
-            " `--json` too.",
-            style="dim",
-        )
+        console.print(t("more", count=hidden), style="dim")

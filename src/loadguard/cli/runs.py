@@ -11,7 +11,10 @@ import typer
 from rich.table import Table
 
 from loadguard.app import corrections, service
-from loadguard.cli.common import AthleteOption, fail, opened, out
+from loadguard.cli.common import AthleteOption, fail, language, opened, out, say
+from loadguard.cli.render import Words
+from loadguard.contract import Athlete
+from loadguard.i18n import word
 from loadguard.store.corrections import LABELS, RunRef
 from loadguard.store.db import StoreError
 
@@ -37,25 +40,26 @@ def runs(
     """List the latest runs with their ids (for `loadguard run ...`)."""
     with opened(athlete) as (store, who):
         assert who is not None
+        t = Words(language(who))
         if deleted:
-            _print_set_aside(corrections.set_aside(store, who))
+            _print_set_aside(corrections.set_aside(store, who), t)
             return
         report_runs = service.recent_runs(store, who, last)
     if not report_runs:
-        out.print("No runs yet: `loadguard import` reads them from your watch or an export.")
+        out.print(t.cli("no_runs"), markup=False)
         return
     table = Table()
-    for col in ("id", "local start", "week", "km", "min", "longest run", "surface", "shoe"):
-        table.add_column(col)
+    for col in ("id", "col_start", "col_week", "km", "min", "longest", "surface", "col_shoe"):
+        table.add_column(_column(col, t))
     for r in report_runs:
-        longest = "" if r["longest_run_min"] is None else f"{r['longest_run_min']:.1f} min"
-        surface = ", ".join(f"{k} {v:.1f}" for k, v in r["surface_km"].items())
+        longest = "" if r["longest_run_min"] is None else f"{t.num(r['longest_run_min'])} min"
+        surface = ", ".join(f"{word(t.language, k)} {t.num(v)}" for k, v in r["surface_km"].items())
         table.add_row(
             str(r["id"]),
             r["start_local"].replace("T", " "),
             str(r["plan_week"]),
-            f"{r['km']:.2f}",
-            f"{r['min']:.0f}",
+            t.num(r["km"], 2),
+            t.num(r["min"], 0),
             longest,
             surface,
             r["shoe"] or "",
@@ -63,43 +67,55 @@ def runs(
     out.print(table)
 
 
+def _column(key: str, t: Words) -> str:
+    if key.startswith("col_"):
+        return t.cli(f"runs.{key}")
+    return {"longest": t("col_longest"), "surface": t("col_surface"), "min": t("col_min")}.get(
+        key, key
+    )
+
+
 def _start(run: RunRef) -> str:
     local = datetime.fromtimestamp(run.start_utc, UTC) + timedelta(seconds=run.utc_offset_s)
     return local.strftime("%Y-%m-%d %H:%M")
 
 
-def _why(run: RunRef) -> str:
+def _why(run: RunRef, t: Words) -> str:
     if run.deleted_at is not None:
-        return f"deleted {run.deleted_at[:10]}"
-    return (run.label or "").replace("_", "-")
+        return t.cli("runs.deleted_on", day=run.deleted_at[:10])
+    return t.cli(f"labels.{run.label}") if run.label else ""
 
 
-def _print_set_aside(found: list[RunRef]) -> None:
+def _print_set_aside(found: list[RunRef], t: Words) -> None:
     if not found:
-        out.print("No deleted or relabelled runs.")
+        out.print(t.cli("runs.none_set_aside"), markup=False)
         return
     table = Table()
-    for col in ("id", "local start", "km", "why", "undo"):
-        table.add_column(col)
+    for col in ("id", "col_start", "km", "col_why", "col_undo"):
+        table.add_column(_column(col, t))
     for r in found:
         undo = f"run restore {r.id}" if r.deleted_at else f"run label {r.id} --clear"
-        table.add_row(str(r.id), _start(r), f"{r.distance_m / 1000:.2f}", _why(r), undo)
+        table.add_row(str(r.id), _start(r), t.num(r.distance_m / 1000, 2), _why(r, t), undo)
     out.print(table)
 
 
-def _done(what: str, status: str) -> None:
-    out.print(f"{what}; checked again: {status.upper()}")
+def _done(who: Athlete, key: str, status: str, **values: object) -> None:
+    t = Words(language(who))
+    checked = t.cli("checked", status=t.cli(status))
+    out.print(f"{t.cli(f'runs.{key}', **values)}; {checked}", markup=False)
 
 
-def _correct(athlete: str | None, action: str, activity_id: int, *args: object) -> str:
-    """Run one correction; returns the guard's light after it."""
+def _correct(
+    athlete: str | None, action: str, activity_id: int, *args: object
+) -> tuple[Athlete, str]:
+    """Run one correction; returns the athlete and the guard's light after it."""
     with opened(athlete) as (store, who):
         assert who is not None
         try:
             done = _ACTIONS[action](store, who, activity_id, *args)
         except StoreError as exc:
             raise fail(str(exc)) from None
-    return done.status
+    return who, done.status
 
 
 _ACTIONS: dict[str, Callable[..., corrections.Corrected]] = {
@@ -113,15 +129,15 @@ _ACTIONS: dict[str, Callable[..., corrections.Corrected]] = {
 @run_app.command("delete")
 def run_delete(activity_id: RunId, athlete: AthleteOption = None) -> None:
     """Delete a run: it no longer counts, and is never imported again."""
-    status = _correct(athlete, "delete", activity_id)
-    _done(f"run {activity_id} deleted (`loadguard run restore {activity_id}` undoes it)", status)
+    who, status = _correct(athlete, "delete", activity_id)
+    _done(who, "deleted", status, id=activity_id)
 
 
 @run_app.command("restore")
 def run_restore(activity_id: RunId, athlete: AthleteOption = None) -> None:
     """Bring back a deleted run (`loadguard runs --deleted` lists them)."""
-    status = _correct(athlete, "restore", activity_id)
-    _done(f"run {activity_id} restored", status)
+    who, status = _correct(athlete, "restore", activity_id)
+    _done(who, "restored", status, id=activity_id)
 
 
 def _label(value: str | None) -> str | None:
@@ -154,9 +170,12 @@ def run_label(
     if (label is None) == (not clear):
         raise fail("give a label (walk, hike, cross-training, not-mine, run) or --clear")
     chosen = _label(label)
-    status = _correct(athlete, "label", activity_id, chosen)
-    what = "no longer relabelled" if chosen is None else f"now counts as {label}"
-    _done(f"run {activity_id} {what}", status)
+    who, status = _correct(athlete, "label", activity_id, chosen)
+    if chosen is None:
+        _done(who, "unlabelled", status, id=activity_id)
+    else:
+        named = say(who, f"labels.{chosen}")
+        _done(who, "labelled", status, id=activity_id, label=named)
 
 
 @run_app.command("tag")
@@ -182,9 +201,12 @@ def run_tag(
             corrections.parse_tags(words)
         except StoreError as exc:
             raise fail(str(exc)) from None
-    status = _correct(athlete, "tag", activity_id, words)
-    what = "untagged" if clear else "tagged " + " ".join(corrections.parse_tags(words))
-    _done(f"run {activity_id} {what}", status)
+    who, status = _correct(athlete, "tag", activity_id, words)
+    if clear:
+        _done(who, "untagged", status, id=activity_id)
+    else:
+        tags = " ".join(corrections.parse_tags(words))
+        _done(who, "tagged", status, id=activity_id, tags=tags)
 
 
 @run_app.command("shoe")
@@ -202,16 +224,18 @@ def run_shoe(
     """Say which shoe a run was in (overrides the default shoe)."""
     if (shoe is None) == (not clear):
         raise fail("give a shoe (see `loadguard shoe list`) or --clear")
-    name, status = assign(athlete, activity_id, shoe)
-    _done(f"run {activity_id} -> {f'shoe {name!r}' if name else 'the default shoe'}", status)
+    assign(athlete, activity_id, shoe)
 
 
-def assign(athlete: str | None, activity_id: int, shoe: str | None) -> tuple[str | None, str]:
-    """Assign a shoe (shared with `shoe assign`): the shoe's name and the guard's light."""
+def assign(athlete: str | None, activity_id: int, shoe: str | None) -> None:
+    """Assign a shoe and say so (shared with `shoe assign`)."""
     with opened(athlete) as (store, who):
         assert who is not None
         try:
             done, chosen = corrections.shoe_run(store, who, activity_id, shoe)
         except StoreError as exc:
             raise fail(str(exc)) from None
-    return (chosen.name if chosen else None), done.status
+    if chosen is None:
+        _done(who, "default_shoe", done.status, id=activity_id)
+    else:
+        _done(who, "shoe", done.status, id=activity_id, shoe=chosen.name)

@@ -7,8 +7,9 @@ from typing import Annotated
 import typer
 
 from loadguard.app import service
-from loadguard.cli.common import AthleteOption, fail, opened, out, parse_date
+from loadguard.cli.common import AthleteOption, fail, language, opened, out, parse_date, say
 from loadguard.cli.runs import assign
+from loadguard.i18n import number, word
 from loadguard.store.db import StoreError
 
 shoe_app = typer.Typer(
@@ -48,7 +49,7 @@ def shoe_add(
             )
         except StoreError as exc:
             raise fail(str(exc)) from None
-    out.print(f"shoe {shoe.id} '{shoe.name}' added")
+    out.print(say(who, "shoes.added", id=shoe.id, name=shoe.name), markup=False)
 
 
 @shoe_app.command("list")
@@ -63,8 +64,10 @@ def shoe_list(
         assert who is not None
         day = parse_date(as_of, "--as-of") if as_of else service.today(who)
         report = service.check(store, who, day)
+    lang = language(who)
     for s in report.shoes:
-        out.print(f"{s['id']}\t{s['name']}\t{s['km']:.0f} km\t{s['status']}")
+        km, status = number(s["km"], lang), word(lang, s["status"])
+        out.print(f"{s['id']}\t{s['name']}\t{km} km\t{status}", markup=False)
 
 
 @shoe_app.command("retire")
@@ -83,7 +86,7 @@ def shoe_retire(
             s = store.retire_shoe(who.id, shoe, day)
         except StoreError as exc:
             raise fail(str(exc)) from None
-    out.print(f"shoe '{s.name}' retired on {s.retired_on}")
+    out.print(say(who, "shoes.retired", name=s.name, day=s.retired_on), markup=False)
 
 
 @shoe_app.command("assign")
@@ -93,5 +96,4 @@ def shoe_assign(
     athlete: AthleteOption = None,
 ) -> None:
     """Say which shoe a run was in (overrides the default shoe)."""
-    name, status = assign(athlete, activity_id, shoe)
-    out.print(f"run {activity_id} -> shoe '{name}'; checked again: {status.upper()}")
+    assign(athlete, activity_id, shoe)

@@ -42,6 +42,7 @@ class Source(_Strict):
 
 class Stage(_Strict):
     name: str
+    translated: dict[str, str] = {}  # the name in other languages ("da")
     weeks: tuple[int, int]
     run_s: Positive | None = None
     walk_s: Positive | None = None
@@ -154,6 +155,7 @@ class RunWalkLimits(_Strict):
 class Plan(_Strict):
     id: str = Field(pattern=r"^[a-z0-9][a-z0-9-]*$")
     title: str
+    translated: dict[str, str] = {}  # the title in other languages ("da")
     weeks: int = Field(ge=1)
     sources: dict[str, Source]
     stages: tuple[Stage, ...] = Field(min_length=1)
@@ -218,6 +220,14 @@ class Plan(_Strict):
             if stage.weeks[0] <= plan_week <= stage.weeks[1]:
                 return stage
         return self.stages[-1]
+
+    def title_in(self, language: str) -> str:
+        return self.translated.get(language, self.title)
+
+    def stage_name_in(self, name: str, language: str) -> str:
+        """A stage's name in ``language`` (the plan's translation, else as written)."""
+        stage = next((s for s in self.stages if s.name == name), None)
+        return stage.translated.get(language, name) if stage else name
 
     def evidence(self, key: str) -> Source:
         return self.sources[key]
