@@ -106,7 +106,7 @@ def test_a_pain_entry_can_be_taken_back_and_its_finding_goes(tmp_path: Path) -> 
     ]
     assert "pain_red" in rules
     code, out = lg(db, "pain", "--remove", "--rest-day", "--date", "2026-03-05")
-    assert (code, "pain 7/10 (rest, 2026-03-05) removed" in out) == (0, True)
+    assert (code, "pain 7/10 (rest day, 2026-03-05) removed" in out) == (0, True)
     assert pain_rows(db) == []
     rules = [
         f["rule"]
@@ -115,7 +115,7 @@ def test_a_pain_entry_can_be_taken_back_and_its_finding_goes(tmp_path: Path) -> 
     assert "pain_red" not in rules
     code, out = lg(db, "pain", "--remove", "--rest-day", "--date", "2026-03-05")
     assert code == 1
-    assert "no pain logged for rest on 2026-03-05" in out
+    assert "no pain logged for rest day on 2026-03-05" in out
 
 
 def test_pain_needs_a_score_or_remove_but_not_both(tmp_path: Path) -> None:

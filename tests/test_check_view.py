@@ -12,7 +12,7 @@ import pytest
 
 from clirun import lg
 from loadguard.cli import demo
-from loadguard.cli.render import _num
+from loadguard.cli.render import Words
 from loadguard.guard.rules.common import fmt
 
 
@@ -21,6 +21,9 @@ def season(tmp_path_factory: pytest.TempPathFactory) -> Path:
     folder = tmp_path_factory.mktemp("demo")
     demo.run(folder)
     return folder / "loadguard.sqlite"
+
+
+_num = Words("en").num
 
 
 def check(db: Path, *args: str) -> tuple[int, str]:

@@ -171,7 +171,7 @@ def test_shoes_are_added_listed_assigned_and_retired(db: Path) -> None:
     assert "retired" in out
     code, out = lg(db, "shoe", "assign", "99999", "Flat")
     assert code == 1
-    assert "no activity 99999" in out
+    assert "no run 99999" in out
 
 
 def test_a_file_that_is_not_a_database_is_named_not_a_traceback(tmp_path: Path) -> None:
