@@ -84,7 +84,7 @@ def test_osm_fetch_downloads_the_smallest_region_of_the_runs_and_the_guard_sees_
     )
     assert done.returncode == 0, done.stderr
     assert "Helsinki: downloaded and indexed" in done.stdout
-    assert "surfaces of 1 runs worked out again" in done.stdout
+    assert "surfaces of 1 run worked out again" in done.stdout
     assert [p for p in server.requested if p.endswith(".pbf")] == [HELSINKI_PBF]
 
     surface, rules = week_2(anna)

@@ -16,7 +16,7 @@ from rich.progress import (
 )
 
 from loadguard.app import service
-from loadguard.cli.common import AthleteOption, err, fail, opened, out
+from loadguard.cli.common import AthleteOption, err, fail, opened, out, say
 from loadguard.store import maps
 from loadguard.store.db import StoreError
 from loadguard.surfaces.osm.regions import Region
@@ -80,14 +80,13 @@ def osm_fetch(
         except mapfetch.FetchError as exc:
             raise fail(f"{exc}; the maps you had are unchanged") from None
     for region in got.kept:
-        out.print(f"{region.name}: here already (`--refresh` downloads it again)")
+        out.print(say(who, "maps.here", region=region.name), markup=False)
     for region in got.regions:
-        out.print(f"{region.name}: downloaded and indexed")
+        out.print(say(who, "maps.downloaded", region=region.name), markup=False)
     if got.regions:
-        out.print(
-            f"{got.bytes / 1e6:.1f} MB; surfaces of {got.runs_recomputed} runs worked out again;"
-            f" checked again: {got.status.upper()}"
-        )
+        done = say(who, "maps.summary", mb=got.bytes / 1e6, count=got.runs_recomputed)
+        checked = say(who, "checked", status=say(who, got.status))
+        out.print(f"{done}; {checked}", markup=False)
 
 
 @osm_app.command("list")
