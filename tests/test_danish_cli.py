@@ -1,6 +1,6 @@
 """A Danish runner reads loadguard in Danish: `check`, `runs`, `shoe list`, `pain` and the
 corrections, with the decimal comma; the language is the athlete's own setting, else the
-settings file, else LANG. Run as a real process, at 80 columns."""
+settings file, else LANG. At 80 columns; `check` as a real process."""
 
 from __future__ import annotations
 
@@ -11,8 +11,11 @@ import sys
 from pathlib import Path
 
 import pytest
+from typer.testing import CliRunner
 
+from loadguard import settings as config
 from loadguard.cli import demo
+from loadguard.cli.main import app
 
 EXE = Path(sys.executable).with_name("loadguard")
 AS_OF = "2026-11-12"  # Thursday of the demo season's plan week 10
@@ -32,10 +35,25 @@ def season(tmp_path_factory: pytest.TempPathFactory) -> Path:
 
 
 def lg(db: Path, *args: str, lang: str = "C.UTF-8", settings: Path | None = None) -> str:
+    """The command in this process (CliRunner), with LANG and the settings file given."""
+    env = {"LANG": lang, "LC_ALL": "", "LC_MESSAGES": "", "COLUMNS": "80"}
+    env["LOADGUARD_SETTINGS"] = str(settings) if settings else str(db.parent / "none.toml")
+    with pytest.MonkeyPatch.context() as patch:
+        for name, value in env.items():
+            patch.setenv(name, value)
+        if settings is None:
+            (db.parent / "none.toml").write_text("")
+        config.current.cache_clear()
+        result = CliRunner().invoke(app, ["--db", str(db), *args])
+        config.current.cache_clear()
+    assert result.exception is None or isinstance(result.exception, SystemExit), result.exception
+    return result.output
+
+
+def lg_process(db: Path, *args: str, lang: str) -> str:
+    """The command as a real process, as a runner's shell starts it."""
     env = {k: v for k, v in os.environ.items() if not k.startswith(("LC_", "LOADGUARD_"))}
     env.update(LANG=lang, COLUMNS="80")
-    if settings is not None:
-        env["LOADGUARD_SETTINGS"] = str(settings)
     done = subprocess.run(
         [str(EXE), "--db", str(db), *args],
         capture_output=True,
@@ -59,7 +77,7 @@ def danish_only(text: str) -> None:
 def test_lang_da_makes_check_danish_with_decimal_commas_and_it_fits_80_columns(
     season: Path,
 ) -> None:
-    out = lg(season, "check", "--as-of", AS_OF, lang="da_DK.UTF-8")
+    out = lg_process(season, "check", "--as-of", AS_OF, lang="da_DK.UTF-8")
     assert "planuge 10, sammenhængende løb" in out
     assert "status: ● RØD" in out
     assert "hidtil, 3d igen" in out

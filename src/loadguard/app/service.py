@@ -165,7 +165,11 @@ def report_json(report: Report) -> str:
 
 def recent_runs(store: Store, athlete: Athlete, last: int) -> list[dict[str, Any]]:
     """The latest runs, newest first, as the check report lists them."""
-    report = check(store, athlete, date(9999, 12, 31))
+    # as of the last run's day (a watch with its clock ahead), never a far-off date: the
+    # report counts every plan week up to as_of
+    last_day = stored.last_local_day(store, athlete.id)
+    day = max(today(athlete), last_day) if last_day else today(athlete)
+    report = check(store, athlete, day)
     return report.runs[::-1][:last]
 
 

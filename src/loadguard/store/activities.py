@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import json
 from dataclasses import dataclass
-from datetime import UTC, datetime
+from datetime import UTC, date, datetime
 
 import polars as pl
 
@@ -336,3 +336,13 @@ def jog_speeds(store: Store, athlete_id: str, key: str, last: int = 20) -> list[
         (key, athlete_id, key, last),
     ).fetchall()
     return [float(r[0]) for r in rows]
+
+
+def last_local_day(store: Store, athlete_id: str) -> date | None:
+    """The local day of the athlete's latest activity."""
+    row = store.conn.execute(
+        "SELECT date(MAX(start_utc + utc_offset_s), 'unixepoch') FROM activities"
+        " WHERE athlete_id = ?",
+        (athlete_id,),
+    ).fetchone()
+    return None if row is None or row[0] is None else date.fromisoformat(row[0])
