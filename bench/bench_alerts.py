@@ -40,9 +40,9 @@ sys.path.insert(0, str(Path(__file__).parents[1] / "tests"))
 from loadguard import settings
 from loadguard.app import service
 from loadguard.app.host import StoreHost
-from loadguard.app.server import GuardServer
 from loadguard.sources import registry
 from loadguard.store.db import Store
+from loadguard.web.server import GuardServer
 from loadguard_fit.writer import encode_activity
 from loadguard_strava import config as strava_config
 from loadguard_strava.api import Budget, StravaApi

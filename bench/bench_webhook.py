@@ -25,9 +25,9 @@ from cryptography.fernet import Fernet
 
 from loadguard.app import service
 from loadguard.app.host import StoreHost
-from loadguard.app.server import GuardServer
 from loadguard.sources import registry
 from loadguard.store.db import Store
+from loadguard.web.server import GuardServer
 from loadguard_strava import config as strava_config
 from loadguard_strava.api import Budget, StravaApi
 from loadguard_strava.connect import connect

@@ -11,10 +11,10 @@ import requests
 from typer.testing import CliRunner
 
 from loadguard.app import service
-from loadguard.app.server import GuardServer
 from loadguard.cli.main import with_plugins
 from loadguard.store import activities as stored
 from loadguard.store.findings import latest_run
+from loadguard.web.server import GuardServer
 from loadguard_strava.standin import StravaStandIn
 from stravaworld import STRAVA_ATHLETE, VERIFY, World, make_world, wait_for
 

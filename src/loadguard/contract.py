@@ -183,6 +183,33 @@ class WebhookReceiver(Protocol):
     def process(self, host: Host, payload: Mapping[str, object]) -> list[str]: ...
 
 
+@runtime_checkable
+class Disconnectable(Protocol):
+    """Optional capability: a provider a runner can leave (account deletion, the web
+    app's "disconnect"): ``disconnect`` revokes loadguard's access at the provider and
+    forgets everything it delivered; True when the provider confirmed the revocation."""
+
+    name: str
+
+    def disconnect(self, host: Host, athlete: Athlete) -> bool: ...
+
+
+@runtime_checkable
+class WebLinkable(Protocol):
+    """Optional capability: a provider a runner connects from the web app by OAuth.
+
+    ``authorize_url`` is where the browser goes (``state`` travels with it and comes
+    back); ``complete`` exchanges the code the provider sent back to ``redirect_uri``
+    and remembers the account, returning the provider's id for the athlete. Both raise
+    HostError with the reason (settings missing, access not granted)."""
+
+    name: str
+
+    def authorize_url(self, host: Host, redirect_uri: str, state: str) -> str: ...
+
+    def complete(self, host: Host, athlete: Athlete, code: str, scope: str) -> str: ...
+
+
 # -- what the core lends a connector's service side ------------------------------------
 
 

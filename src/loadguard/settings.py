@@ -137,8 +137,21 @@ class MapSettings(_Section):
         return value
 
 
+class WebSettings(_Section):
+    """The web app of `loadguard serve`. ``signup``: anyone who reaches it may make an
+    account (off: only `loadguard user add`). ``secure_cookies``: mark cookies Secure,
+    which a browser sends over https only: turn it on behind an https proxy.
+    ``base_url``: how users reach it (links in reset messages), e.g. https://lg.example."""
+
+    signup: bool = True
+    secure_cookies: bool = False
+    max_upload_mb: int = Field(default=64, gt=0)
+    base_url: str = ""
+
+
 class Settings(_Section):
     store: StoreSettings = StoreSettings()
+    web: WebSettings = WebSettings()
     maps: MapSettings = MapSettings()
     plans: PlanSettings = PlanSettings()
     athlete: AthleteSettings = AthleteSettings()

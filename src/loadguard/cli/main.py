@@ -40,6 +40,7 @@ from loadguard.cli.pain import condition_command, pain_command, symptom_command
 from loadguard.cli.render import render
 from loadguard.cli.runs import run_app, runs
 from loadguard.cli.shoes import shoe_app
+from loadguard.cli.users import user_app
 from loadguard.contract import Athlete
 from loadguard.guard.plan import PlanError, available_plans, load_plan
 from loadguard.sources import registry
@@ -71,6 +72,7 @@ app.add_typer(osm_app, name="osm", rich_help_panel=GROUND)
 app.add_typer(places_app, name="places", rich_help_panel=GROUND)
 app.add_typer(surfaces_app, name="surfaces", rich_help_panel=GROUND)
 app.add_typer(alerts_app, name="alerts", rich_help_panel=WATCH)
+app.add_typer(user_app, name="user", rich_help_panel=WATCH)
 
 
 @app.callback()
@@ -244,10 +246,10 @@ def serve(
         bool, typer.Option(help="Run the scheduler too (watch folders, alerts, digests).")
     ] = True,
 ) -> None:
-    """Receive new runs as Strava sends them, and keep watch like `daemon`.
+    """The web app for runners, new runs as Strava sends them, and the watch of `daemon`.
 
-    Webhooks arrive at /webhooks/<provider> (Strava: /webhooks/strava)."""
-    from loadguard.app.server import GuardServer
+    Pages at /, webhooks at /webhooks/<provider> (Strava: /webhooks/strava)."""
+    from loadguard.web.server import GuardServer
 
     db = State.db or default_db_path()
     try:
@@ -256,7 +258,11 @@ def serve(
         raise fail(f"cannot listen on {host}:{port}: {exc}") from None
     except settings.SettingsError as exc:
         raise fail(str(exc)) from None
-    out.print(f"loadguard serving on {server.url} (webhooks: /webhooks/<provider>); Ctrl-C stops")
+    out.print(
+        f"loadguard serving on {server.url} (open it in a browser;"
+        " webhooks at /webhooks/<provider>); Ctrl-C stops",
+        soft_wrap=True,
+    )
     try:
         server.run()
     except KeyboardInterrupt:

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import re
 from typing import Any
 
 import polars as pl
@@ -11,11 +10,16 @@ from rich.panel import Panel
 from rich.table import Table
 from rich.text import Text
 
-from loadguard.alerts.delivery import finding_payload
-from loadguard.alerts.texts import finding_text
+from loadguard.app.wording import (
+    current_findings,
+    finding_message,
+    reason_text,
+    rule_title,
+    stage_text,
+)
 from loadguard.guard.findings import Finding
 from loadguard.guard.report import Report
-from loadguard.i18n import catalogue, number, say, word
+from loadguard.i18n import number, say, word
 
 LIGHT = {"green": "bold green", "yellow": "bold yellow", "red": "bold red"}
 SEVERITY = {"info": "cyan", "warning": "yellow", "critical": "bold red"}
@@ -54,22 +58,11 @@ def _surface_mix(surface_km: dict[str, float], t: Words) -> str:
 
 
 def _stage(report: Report, t: Words) -> str:
-    stage = report.plan.stage_for_week(report.stage_week)
-    if stage is None:
-        return t("before_plan")
-    name = report.plan.stage_name_in(stage.name, t.language)
-    return t("after_plan", stage=name) if report.stage_week > report.plan.weeks else name
+    return stage_text(report, t.language)
 
 
 def _reason(reason: str, t: Words) -> str:
-    """The stage's reason (the guard's English) in the runner's language."""
-    week = re.search(r"in week (\d+)", reason)
-    if reason.startswith("stepped back") and week:
-        limit = re.search(r"above (\d+)/10", reason)
-        return t("stepped_back", limit=limit[1] if limit else "5", week=week[1])
-    if reason.startswith("held") and week:
-        return t("held", week=week[1])
-    return t("on_plan") if reason == "on plan" else reason
+    return reason_text(reason, t.language)
 
 
 def _header(report: Report, t: Words) -> Panel:
@@ -175,23 +168,6 @@ def _shoes(report: Report, t: Words) -> Table | Text:
         status = Text(word(t.language, s["status"]), style=styles[s["status"]])
         table.add_row(str(s["id"]), s["name"], t.num(s["km"], 0), status)
     return table
-
-
-def rule_title(rule: str, language: str) -> str:
-    return str(catalogue(language)["rules"].get(rule, {}).get("title", rule))
-
-
-def current_findings(report: Report) -> list[Finding]:
-    """What matters now: this plan week's and the last one's, and every shoe finding."""
-    return [f for f in report.findings if f.plan_week == 0 or f.plan_week >= report.plan_week - 1]
-
-
-def finding_message(report: Report, f: Finding, language: str) -> str:
-    """The finding in the runner's language: the guard's own sentence in English, the
-    catalogue's in another."""
-    if language == "en":
-        return f.message
-    return finding_text(finding_payload(report, f), language)[0]
 
 
 def _findings(shown: list[Finding], report: Report, hidden: int, t: Words) -> Text:

@@ -99,9 +99,11 @@ def analyse(
     run_speed_mps: float = RUN_SPEED_MPS,
     min_bout_s: float = 15.0,
     max_gap_s: float = 10.0,
+    want_bouts: list[tuple[bool, float]] | None = None,
 ) -> RunWalk | None:
     """The structure of one activity, or None when it has neither a usable cadence nor
-    a usable speed stream."""
+    a usable speed stream. ``want_bouts`` (a list) receives the bouts in order:
+    (running?, seconds), pauses left out (a chart of the run draws them)."""
     if streams is None:
         return None
     t = streams.get("t")
@@ -128,6 +130,8 @@ def analyse(
         method = "speed"
         running = _smooth(np.asarray(speed, dtype=np.float64), window) >= run_speed_mps
     bouts = _fold_short(_bouts(running, dt, breaks), min_bout_s)
+    if want_bouts is not None:
+        want_bouts.extend(bouts)
     runs = [s for kind, s in bouts if kind]
     walks = [s for kind, s in bouts if not kind]
     return RunWalk(

@@ -290,6 +290,41 @@ MIGRATIONS: tuple[str, ...] = (
         updated_at  TEXT NOT NULL
     );
     """,
+    # 8: people who sign in to the web app, their sessions, sign-in attempts (for rate
+    # limits) and password resets; tokens are stored as hashes only
+    """
+    CREATE TABLE users (
+        id            INTEGER PRIMARY KEY,
+        email         TEXT NOT NULL UNIQUE COLLATE NOCASE,
+        name          TEXT NOT NULL,
+        password_hash TEXT NOT NULL,          -- argon2id
+        roles         TEXT NOT NULL DEFAULT 'runner',  -- 'runner', 'coach' or 'runner,coach'
+        athlete_id    TEXT UNIQUE REFERENCES athletes(id) ON DELETE SET NULL,
+        language      TEXT NOT NULL DEFAULT 'en',
+        created_at    TEXT NOT NULL
+    );
+    CREATE TABLE sessions (
+        token_hash  TEXT PRIMARY KEY,
+        user_id     INTEGER NOT NULL REFERENCES users(id) ON DELETE CASCADE,
+        created_at  TEXT NOT NULL,
+        expires_at  TEXT NOT NULL
+    );
+    CREATE TABLE login_attempts (
+        id          INTEGER PRIMARY KEY,
+        email       TEXT NOT NULL COLLATE NOCASE,
+        address     TEXT NOT NULL,
+        ok          INTEGER NOT NULL,
+        at          TEXT NOT NULL
+    );
+    CREATE INDEX login_attempts_by_email ON login_attempts (email, at);
+    CREATE INDEX login_attempts_by_address ON login_attempts (address, at);
+    CREATE TABLE password_resets (
+        token_hash  TEXT PRIMARY KEY,
+        user_id     INTEGER NOT NULL REFERENCES users(id) ON DELETE CASCADE,
+        expires_at  TEXT NOT NULL,
+        used_at     TEXT
+    );
+    """,
 )
 
 

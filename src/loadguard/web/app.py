@@ -1,0 +1,129 @@
+"""The web app of `loadguard serve`: a runner's pages, accounts, and the webhook
+endpoints, on FastAPI. Pages are rendered on the server (Jinja2); htmx and vega-embed
+are vendored under ``static/vendor`` (npm packages at pinned versions, with licences)."""
+
+from __future__ import annotations
+
+import threading
+from importlib.resources import files
+from pathlib import Path
+
+from fastapi import FastAPI, Request
+from fastapi.exceptions import RequestValidationError
+from fastapi.responses import JSONResponse, RedirectResponse, Response
+from fastapi.staticfiles import StaticFiles
+from starlette.types import ASGIApp, Message, Receive, Scope, Send
+
+from loadguard import settings
+from loadguard.app.access import NotAllowed
+from loadguard.web import auth, forms, hooks, links, mydata, runner
+from loadguard.web.context import Forbidden, SignInNeeded, Web, page, viewer
+
+SMALL_BODY = 1 << 20  # any form but an upload
+
+
+class BodyLimit:
+    """Refuses a request body past its limit however its length is declared (or not):
+    413 before the route reads it. Uploads get the operator's limit, others 1 MB."""
+
+    def __init__(self, app: ASGIApp, upload_bytes: int) -> None:
+        self.app = app
+        self.upload_bytes = upload_bytes
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http" or scope["method"] in ("GET", "HEAD"):
+            await self.app(scope, receive, send)
+            return
+        limit = self.upload_bytes if scope["path"].endswith("/upload") else SMALL_BODY
+        declared = dict(scope["headers"]).get(b"content-length")
+        if declared is not None and (not declared.isdigit() or int(declared) > limit):
+            await _too_large(send, limit, bad=not declared.isdigit())
+            return
+        seen = 0
+
+        async def counted() -> Message:
+            nonlocal seen
+            message = await receive()
+            seen += len(message.get("body", b""))
+            if seen > limit:
+                raise _TooLarge
+            return message
+
+        try:
+            await self.app(scope, counted, send)
+        except _TooLarge:
+            await _too_large(send, limit)
+
+
+class _TooLarge(Exception):
+    pass
+
+
+async def _too_large(send: Send, limit: int, *, bad: bool = False) -> None:
+    text = b"bad Content-Length" if bad else b"request body larger than %d MB" % (limit >> 20)
+    await send(
+        {
+            "type": "http.response.start",
+            "status": 400 if bad else 413,
+            "headers": [(b"content-type", b"text/plain; charset=utf-8")],
+        }
+    )
+    await send({"type": "http.response.body", "body": text})
+
+
+def create_app(db: Path, wake: threading.Event | None = None) -> FastAPI:
+    conf = settings.current()
+    web = Web(db, conf, wake)
+    app = FastAPI(title="loadguard", docs_url=None, redoc_url=None, openapi_url=None)
+    app.state.web = web
+    static = files("loadguard.web").joinpath("static")
+    app.mount("/static", StaticFiles(directory=str(static)), name="static")
+    for module in (hooks, auth, runner, forms, mydata, links):
+        app.include_router(module.router)
+
+    @app.exception_handler(SignInNeeded)
+    async def sign_in_first(request: Request, exc: SignInNeeded) -> Response:
+        return RedirectResponse(f"/login?next={request.url.path}", status_code=303)
+
+    @app.exception_handler(NotAllowed)
+    async def not_yours(request: Request, exc: NotAllowed) -> Response:
+        return _missing(request, web)
+
+    @app.exception_handler(Forbidden)
+    async def forged(request: Request, exc: Forbidden) -> Response:
+        return page(request, web, "forbidden.html", None, status=403)
+
+    @app.exception_handler(runner.BadQuery)
+    async def bad_query(request: Request, exc: runner.BadQuery) -> Response:
+        return page(request, web, "error.html", None, {"problem": str(exc)}, status=400)
+
+    @app.exception_handler(RequestValidationError)
+    async def bad_request(request: Request, exc: RequestValidationError) -> Response:
+        problems = "; ".join(
+            f"{'.'.join(str(p) for p in e['loc'][1:])}: {e['msg']}" for e in exc.errors()
+        )
+        if request.url.path.startswith(("/webhooks", "/health")):
+            return JSONResponse({"error": problems}, 400)
+        return page(request, web, "error.html", None, {"problem": problems}, status=400)
+
+    @app.exception_handler(404)
+    async def no_route(request: Request, exc: Exception) -> Response:
+        if request.url.path.startswith(("/webhooks", "/health", "/static")):
+            return JSONResponse({"error": f"no route {request.url.path}"}, 404)
+        return _missing(request, web)
+
+    @app.middleware("http")
+    async def headers(request: Request, call_next: object) -> Response:
+        response: Response = await call_next(request)  # type: ignore[operator]
+        response.headers.setdefault("X-Content-Type-Options", "nosniff")
+        response.headers.setdefault("X-Frame-Options", "DENY")
+        response.headers.setdefault("Referrer-Policy", "same-origin")
+        return response
+
+    app.add_middleware(BodyLimit, upload_bytes=conf.web.max_upload_mb << 20)
+    return app
+
+
+def _missing(request: Request, web: Web) -> Response:
+    user = viewer(request, web)
+    return page(request, web, "missing.html", user, status=404)

@@ -1,0 +1,203 @@
+"""What every route shares: the store of this thread, who is signed in, the CSRF check,
+the one access check, and rendering a page in the viewer's language.
+
+Access is decided in exactly one place: :func:`athlete_in_url` (a dependency every
+``/a/{athlete_id}/...`` route declares) asks :func:`loadguard.app.access.athlete_for`.
+A route never looks an athlete up by itself.
+"""
+
+from __future__ import annotations
+
+import secrets
+import threading
+from collections.abc import Mapping
+from dataclasses import dataclass
+from importlib.resources import files
+from pathlib import Path
+from typing import Annotated, Any
+
+from fastapi import Depends, Request
+from fastapi.responses import HTMLResponse, RedirectResponse, Response
+from fastapi.templating import Jinja2Templates
+from starlette.datastructures import FormData
+
+from loadguard import settings
+from loadguard.app import access, accounts
+from loadguard.contract import Athlete
+from loadguard.i18n import LANGUAGES, number, say, word
+from loadguard.store.db import Store
+from loadguard.store.users import User
+
+SESSION_COOKIE = "lg_session"
+CSRF_COOKIE = "lg_csrf"
+CSRF_FIELD = "csrf"
+CSRF_HEADER = "x-csrf-token"
+
+
+class Forbidden(Exception):
+    """A form without the right CSRF token (or none): answered 403, nothing changed."""
+
+
+class SignInNeeded(Exception):
+    """A page for signed-in people only: answered with a redirect to /login."""
+
+
+class Web:
+    """The web app's state: the database, the settings in force, and a store per
+    thread (FastAPI runs plain routes in a thread pool; SQLite connections are
+    per thread)."""
+
+    def __init__(self, db: Path, conf: settings.Settings, wake: threading.Event | None) -> None:
+        self.db = db
+        self.conf = conf
+        self.wake = wake or threading.Event()
+        self._local = threading.local()
+        root = files("loadguard.web")
+        self.templates = Jinja2Templates(directory=str(root.joinpath("templates")))
+        self.templates.env.globals.update(word=word, number=number, languages=LANGUAGES)
+
+    def store(self) -> Store:
+        found: Store | None = getattr(self._local, "store", None)
+        if found is None:
+            found = Store(self.db)
+            self._local.store = found
+        return found
+
+
+def web_of(request: Request) -> Web:
+    web: Web = request.app.state.web
+    return web
+
+
+WebDep = Annotated[Web, Depends(web_of)]
+
+
+def viewer(request: Request, web: WebDep) -> User | None:
+    """The signed-in user of this request, or None."""
+    return accounts.session_user(web.store(), request.cookies.get(SESSION_COOKIE))
+
+
+def signed_in(user: Annotated[User | None, Depends(viewer)]) -> User:
+    if user is None:
+        raise SignInNeeded
+    return user
+
+
+UserDep = Annotated[User, Depends(signed_in)]
+
+
+def athlete_in_url(athlete_id: str, user: UserDep, web: WebDep) -> Athlete:
+    """The athlete of the URL, if this user may see them: the one access check."""
+    return access.athlete_for(web.store(), user, athlete_id)
+
+
+AthleteDep = Annotated[Athlete, Depends(athlete_in_url)]
+
+
+async def checked_form(request: Request) -> FormData:
+    """The posted form, once its CSRF token matches the cookie's (double submit: a
+    page on another site can post a form but cannot read our cookie)."""
+    form = await request.form()
+    cookie = request.cookies.get(CSRF_COOKIE, "")
+    sent = str(form.get(CSRF_FIELD) or request.headers.get(CSRF_HEADER) or "")
+    if not cookie or not secrets.compare_digest(cookie, sent):
+        raise Forbidden
+    return form
+
+
+FormDep = Annotated[FormData, Depends(checked_form)]
+
+
+def field(form: FormData, name: str) -> str:
+    value = form.get(name)
+    return value.strip() if isinstance(value, str) else ""
+
+
+def csrf_token(request: Request) -> str:
+    """This browser's CSRF token (made on its first visit)."""
+    token: str | None = getattr(request.state, "csrf", None) or request.cookies.get(CSRF_COOKIE)
+    if not token:
+        token = secrets.token_urlsafe(24)
+    request.state.csrf = token
+    return token
+
+
+def set_cookie(response: Response, web: Web, name: str, value: str, max_age: int) -> None:
+    response.set_cookie(
+        name,
+        value,
+        max_age=max_age,
+        httponly=True,
+        samesite="lax",
+        secure=web.conf.web.secure_cookies,
+        path="/",
+    )
+
+
+def language_of(request: Request, user: User | None) -> str:
+    if user is not None and user.language in LANGUAGES:
+        return user.language
+    chosen = request.query_params.get("lang") or request.cookies.get("lg_lang", "")
+    if chosen in LANGUAGES:
+        return chosen
+    header = request.headers.get("accept-language", "")
+    return "da" if header.lower().startswith("da") else "en"
+
+
+@dataclass(frozen=True)
+class Words:
+    """The page's words: ``t("today.title")`` is the catalogue's ``web.today.title``."""
+
+    language: str
+
+    def __call__(self, key: str, **values: Any) -> str:
+        return say(self.language, f"web.{key}", **values)
+
+    def num(self, value: float, digits: int = 0) -> str:
+        return number(value, self.language, digits)
+
+
+def explain(t: Words, problem: object) -> str:
+    """An error for the page, in its language: an AccountError with catalogue words, a
+    catalogue key (``web.errors.<key>``), or else the message as it is."""
+    if isinstance(problem, accounts.AccountError) and problem.key:
+        return t(f"errors.{problem.key}", **problem.values)
+    if isinstance(problem, str):
+        try:
+            return t(f"errors.{problem}")
+        except KeyError:
+            return problem
+    return str(problem)
+
+
+def page(
+    request: Request,
+    web: Web,
+    name: str,
+    user: User | None,
+    values: Mapping[str, Any] | None = None,
+    status: int = 200,
+) -> HTMLResponse:
+    """A page rendered in the viewer's language, with the CSRF token for its forms."""
+    language = language_of(request, user)
+    token = csrf_token(request)
+    t = Words(language)
+    context = {
+        "request": request,
+        "user": user,
+        "t": t,
+        "lang": language,
+        "csrf": token,
+        "form": {},
+        **(values or {}),
+    }
+    context["errors"] = {k: explain(t, v) for k, v in dict(context.get("errors", {})).items()}
+    response = web.templates.TemplateResponse(request, name, context, status_code=status)
+    if request.cookies.get(CSRF_COOKIE) != token:
+        set_cookie(response, web, CSRF_COOKIE, token, 60 * 60 * 24 * 365)
+    return response
+
+
+def back_to(url: str) -> RedirectResponse:
+    """After a form that worked: see the result (POST, redirect, GET)."""
+    return RedirectResponse(url, status_code=303)

@@ -1,0 +1,116 @@
+"""`loadguard serve`: the web app and the webhook endpoints on uvicorn, a worker thread
+for queued events, and (optionally) the scheduler.
+
+A webhook POST is validated and queued in the store and answered at once; the worker
+does the slow part (fetching, storing, the guard) through
+:func:`loadguard.app.service.process_events`, with its own SQLite connection.
+"""
+
+from __future__ import annotations
+
+import logging
+import socket
+import threading
+from pathlib import Path
+
+import uvicorn
+
+from loadguard.app import service
+from loadguard.app.daemon import Daemon
+from loadguard.store.db import Store
+from loadguard.web.app import create_app
+
+log = logging.getLogger("loadguard.serve")
+
+
+class GuardServer:
+    """Listens as soon as it is made (so the port is known, 0 picks a free one)."""
+
+    def __init__(
+        self,
+        db: Path,
+        host: str = "127.0.0.1",
+        port: int = 8080,
+        verbose: bool = False,
+        *,
+        scheduler: bool = False,
+    ) -> None:
+        self.db = db
+        self.daemon: Daemon | None = Daemon(db) if scheduler else None
+        self.wake = threading.Event()
+        self.errors: list[str] = []
+        self._stopping = threading.Event()
+        family = socket.AF_INET6 if ":" in host else socket.AF_INET
+        self._socket = socket.socket(family, socket.SOCK_STREAM)
+        self._socket.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+        try:
+            self._socket.bind((host, port))
+        except OSError:
+            self._socket.close()
+            raise
+        self._socket.listen(2048)
+        self.address = self._socket.getsockname()[:2]
+        config = uvicorn.Config(
+            create_app(db, self.wake),
+            log_level="info" if verbose else "warning",
+            access_log=verbose,
+            timeout_keep_alive=5,
+            limit_concurrency=1000,
+            proxy_headers=True,
+        )
+        self._uvicorn = uvicorn.Server(config)
+        self._worker = threading.Thread(target=self._work, name="loadguard-events", daemon=True)
+        self._http: threading.Thread | None = None
+
+    @property
+    def url(self) -> str:
+        host, port = self.address
+        return f"http://{host}:{port}"
+
+    def start(self) -> GuardServer:
+        """Serve and work in background threads (tests, embedding); see run."""
+        if self.daemon:
+            self.daemon.start()
+        self._worker.start()
+        self._http = threading.Thread(
+            target=self._uvicorn.run,
+            kwargs={"sockets": [self._socket]},
+            name="loadguard-http",
+            daemon=True,
+        )
+        self._http.start()
+        while not self._uvicorn.started and self._http.is_alive():
+            self._stopping.wait(0.01)
+        return self
+
+    def run(self) -> None:
+        """Serve in this thread until interrupted (the CLI; Ctrl-C stops)."""
+        if self.daemon:
+            self.daemon.start()
+        self._worker.start()
+        try:
+            self._uvicorn.run(sockets=[self._socket])
+        finally:
+            self.stop()
+
+    def stop(self) -> None:
+        self._stopping.set()
+        self.wake.set()
+        if self.daemon:
+            self.daemon.stop()
+        self._uvicorn.should_exit = True
+        if self._http is not None:
+            self._http.join(timeout=10)
+        self._socket.close()
+
+    def _work(self) -> None:
+        with Store(self.db) as store:
+            while not self._stopping.is_set():
+                self.wake.wait(timeout=1.0)
+                self.wake.clear()
+                try:
+                    while service.process_events(store):
+                        pass
+                except Exception as exc:  # keep serving; the event stays listed as failed
+                    log.warning("event worker: %s: %s", type(exc).__name__, exc)
+                    self.errors.append(f"{type(exc).__name__}: {exc}")
