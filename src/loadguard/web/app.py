@@ -20,6 +20,8 @@ from loadguard.web import auth, forms, hooks, links, mydata, runner
 from loadguard.web.context import Forbidden, SignInNeeded, Web, page, viewer
 
 SMALL_BODY = 1 << 20  # any form but an upload
+# Every route of the app, in the order they are matched (the access test walks these).
+ROUTERS = (hooks.router, auth.router, runner.router, forms.router, mydata.router, links.router)
 
 
 class BodyLimit:
@@ -78,8 +80,8 @@ def create_app(db: Path, wake: threading.Event | None = None) -> FastAPI:
     app.state.web = web
     static = files("loadguard.web").joinpath("static")
     app.mount("/static", StaticFiles(directory=str(static)), name="static")
-    for module in (hooks, auth, runner, forms, mydata, links):
-        app.include_router(module.router)
+    for router in ROUTERS:
+        app.include_router(router)
 
     @app.exception_handler(SignInNeeded)
     async def sign_in_first(request: Request, exc: SignInNeeded) -> Response:
