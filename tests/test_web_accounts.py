@@ -230,3 +230,24 @@ def test_the_operator_makes_the_first_account_and_links_an_existing_athlete(
     with served(db) as server:
         assert "/a/anna/" in Browser(server.url).login(ANNA).url
         assert Browser(server.url).login("mette@example.org").url.endswith("/account")
+
+
+def test_after_logging_in_a_runner_lands_on_the_page_she_asked_for_and_never_off_site(
+    tmp_path: Path,
+) -> None:
+    db = tmp_path / "lg.sqlite"
+    user = add_runner(db, ANNA)
+    wanted = f"/a/{user.athlete_id}/charts?as_of=2026-03-20"
+    with served(db) as server:
+        browser = Browser(server.url)
+        login_page = browser.open(wanted)
+        assert "/login?next=" in login_page.url
+        assert 'name="next"' in login_page.text
+        arrived = browser.send_form("/login", {"email": ANNA, "password": PASSWORD, "next": wanted})
+        assert arrived.url == server.url + wanted
+        away = Browser(server.url).send_form(
+            "/login",
+            {"email": ANNA, "password": PASSWORD, "next": "//evil.example/"},
+            allow_redirects=False,
+        )
+        assert away.headers["location"] == f"/a/{user.athlete_id}/"

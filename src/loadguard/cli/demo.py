@@ -8,13 +8,14 @@ SQLite store and returns the check as of the season's last day.
 
 from __future__ import annotations
 
+import secrets
 import shutil
 from datetime import date, timedelta
 from pathlib import Path
 
 from rich.console import Console
 
-from loadguard.app import service
+from loadguard.app import accounts, service
 from loadguard.cli.season import season
 from loadguard.contract import SampleWriter
 from loadguard.guard.report import Report
@@ -75,3 +76,21 @@ def run(folder: Path, console: Console | None = None) -> Report:
                 assign_shoe(store, athlete.id, run["id"], flat.id)
         as_of = PLAN_START + timedelta(weeks=WEEKS, days=-1)
         return service.check(store, athlete, as_of)
+
+
+DEMO_EMAIL = "demo@example.org"
+
+
+def add_login(folder: Path) -> str:
+    """An account for the demo runner in the web app, with a fresh random password
+    (printed once: the demo store is sample data, but a habit of fixed passwords is not
+    one to teach)."""
+    password = secrets.token_urlsafe(9)
+    with Store(folder / "loadguard.sqlite") as store:
+        accounts.add_account(
+            store,
+            accounts.NewAccount(
+                email=DEMO_EMAIL, name="Demo Runner", password=password, athlete_id="demo"
+            ),
+        )
+    return password

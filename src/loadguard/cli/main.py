@@ -234,8 +234,14 @@ def demo_command(
     render(report, out, every_finding=True)  # the whole season: every mistake in it
     command = os.environ.get("LOADGUARD_COMMAND", "loadguard")  # ./loadguard sets it
     db = folder / "loadguard.sqlite"
+    password = demo.add_login(folder)
     out.print(f"\nThe demo store is {db}. Try:")
     out.print(f"  {command} --db {db} check --json", soft_wrap=True)  # never broken mid-command
+    out.print("\nOr see it in the browser (Ctrl-C stops the server):")
+    out.print(f"  {command} --db {db} serve", soft_wrap=True)
+    day = report.as_of.isoformat()
+    out.print(f"  open http://127.0.0.1:8080/a/demo/?as_of={day}", soft_wrap=True)
+    out.print(f"  log in as {demo.DEMO_EMAIL} with the password {password}", soft_wrap=True)
 
 
 def serve(

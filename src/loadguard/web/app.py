@@ -7,6 +7,7 @@ from __future__ import annotations
 import threading
 from importlib.resources import files
 from pathlib import Path
+from urllib.parse import urlencode
 
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
@@ -85,7 +86,8 @@ def create_app(db: Path, wake: threading.Event | None = None) -> FastAPI:
 
     @app.exception_handler(SignInNeeded)
     async def sign_in_first(request: Request, exc: SignInNeeded) -> Response:
-        return RedirectResponse(f"/login?next={request.url.path}", status_code=303)
+        wanted = request.url.path + (f"?{request.url.query}" if request.url.query else "")
+        return RedirectResponse(f"/login?{urlencode({'next': wanted})}", status_code=303)
 
     @app.exception_handler(NotAllowed)
     async def not_yours(request: Request, exc: NotAllowed) -> Response:

@@ -43,9 +43,17 @@ def home(request: Request, web: WebDep) -> Response:
     return RedirectResponse(home_of(user.athlete_id), status_code=303)
 
 
+def _local(target: str) -> str:
+    """Where to go after logging in: a path on this site only (no open redirect)."""
+    if target.startswith("/") and not target.startswith(("//", "/\\")):
+        return target
+    return ""
+
+
 @router.get("/login", response_class=HTMLResponse)
 def login_page(request: Request, web: WebDep) -> Response:
-    return page(request, web, "login.html", None, {"signup": web.conf.web.signup})
+    then = _local(request.query_params.get("next", ""))
+    return page(request, web, "login.html", None, {"signup": web.conf.web.signup, "next": then})
 
 
 @router.post("/login", response_class=HTMLResponse)
@@ -56,12 +64,17 @@ def login(request: Request, web: WebDep, form: FormDep) -> Response:
         token = accounts.sign_in(web.store(), email, str(form.get("password") or ""), address)
     except AccountError as exc:
         status = 429 if isinstance(exc, accounts.TooManyAttempts) else 400
-        values = {"errors": {"password": exc}, "form": {"email": email}}
+        values = {
+            "errors": {"password": exc},
+            "form": {"email": email},
+            "next": field(form, "next"),
+        }
         return page(
             request, web, "login.html", None, {**values, "signup": web.conf.web.signup}, status
         )
     user = accounts.session_user(web.store(), token)
-    return _signed_in(back_to(home_of(user.athlete_id if user else None)), web, token)
+    then = _local(field(form, "next")) or home_of(user.athlete_id if user else None)
+    return _signed_in(back_to(then), web, token)
 
 
 @router.post("/logout")
