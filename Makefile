@@ -31,3 +31,4 @@ bench: setup
 	$(UV) run python bench/bench_webhook.py
 	$(UV) run python bench/bench_osm.py
 	$(UV) run python bench/bench_alerts.py
+	$(UV) run python bench/bench_web.py

@@ -62,6 +62,12 @@ class GuardServer:
         self._worker = threading.Thread(target=self._work, name="loadguard-events", daemon=True)
         self._http: threading.Thread | None = None
 
+    def __enter__(self) -> GuardServer:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.stop()
+
     @property
     def url(self) -> str:
         host, port = self.address

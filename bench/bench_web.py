@@ -1,0 +1,138 @@
+"""Benchmark: the runner's Today page and chart data over loopback, for an athlete with
+three years of runs.
+
+Run by hand: `.venv/bin/python bench/bench_web.py [--requests 200] [--years 3]`.
+
+The athlete's history is written as real FIT files (13 back-to-back 12-week seasons a
+year... as many as ``--years`` asks, three runs a week), imported, and given an account.
+Then, in one run:
+
+* **direct**: the same work called in-process: the Today figures
+  (:func:`loadguard.app.dashboard.today`) and each chart's Vega-Lite spec
+  (:func:`loadguard.web.runner.chart_spec`), no HTTP, no template;
+* **http**: `loadguard serve`'s app (uvicorn, this process) answering a signed-in
+  browser's GETs on 127.0.0.1: the Today page (rendered HTML) and each chart's JSON.
+
+Printed: p50/p95 of each, the ratio http/direct (p50), and the target (p95 < 150 ms).
+"""
+
+from __future__ import annotations
+
+import argparse
+import statistics
+import sys
+import tempfile
+import time
+from collections.abc import Callable
+from datetime import date, timedelta
+from pathlib import Path
+
+import requests
+
+from loadguard import settings
+from loadguard.app import accounts, dashboard, service
+from loadguard.cli.season import season
+from loadguard.sources import registry
+from loadguard.store.db import Store
+from loadguard.web.context import Web
+from loadguard.web.runner import CHARTS, chart_spec
+from loadguard.web.server import GuardServer
+
+TARGET_P95_MS = 150.0
+ZONE = "Europe/Copenhagen"
+EMAIL, PASSWORD = "bench@example.org", "bench-password-1"
+
+
+def pct(values: list[float], q: int) -> float:
+    ordered = sorted(values)
+    return ordered[min(len(ordered) - 1, round(q / 100 * (len(ordered) - 1)))]
+
+
+def build(db: Path, folder: Path, years: int) -> date:
+    """Three runs a week for ``years`` years as FIT files, imported; returns the last day."""
+    first = date(2023, 1, 2)  # a Monday
+    writer = registry.connector("fit")
+    blocks = round(years * 52 / 12)
+    activities = []
+    for n in range(blocks):
+        activities += season(first + timedelta(weeks=12 * n), ZONE, 12, seed=n)
+    paths = writer.write_samples(activities, folder)  # type: ignore[attr-defined]
+    with Store(db) as store:
+        athlete = store.add_athlete("bench", "Bench Runner", "heel-fat-pad", first, ZONE)
+        summary = service.import_from(store, athlete, str(folder))
+        accounts.add_account(
+            store,
+            accounts.NewAccount(
+                email=EMAIL, name="Bench", password=PASSWORD, athlete_id=athlete.id
+            ),
+        )
+    size = sum(p.stat().st_size for p in paths) / 1e6
+    print(f"history: {summary.runs} runs in {len(paths)} FIT files ({size:.0f} MB), {years} years")
+    return first + timedelta(weeks=12 * blocks, days=-1)
+
+
+def timed(call: Callable[[], object], n: int) -> list[float]:
+    call()  # warm: imports, caches, the first connection
+    out = []
+    for _ in range(n):
+        t0 = time.perf_counter()
+        call()
+        out.append((time.perf_counter() - t0) * 1000)
+    return out
+
+
+def line(name: str, direct: list[float], http: list[float]) -> bool:
+    p95 = pct(http, 95)
+    ok = p95 < TARGET_P95_MS
+    print(
+        f"{name:<16} direct p50 {pct(direct, 50):6.1f} ms p95 {pct(direct, 95):6.1f} ms | "
+        f"http p50 {pct(http, 50):6.1f} ms p95 {p95:6.1f} ms | "
+        f"ratio {statistics.median(http) / statistics.median(direct):4.2f} | "
+        f"{'ok' if ok else 'MISSED'} (p95 < {TARGET_P95_MS:.0f} ms)"
+    )
+    return ok
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--requests", type=int, default=200)
+    parser.add_argument("--years", type=int, default=3)
+    args = parser.parse_args()
+    with tempfile.TemporaryDirectory() as tmp:
+        db = Path(tmp) / "bench.sqlite"
+        last = build(db, Path(tmp) / "fit", args.years)
+        day = last.isoformat()
+        web = Web(db, settings.current(), None)
+        athlete = web.store().athlete("bench")
+        results = []
+        with GuardServer(db, port=0).start() as server:
+            browser = requests.Session()
+            browser.get(f"{server.url}/login", timeout=10)
+            browser.post(
+                f"{server.url}/login",
+                data={"email": EMAIL, "password": PASSWORD, "csrf": browser.cookies["lg_csrf"]},
+                timeout=10,
+            )
+
+            def get(path: str) -> Callable[[], object]:
+                def call() -> object:
+                    answer = browser.get(f"{server.url}{path}", timeout=30)
+                    answer.raise_for_status()
+                    return answer
+
+                return call
+
+            direct = timed(lambda: dashboard.today(web.store(), athlete, last), args.requests)
+            http = timed(get(f"/a/bench/?as_of={day}"), args.requests)
+            results.append(line("today", direct, http))
+            for name in CHARTS:
+                direct = timed(
+                    lambda n=name: chart_spec(web, athlete, n, last, "en"), args.requests
+                )
+                http = timed(get(f"/a/bench/charts/{name}.json?as_of={day}"), args.requests)
+                results.append(line(f"chart {name}", direct, http))
+    return 0 if all(results) else 1
+
+
+if __name__ == "__main__":
+    sys.exit(main())
