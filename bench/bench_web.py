@@ -126,9 +126,11 @@ def main() -> int:
             http = timed(get(f"/a/bench/?as_of={day}"), args.requests)
             results.append(line("today", direct, http))
             for name in CHARTS:
-                direct = timed(
-                    lambda n=name: chart_spec(web, athlete, n, last, "en"), args.requests
-                )
+
+                def spec(chart: str = name) -> object:
+                    return chart_spec(web, athlete, chart, last, "en")
+
+                direct = timed(spec, args.requests)
                 http = timed(get(f"/a/bench/charts/{name}.json?as_of={day}"), args.requests)
                 results.append(line(f"chart {name}", direct, http))
     return 0 if all(results) else 1
