@@ -14,6 +14,7 @@ from typing import Any
 import typer
 
 from loadguard.cli.main import with_plugins
+from webapp import Browser, served
 
 ROOT = Path(__file__).resolve().parents[1]
 DEVELOPER_NOTES = re.compile(
@@ -121,8 +122,20 @@ def test_the_readme_commands_work_as_written_after_the_demo(tmp_path: Path) -> N
         assert "Traceback" not in done.stderr, command
         outputs[command] = done.stdout
     assert (home / ".local" / "share" / "loadguard" / "loadguard.sqlite").exists()
-    hint = outputs["./loadguard demo --folder demo-data"].split("Try:\n", 1)[1].strip()
+    demo = outputs["./loadguard demo --folder demo-data"]
+    hint = demo.split("Try:\n", 1)[1].strip().splitlines()[0].strip()
     assert hint == "./loadguard --db demo-data/loadguard.sqlite check --json"
+    browser_lines = demo.split("Or see it in the browser", 1)[1].splitlines()
+    assert browser_lines[1].strip() == "./loadguard --db demo-data/loadguard.sqlite serve"
+    login = re.search(r"log in as (\S+) with the password (\S+)", demo)
+    assert login is not None
+    page = re.search(r"open http://127\.0\.0\.1:8080(/a/demo/\?as_of=\S+)", demo)
+    assert page is not None
+    with served(tmp_path / "demo-data" / "loadguard.sqlite") as server:
+        browser = Browser(server.url)
+        assert browser.login(login[1], login[2]).status_code == 200
+        today = browser.open(page[1])
+        assert 'data-status="red"' in today.text  # the season ends red, as `check` says
     done = subprocess.run(hint, shell=True, cwd=tmp_path, env=env, capture_output=True, text=True)
     assert done.returncode == 4  # the demo's season is red
     assert json.loads(done.stdout)["athlete"] == "demo"

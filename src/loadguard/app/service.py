@@ -7,7 +7,9 @@ Data flows one way: connector -> raw record -> normalised activity (store)
 from __future__ import annotations
 
 import json
+import threading
 import time
+from collections import OrderedDict
 from collections.abc import Iterator
 from datetime import UTC, date, datetime
 from pathlib import Path
@@ -136,9 +138,33 @@ def today(athlete: Athlete) -> date:
     return datetime.now(athlete.zone).date()
 
 
+_REPORTS: OrderedDict[tuple[object, ...], Report] = OrderedDict()
+_REPORTS_KEPT = 256
+_REPORTS_LOCK = threading.Lock()
+
+
 def check(store: Store, athlete: Athlete, as_of: date, *, plans_dir: Path | None = None) -> Report:
-    """Where the athlete stands in the plan at ``as_of`` and what the guard finds."""
+    """Where the athlete stands in the plan at ``as_of`` and what the guard finds.
+
+    The guard is a pure function of the athlete's data, the plan and the day, so a report
+    is kept (per process, the last 256) until the athlete's revision says any of its data
+    changed: a page asked for again costs one query, not a guard pass."""
     plan: Plan = load_plan(athlete.plan_id, plans_dir)
+    key = (store.identity, athlete, as_of, id(plan), store.revision(athlete.id))
+    with _REPORTS_LOCK:
+        kept = _REPORTS.get(key)
+        if kept is not None and kept.plan is plan:
+            _REPORTS.move_to_end(key)
+            return kept
+    report = _check(store, athlete, as_of, plan)
+    with _REPORTS_LOCK:
+        _REPORTS[key] = report
+        while len(_REPORTS) > _REPORTS_KEPT:
+            _REPORTS.popitem(last=False)
+    return report
+
+
+def _check(store: Store, athlete: Athlete, as_of: date, plan: Plan) -> Report:
     activities, athletes, shoes = _frames(store, athlete)
     conditions = pl.DataFrame(
         {"athlete_id": athlete.id, "condition": pain_store.conditions(store, athlete.id)},

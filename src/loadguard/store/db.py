@@ -84,6 +84,24 @@ class Store:
     def close(self) -> None:
         self.conn.close()
 
+    @property
+    def identity(self) -> str:
+        """This database's own random id (made with it): the same file under another
+        path keeps it, a new file at the same path has another."""
+        found: str | None = getattr(self, "_identity", None)
+        if found is None:
+            row = self.conn.execute("SELECT value FROM store_meta WHERE key = 'id'").fetchone()
+            found = self._identity = str(row[0])
+        return found
+
+    def revision(self, athlete_id: str) -> int:
+        """How often what the guard reads of this athlete has changed (triggers count every
+        write to runs, surfaces, corrections, shoes, pain, symptoms, conditions, plan)."""
+        row = self.conn.execute(
+            "SELECT revision FROM athletes WHERE id = ?", (athlete_id,)
+        ).fetchone()
+        return int(row[0]) if row else -1
+
     @contextmanager
     def atomic(self) -> Iterator[None]:
         """All or nothing: a savepoint inside a batch, else a transaction of its own.
