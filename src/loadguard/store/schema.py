@@ -5,6 +5,8 @@ from __future__ import annotations
 import sqlite3
 from datetime import UTC, datetime
 
+from loadguard.store.schema_later import LATER
+
 MIGRATIONS: tuple[str, ...] = (
     # 1: the spine
     """
@@ -292,114 +294,7 @@ MIGRATIONS: tuple[str, ...] = (
     """,
     # 8: people who sign in to the web app, their sessions, sign-in attempts (for rate
     # limits) and password resets; tokens are stored as hashes only
-    """
-    CREATE TABLE users (
-        id            INTEGER PRIMARY KEY,
-        email         TEXT NOT NULL UNIQUE COLLATE NOCASE,
-        name          TEXT NOT NULL,
-        password_hash TEXT NOT NULL,          -- argon2id
-        roles         TEXT NOT NULL DEFAULT 'runner',  -- 'runner', 'coach' or 'runner,coach'
-        athlete_id    TEXT UNIQUE REFERENCES athletes(id) ON DELETE SET NULL,
-        language      TEXT NOT NULL DEFAULT 'en',
-        created_at    TEXT NOT NULL
-    );
-    CREATE TABLE sessions (
-        token_hash  TEXT PRIMARY KEY,
-        user_id     INTEGER NOT NULL REFERENCES users(id) ON DELETE CASCADE,
-        created_at  TEXT NOT NULL,
-        expires_at  TEXT NOT NULL
-    );
-    CREATE TABLE login_attempts (
-        id          INTEGER PRIMARY KEY,
-        email       TEXT NOT NULL COLLATE NOCASE,
-        address     TEXT NOT NULL,
-        ok          INTEGER NOT NULL,
-        at          TEXT NOT NULL
-    );
-    CREATE INDEX login_attempts_by_email ON login_attempts (email, at);
-    CREATE INDEX login_attempts_by_address ON login_attempts (address, at);
-    CREATE TABLE password_resets (
-        token_hash  TEXT PRIMARY KEY,
-        user_id     INTEGER NOT NULL REFERENCES users(id) ON DELETE CASCADE,
-        expires_at  TEXT NOT NULL,
-        used_at     TEXT
-    );
-    """,
-    """
-    -- 9: each athlete's revision, counted up by every write to what the guard reads, so
-    -- a report can be kept until something it was made from changes (the web pages)
-    ALTER TABLE athletes ADD COLUMN revision INTEGER NOT NULL DEFAULT 0;
-    -- this database's own id: a cache never mistakes a new file at the same path for it
-    CREATE TABLE store_meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);
-    INSERT INTO store_meta VALUES ('id', lower(hex(randomblob(16))));
-    CREATE TRIGGER activities_insert_revision AFTER INSERT ON activities BEGIN
-        UPDATE athletes SET revision = revision + 1 WHERE id = NEW.athlete_id;
-    END;
-    CREATE TRIGGER activities_update_revision AFTER UPDATE ON activities BEGIN
-        UPDATE athletes SET revision = revision + 1 WHERE id = NEW.athlete_id;
-    END;
-    CREATE TRIGGER activities_delete_revision AFTER DELETE ON activities BEGIN
-        UPDATE athletes SET revision = revision + 1 WHERE id = OLD.athlete_id;
-    END;
-    CREATE TRIGGER activity_surfaces_insert_revision AFTER INSERT ON activity_surfaces BEGIN
-        UPDATE athletes SET revision = revision + 1 WHERE id = (SELECT athlete_id FROM activities WHERE id = NEW.activity_id);
-    END;
-    CREATE TRIGGER activity_surfaces_update_revision AFTER UPDATE ON activity_surfaces BEGIN
-        UPDATE athletes SET revision = revision + 1 WHERE id = (SELECT athlete_id FROM activities WHERE id = NEW.activity_id);
-    END;
-    CREATE TRIGGER activity_surfaces_delete_revision AFTER DELETE ON activity_surfaces BEGIN
-        UPDATE athletes SET revision = revision + 1 WHERE id = (SELECT athlete_id FROM activities WHERE id = OLD.activity_id);
-    END;
-    CREATE TRIGGER run_corrections_insert_revision AFTER INSERT ON run_corrections BEGIN
-        UPDATE athletes SET revision = revision + 1 WHERE id = NEW.athlete_id;
-    END;
-    CREATE TRIGGER run_corrections_update_revision AFTER UPDATE ON run_corrections BEGIN
-        UPDATE athletes SET revision = revision + 1 WHERE id = NEW.athlete_id;
-    END;
-    CREATE TRIGGER run_corrections_delete_revision AFTER DELETE ON run_corrections BEGIN
-        UPDATE athletes SET revision = revision + 1 WHERE id = OLD.athlete_id;
-    END;
-    CREATE TRIGGER shoes_insert_revision AFTER INSERT ON shoes BEGIN
-        UPDATE athletes SET revision = revision + 1 WHERE id = NEW.athlete_id;
-    END;
-    CREATE TRIGGER shoes_update_revision AFTER UPDATE ON shoes BEGIN
-        UPDATE athletes SET revision = revision + 1 WHERE id = NEW.athlete_id;
-    END;
-    CREATE TRIGGER shoes_delete_revision AFTER DELETE ON shoes BEGIN
-        UPDATE athletes SET revision = revision + 1 WHERE id = OLD.athlete_id;
-    END;
-    CREATE TRIGGER pain_entries_insert_revision AFTER INSERT ON pain_entries BEGIN
-        UPDATE athletes SET revision = revision + 1 WHERE id = NEW.athlete_id;
-    END;
-    CREATE TRIGGER pain_entries_update_revision AFTER UPDATE ON pain_entries BEGIN
-        UPDATE athletes SET revision = revision + 1 WHERE id = NEW.athlete_id;
-    END;
-    CREATE TRIGGER pain_entries_delete_revision AFTER DELETE ON pain_entries BEGIN
-        UPDATE athletes SET revision = revision + 1 WHERE id = OLD.athlete_id;
-    END;
-    CREATE TRIGGER symptoms_insert_revision AFTER INSERT ON symptoms BEGIN
-        UPDATE athletes SET revision = revision + 1 WHERE id = NEW.athlete_id;
-    END;
-    CREATE TRIGGER symptoms_update_revision AFTER UPDATE ON symptoms BEGIN
-        UPDATE athletes SET revision = revision + 1 WHERE id = NEW.athlete_id;
-    END;
-    CREATE TRIGGER symptoms_delete_revision AFTER DELETE ON symptoms BEGIN
-        UPDATE athletes SET revision = revision + 1 WHERE id = OLD.athlete_id;
-    END;
-    CREATE TRIGGER conditions_insert_revision AFTER INSERT ON conditions BEGIN
-        UPDATE athletes SET revision = revision + 1 WHERE id = NEW.athlete_id;
-    END;
-    CREATE TRIGGER conditions_update_revision AFTER UPDATE ON conditions BEGIN
-        UPDATE athletes SET revision = revision + 1 WHERE id = NEW.athlete_id;
-    END;
-    CREATE TRIGGER conditions_delete_revision AFTER DELETE ON conditions BEGIN
-        UPDATE athletes SET revision = revision + 1 WHERE id = OLD.athlete_id;
-    END;
-    CREATE TRIGGER athletes_plan_revision
-        AFTER UPDATE OF name, plan_id, plan_start, timezone, language ON athletes BEGIN
-        UPDATE athletes SET revision = revision + 1 WHERE id = NEW.id;
-    END;
-    """,
+    *LATER,
 )
 
 
