@@ -164,6 +164,12 @@ def check(store: Store, athlete: Athlete, as_of: date, *, plans_dir: Path | None
     return report
 
 
+def forget_reports() -> None:
+    """Drop every kept report (benchmarks; a test of the guard pass itself)."""
+    with _REPORTS_LOCK:
+        _REPORTS.clear()
+
+
 def _check(store: Store, athlete: Athlete, as_of: date, plan: Plan) -> Report:
     activities, athletes, shoes = _frames(store, athlete)
     conditions = pl.DataFrame(
