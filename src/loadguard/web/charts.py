@@ -187,19 +187,22 @@ def surfaces(report: Report, language: str) -> dict[str, Any]:
         for name, km in w["surface_km"].items()
         if km > 0
     ]
-    return _filled(_surfaces_shape(language), rows=rows)
+    last = max([report.plan.weeks, *(r["week"] for r in rows)])
+    return _filled(_surfaces_shape(language, last), rows=rows)
 
 
 @cache
-def _surfaces_shape(language: str) -> dict[str, Any]:
+def _surfaces_shape(language: str, last: int) -> dict[str, Any]:
     import altair as alt
 
     names = [word(language, s) for s in SURFACES]
+    scale = alt.Scale(domain=[0.5, last + 0.5], nice=False)  # the same weeks as volume
+    axis = alt.Axis(values=list(range(1, last + 1)), format="d", grid=False)
     chart = (
         alt.Chart(_data("rows"))
-        .mark_bar()
+        .mark_bar(size=18)
         .encode(
-            x=alt.X("week:O", title=_t(language, "plan_week")),
+            x=alt.X("week:Q", title=_t(language, "plan_week"), scale=scale, axis=axis),
             y=alt.Y("sum(km):Q", title=_t(language, "km"), stack="zero"),
             color=alt.Color(
                 "surface:N",
@@ -209,7 +212,7 @@ def _surfaces_shape(language: str) -> dict[str, Any]:
             ),
             order=alt.Order("surface:N"),
             tooltip=[
-                alt.Tooltip("week:O", title=_t(language, "plan_week")),
+                alt.Tooltip("week:Q", title=_t(language, "plan_week")),
                 alt.Tooltip("surface:N", title=_t(language, "surface")),
                 alt.Tooltip("km:Q", title=_t(language, "km"), format=".1f"),
             ],

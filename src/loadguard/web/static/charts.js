@@ -7,6 +7,11 @@
         return r.json();
       })
       .then(function (spec) {
+        // Vega-Lite sizes only single and layered views to their container; stacked
+        // panels (pain: during/after and morning) get the container's width here.
+        (spec.vconcat || []).forEach(function (panel) {
+          if (panel.width === "container") { panel.width = Math.max(180, el.clientWidth - 70); }
+        });
         return vegaEmbed(el, spec, { renderer: "svg", actions: false });
       })
       .then(function () { el.dataset.drawn = "yes"; })
