@@ -103,6 +103,9 @@ def test_another_runners_id_in_any_url_gives_404_and_changes_nothing(
                 "password": "heel-and-toe-42",
                 "kind": "numbness",
                 "label": "walk",
+                "url": "ntfy://ntfy.sh/loadguard-access-test",
+                "min_severity": "info",
+                "quiet_hours": "22:00-07:00",
             }
             answer = bo.send_form(url, form, allow_redirects=False)
         answers[(method, url)] = answer.status_code

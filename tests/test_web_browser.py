@@ -291,7 +291,17 @@ def test_on_a_phone_every_runner_page_fits_the_screen(chromium: Chromium, site: 
     page = context.new_page()
     try:
         sign_in(page, site, "phone@example.org")
-        for name in ("", "charts", "runs", "pain", "shoes", "upload", "connections", "data"):
+        for name in (
+            "",
+            "charts",
+            "runs",
+            "pain",
+            "shoes",
+            "upload",
+            "alerts",
+            "connections",
+            "data",
+        ):
             page.goto(f"{site.url}{home}/{name}?as_of={RUN_DAY}")
             if name == "charts":
                 expect(page.locator("#chart-pain")).to_have_attribute("data-drawn", "yes")

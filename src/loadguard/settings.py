@@ -141,12 +141,16 @@ class WebSettings(_Section):
     """The web app of `loadguard serve`. ``signup``: anyone who reaches it may make an
     account (off: only `loadguard user add`). ``secure_cookies``: mark cookies Secure,
     which a browser sends over https only: turn it on behind an https proxy.
-    ``base_url``: how users reach it (links in reset messages), e.g. https://lg.example."""
+    ``base_url``: how users reach it (links in reset messages), e.g. https://lg.example.
+    ``local_channels``: runners may add alert channels that name a loopback or private
+    address (a self-hosted ntfy on the clinic's network); off, such a channel is refused,
+    so a stranger who signs up cannot make the server send requests into its own network."""
 
     signup: bool = True
     secure_cookies: bool = False
     max_upload_mb: int = Field(default=64, gt=0)
     base_url: str = ""
+    local_channels: bool = False
 
 
 class Settings(_Section):

@@ -41,7 +41,13 @@ def recipients(store: Store, settings: Settings) -> list[Recipient]:
     athletes = store.athletes()
     zones = {a.id: a.timezone for a in athletes}
     languages = {a.id: language_for(a, settings) for a in athletes}
-    return everyone(settings, outbox.stored_channels(store), zones, languages)
+    return everyone(
+        settings,
+        outbox.stored_channels(store),
+        zones,
+        languages,
+        outbox.stored_choices(store),
+    )
 
 
 def finding_payload(report: Report, f: Finding) -> dict[str, Any]:

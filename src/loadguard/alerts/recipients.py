@@ -64,8 +64,11 @@ def everyone(
     stored: Mapping[str, list[str]],
     zones: Mapping[str, str],
     languages: Mapping[str, str] | None = None,
+    choices: Mapping[str, tuple[str, str]] | None = None,
 ) -> list[Recipient]:
-    """Every recipient: settings merged with the channels stored from the CLI.
+    """Every recipient: settings merged with the channels stored from the CLI and the web
+    app; a runner's own choices there (``choices``: key -> (min severity, quiet hours))
+    win over the settings file's.
 
     ``stored`` maps a recipient key to its stored channel URLs; ``zones`` maps athlete
     ids in the store to their time zones (runners hear in their own time zone) and
@@ -79,16 +82,19 @@ def everyone(
         key = f"athlete:{athlete_id}"
         chosen = settings.alerts.get(athlete_id)
         urls = list(chosen.channels if chosen else []) + list(stored.get(key, []))
+        severity: str = chosen.min_severity if chosen else "warning"
+        quiet = chosen.quiet_hours if chosen else ""
+        severity, quiet = (choices or {}).get(key, (severity, quiet))
         out.append(
             Recipient(
                 key=key,
                 name=athlete_id,
                 channels=_channels(key, urls),
-                min_severity=chosen.min_severity if chosen else "warning",
+                min_severity=severity,
                 language=(languages or {}).get(athlete_id)
                 or (chosen.language if chosen else None)
                 or "en",
-                quiet_hours=chosen.quiet_hours if chosen else "",
+                quiet_hours=quiet,
                 timezone=zones[athlete_id],
                 athletes=(athlete_id,),
                 weekly_summary=chosen.weekly_summary if chosen else "",

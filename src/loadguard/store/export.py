@@ -32,6 +32,8 @@ TABLES: dict[str, str] = {
     " JOIN guard_runs g ON g.id = f.run_id WHERE f.athlete_id = ? ORDER BY g.id",
     "alerts": "SELECT rule, subject, severity, date, message, evidence, created_at FROM alerts"
     " WHERE athlete_id = ? ORDER BY id",
+    "alert_choices": "SELECT min_severity, quiet_hours, updated_at FROM alert_choices"
+    " WHERE recipient = 'athlete:' || ?",
     "places": "SELECT name, surface, geojson, created_at FROM places WHERE athlete_id = ?",
     "connections": "SELECT source, external_id, status, status_note, updated_at FROM accounts"
     " WHERE athlete_id = ?",
@@ -63,9 +65,10 @@ def erase(store: Store, athlete_id: str, user_id: int | None, email: str | None)
     """The athlete and everything that hangs on them (foreign keys cascade), their alert
     channels, their account, its sessions and its sign-in record: one transaction."""
     with store.atomic():
-        store.conn.execute(
-            "DELETE FROM alert_channels WHERE recipient = ?", (f"athlete:{athlete_id}",)
-        )
+        for table in ("alert_channels", "alert_choices"):
+            store.conn.execute(
+                f"DELETE FROM {table} WHERE recipient = ?", (f"athlete:{athlete_id}",)
+            )
         store.conn.execute("DELETE FROM notices WHERE recipient = ?", (f"athlete:{athlete_id}",))
         store.conn.execute("DELETE FROM athletes WHERE id = ?", (athlete_id,))
         if user_id is not None:

@@ -261,3 +261,23 @@ def remove_channel(store: Store, recipient: str, url: str) -> bool:
         "DELETE FROM alert_channels WHERE recipient = ? AND url = ?", (recipient, url)
     )
     return cur.rowcount == 1
+
+
+def stored_choices(store: Store) -> dict[str, tuple[str, str]]:
+    """Recipient key -> (lowest severity worth a message, quiet hours) chosen on the web."""
+    return {
+        str(r): (str(s), str(q))
+        for r, s, q in store.conn.execute(
+            "SELECT recipient, min_severity, quiet_hours FROM alert_choices"
+        )
+    }
+
+
+def save_choices(store: Store, recipient: str, min_severity: str, quiet_hours: str) -> None:
+    store.conn.execute(
+        "INSERT INTO alert_choices (recipient, min_severity, quiet_hours, updated_at)"
+        " VALUES (?, ?, ?, ?) ON CONFLICT (recipient) DO UPDATE SET"
+        " min_severity = excluded.min_severity, quiet_hours = excluded.quiet_hours,"
+        " updated_at = excluded.updated_at",
+        (recipient, min_severity, quiet_hours, now_iso()),
+    )

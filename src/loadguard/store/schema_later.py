@@ -113,4 +113,13 @@ LATER: tuple[str, ...] = (
         UPDATE athletes SET revision = revision + 1 WHERE id = NEW.id;
     END;
     """,
+    """
+    -- 10: what a runner chose in the web app about their alerts (overrides the file)
+    CREATE TABLE alert_choices (
+        recipient     TEXT PRIMARY KEY,       -- 'athlete:anna'
+        min_severity  TEXT NOT NULL,          -- info | warning | critical
+        quiet_hours   TEXT NOT NULL DEFAULT '',  -- '22:00-07:00' local, or ''
+        updated_at    TEXT NOT NULL
+    );
+    """,
 )

@@ -17,12 +17,20 @@ from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from loadguard import settings
 from loadguard.app.access import NotAllowed
-from loadguard.web import auth, forms, hooks, links, mydata, runner
+from loadguard.web import alerts, auth, forms, hooks, links, mydata, runner
 from loadguard.web.context import Forbidden, SignInNeeded, Web, page, viewer
 
 SMALL_BODY = 1 << 20  # any form but an upload
 # Every route of the app, in the order they are matched (the access test walks these).
-ROUTERS = (hooks.router, auth.router, runner.router, forms.router, mydata.router, links.router)
+ROUTERS = (
+    hooks.router,
+    auth.router,
+    runner.router,
+    forms.router,
+    alerts.router,
+    mydata.router,
+    links.router,
+)
 
 
 class BodyLimit:

@@ -1,0 +1,126 @@
+"""A runner's own alert choices, as the web app offers them: channels (apprise URLs) to
+add and remove, the lowest severity worth a message, quiet hours, and a test message.
+
+Channels from the operator's settings file are shown but cannot be removed here; the
+runner's choices of severity and quiet hours win over the file's."""
+
+from __future__ import annotations
+
+import ipaddress
+import re
+from dataclasses import dataclass
+from urllib.parse import urlsplit
+
+from loadguard import settings
+from loadguard.alerts import channels, delivery
+from loadguard.alerts.recipients import channel_key
+from loadguard.app import service
+from loadguard.app.accounts import AccountError
+from loadguard.contract import Athlete
+from loadguard.guard.findings import SEVERITY_RANK
+from loadguard.store import outbox
+from loadguard.store.db import Store
+
+QUIET = re.compile(r"([01]\d|2[0-3]):[0-5]\d-([01]\d|2[0-3]):[0-5]\d")
+MAX_CHANNELS = 10  # a runner's own; the file's are the operator's business
+
+
+@dataclass(frozen=True)
+class ChannelShown:
+    key: str
+    shown: str  # scheme and host only: never a token or password
+    from_settings: bool  # set by the operator in the settings file
+
+
+@dataclass(frozen=True)
+class AlertChoices:
+    channels: tuple[ChannelShown, ...]
+    min_severity: str
+    quiet_hours: str
+    timezone: str
+
+
+def _key(athlete: Athlete) -> str:
+    return f"athlete:{athlete.id}"
+
+
+def current(store: Store, athlete: Athlete) -> AlertChoices:
+    key = _key(athlete)
+    conf = settings.current()
+    from_file = conf.alerts.get(athlete.id)
+    file_urls = set(from_file.channels) if from_file else set()
+    mine = next((r for r in delivery.recipients(store, conf) if r.key == key), None)
+    severity, quiet = outbox.stored_choices(store).get(
+        key,
+        (
+            from_file.min_severity if from_file else "warning",
+            from_file.quiet_hours if from_file else "",
+        ),
+    )
+    shown = tuple(
+        ChannelShown(c.key, channels.redact(c.url), c.url in file_urls)
+        for c in (mine.channels if mine else ())
+    )
+    return AlertChoices(shown, severity, quiet, athlete.timezone)
+
+
+def add_channel(store: Store, athlete: Athlete, url: str) -> bool:
+    """Validate and store one more channel; False when it was there already."""
+    url = url.strip()
+    if not url:
+        raise AccountError("give a channel URL", "url", "channel_empty")
+    if "{env:" in url:  # the server's environment is the operator's, not the runner's
+        raise AccountError("no {env:} references here", "url", "channel_env")
+    try:
+        channels.validate(url)
+    except channels.ChannelError as exc:
+        raise AccountError(str(exc), "url", "channel_bad", shown=channels.redact(url)) from None
+    if _local(url) and not settings.current().web.local_channels:
+        raise AccountError("a local address", "url", "channel_local", shown=channels.redact(url))
+    if len(outbox.stored_channels(store).get(_key(athlete), [])) >= MAX_CHANNELS:
+        raise AccountError("too many channels", "url", "channel_many", count=MAX_CHANNELS)
+    return outbox.add_channel(store, _key(athlete), url)
+
+
+def _local(url: str) -> bool:
+    """Does the URL name this machine or a private network (by name or address)?"""
+    try:
+        host = (urlsplit(url).hostname or "").strip("[]").lower()
+    except ValueError:
+        return False
+    if host == "localhost" or host.endswith((".localhost", ".local", ".internal")):
+        return True
+    try:
+        address = ipaddress.ip_address(host)
+    except ValueError:
+        return False
+    return not address.is_global
+
+
+def remove_channel(store: Store, athlete: Athlete, key: str) -> None:
+    """Remove a channel the runner added, named by its key (the page never holds URLs)."""
+    for url in outbox.stored_channels(store).get(_key(athlete), []):
+        if channel_key(_key(athlete), url) == key:
+            outbox.remove_channel(store, _key(athlete), url)
+            return
+    raise AccountError("no such channel of yours", "channel", "channel_unknown")
+
+
+def save(store: Store, athlete: Athlete, min_severity: str, quiet_hours: str) -> None:
+    if min_severity not in SEVERITY_RANK:
+        raise AccountError(
+            f"{min_severity!r} is not a severity", "min_severity", "severity", value=min_severity
+        )
+    quiet_hours = quiet_hours.replace(" ", "").replace(".", ":")
+    if quiet_hours and not QUIET.fullmatch(quiet_hours):
+        raise AccountError(
+            f"{quiet_hours!r} is not like 22:00-07:00", "quiet_hours", "quiet", value=quiet_hours
+        )
+    outbox.save_choices(store, _key(athlete), min_severity, quiet_hours)
+
+
+def send_test(store: Store, athlete: Athlete) -> delivery.Delivered:
+    """A test message to each of the runner's channels, sent now (not held for quiet)."""
+    if not current(store, athlete).channels:
+        raise AccountError("no channel yet", "url", "channel_none")
+    return service.send_test(store, _key(athlete))
