@@ -270,3 +270,31 @@ def test_a_danish_runner_reads_danish_with_decimal_commas(tmp_path: Path) -> Non
     assert "," in today.split("Denne uge indtil nu")[1].split("km")[0]
     assert chart["usermeta"]["embedOptions"]["formatLocale"]["decimal"] == ","
     assert chart["title"] == "Ugentlige løbe-km og loftet"
+
+
+def test_a_danish_runner_reads_form_errors_in_danish(tmp_path: Path) -> None:
+    db = tmp_path / "lg.sqlite"
+    user = add_runner(db, ANNA, language="da", plan_start=date(2015, 6, 22))
+    with served(db) as server:
+        browser = Browser(server.url)
+        browser.login(ANNA)
+        home = f"/a/{user.athlete_id}"
+        pain = browser.send_form(f"{home}/pain", {"score": "11", "moment": "after"})
+        future = browser.send_form(
+            f"{home}/pain", {"score": "3", "moment": "after", "day": "2999-01-01"}
+        )
+        shoe = browser.send_form(f"{home}/shoes", {"name": ""})
+        browser.send_form(
+            f"{home}/upload",
+            files=[("files", (A_RUN.name, A_RUN.read_bytes(), "application/octet-stream"))],
+        )
+        with Store(db) as store:
+            run_id = store.conn.execute("SELECT id FROM activities").fetchone()[0]
+        lava = browser.send_form(f"{home}/runs/{run_id}/correct", {"action": "tag", "tags": "lava"})
+    assert "11 er ikke et helt tal fra 0 til 10" in text_of(pain.text)
+    assert "2999-01-01 ligger i fremtiden" in text_of(future.text)
+    assert "Giv skoen et navn" in text_of(shoe.text)
+    assert "lava" in text_of(lava.text).split("er ikke et underlag, loadguard kender")[0][-12:]
+    for answer in (pain, future, shoe, lava):
+        assert answer.status_code == 400
+        assert "is not" not in text_of(answer.text)

@@ -215,7 +215,13 @@ class WebLinkable(Protocol):
 
 class HostError(Exception):
     """A request the core cannot honour (unknown athlete, duplicate shoe...); the message
-    says which and why."""
+    says which and why. ``key`` names the catalogue's words for it (``web.errors.<key>``,
+    filled with ``values``) where a page shows it in the reader's language."""
+
+    def __init__(self, message: str, *, key: str = "", **values: object) -> None:
+        super().__init__(message)
+        self.key = key
+        self.values = values
 
 
 @dataclass(frozen=True)

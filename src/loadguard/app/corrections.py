@@ -33,7 +33,10 @@ def delete_run(store: Store, athlete: Athlete, activity_id: int) -> Corrected:
     :func:`restore_run` brings it back."""
     run = corrections.run_ref(store, athlete.id, activity_id)
     if run.deleted_at is not None:
-        raise StoreError(f"run {activity_id} is deleted already (`loadguard runs --deleted`)")
+        raise StoreError(
+            f"run {activity_id} is deleted already (`loadguard runs --deleted`)",
+            key="run_deleted",
+        )
     corrections.set_deleted(store, athlete.id, run, True)
     return _after(store, athlete, activity_id)
 
@@ -41,7 +44,7 @@ def delete_run(store: Store, athlete: Athlete, activity_id: int) -> Corrected:
 def restore_run(store: Store, athlete: Athlete, activity_id: int) -> Corrected:
     run = corrections.run_ref(store, athlete.id, activity_id)
     if run.deleted_at is None:
-        raise StoreError(f"run {activity_id} is not deleted")
+        raise StoreError(f"run {activity_id} is not deleted", key="run_not_deleted")
     corrections.set_deleted(store, athlete.id, run, False)
     return _after(store, athlete, activity_id)
 
@@ -64,13 +67,19 @@ def parse_tags(words: list[str]) -> list[str]:
     if not words:
         raise StoreError(
             "no surface given: write it without '#' (`loadguard run tag 12 grass`) or quote it"
-            " ('#grass'); the shell reads an unquoted # as the start of a comment"
+            " ('#grass'); the shell reads an unquoted # as the start of a comment",
+            key="no_surface",
         )
     tags: list[str] = []
     for word in words:
         bare = word.strip().lstrip("#").lower()
         if bare not in TAGS:
-            raise StoreError(f"surface {word!r} is not one of {', '.join(sorted(TAGS))}")
+            raise StoreError(
+                f"surface {word!r} is not one of {', '.join(sorted(TAGS))}",
+                key="surface",
+                value=word,
+                known=", ".join(sorted(TAGS)),
+            )
         if f"#{bare}" not in tags:
             tags.append(f"#{bare}")
     return tags

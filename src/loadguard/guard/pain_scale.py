@@ -36,7 +36,13 @@ _IN_TEXT = re.compile(
 
 
 class PainError(ValueError):
-    """A pain or symptom entry that cannot be stored; the message says why."""
+    """A pain or symptom entry that cannot be stored; the message says why, and ``key``
+    names the catalogue's words for it (``web.errors.<key>`` with ``values``)."""
+
+    def __init__(self, message: str, *, key: str = "", **values: object) -> None:
+        super().__init__(message)
+        self.key = key
+        self.values = values
 
 
 def pain_in_text(text: str) -> int | None:
@@ -50,18 +56,22 @@ def pain_in_text(text: str) -> int | None:
 
 def check_entry(score: int, moment: str, day: date, today: date) -> None:
     if not 0 <= score <= 10:
-        raise PainError(f"pain {score} is outside 0-10")
+        raise PainError(f"pain {score} is outside 0-10", key="pain_range", value=score)
     if moment not in MOMENTS:
-        raise PainError(f"moment {moment!r} is not one of {', '.join(MOMENTS)}")
+        raise PainError(
+            f"moment {moment!r} is not one of {', '.join(MOMENTS)}", key="moment", value=moment
+        )
     if day > today:
-        raise PainError(f"{day} is in the future (today is {today})")
+        raise PainError(f"{day} is in the future (today is {today})", key="future", day=day)
 
 
 def check_symptom(kind: str, day: date, today: date) -> None:
     if kind not in SYMPTOMS:
-        raise PainError(f"symptom {kind!r} is not one of {', '.join(SYMPTOMS)}")
+        raise PainError(
+            f"symptom {kind!r} is not one of {', '.join(SYMPTOMS)}", key="symptom", value=kind
+        )
     if day > today:
-        raise PainError(f"{day} is in the future (today is {today})")
+        raise PainError(f"{day} is in the future (today is {today})", key="future", day=day)
 
 
 def light(score: int, green_max: int, yellow_max: int) -> str:

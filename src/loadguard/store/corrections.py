@@ -94,7 +94,9 @@ def set_deleted(store: Store, athlete_id: str, run: RunRef, deleted: bool) -> No
 
 def set_label(store: Store, athlete_id: str, run: RunRef, label: str | None) -> None:
     if label is not None and label not in LABELS:
-        raise StoreError(f"label {label!r} is not one of {', '.join(LABELS)}")
+        raise StoreError(
+            f"label {label!r} is not one of {', '.join(LABELS)}", key="label", value=label
+        )
     _set(store, athlete_id, run, "label", label)
 
 

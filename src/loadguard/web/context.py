@@ -156,12 +156,17 @@ class Words:
     def num(self, value: float, digits: int = 0) -> str:
         return number(value, self.language, digits)
 
+    def problem(self, problem: object) -> str:
+        """An error in this language (:func:`explain`)."""
+        return explain(self, problem)
+
 
 def explain(t: Words, problem: object) -> str:
     """An error for the page, in its language: an AccountError with catalogue words, a
     catalogue key (``web.errors.<key>``), or else the message as it is."""
-    if isinstance(problem, accounts.AccountError) and problem.key:
-        return t(f"errors.{problem.key}", **problem.values)
+    key = getattr(problem, "key", "")  # AccountError, HostError, PainError
+    if key:
+        return t(f"errors.{key}", **getattr(problem, "values", {}))
     if isinstance(problem, str):
         try:
             return t(f"errors.{problem}")

@@ -57,7 +57,9 @@ def _day(text: str, athlete: Athlete) -> date:
     try:
         return date.fromisoformat(text)
     except ValueError:
-        raise pain_scale.PainError(f"{text!r} is not a date like 2026-11-15") from None
+        raise pain_scale.PainError(
+            f"{text!r} is not a date like 2026-11-15", key="bad_date"
+        ) from None
 
 
 @router.post("/pain", response_class=HTMLResponse)
@@ -68,7 +70,11 @@ def log_pain(
     try:
         day = _day(values["day"], athlete)
         if not values["score"].isdigit():
-            raise pain_scale.PainError(f"pain {values['score']!r} is not a whole number 0-10")
+            raise pain_scale.PainError(
+                f"pain {values['score']!r} is not a whole number 0-10",
+                key="pain_range",
+                value=values["score"],
+            )
         if field(form, "remove"):
             service.remove_pain(web.store(), athlete, values["moment"], day)
         else:
@@ -76,7 +82,7 @@ def log_pain(
     except pain_scale.PainError as exc:
         name = "day" if "date" in str(exc) or "future" in str(exc) else "score"
         name = "moment" if "moment" in str(exc) else name
-        extra = {"errors": {name: str(exc)}, "form": values}
+        extra = {"errors": {name: exc}, "form": values}
         return page(request, web, "pain.html", user, _pain_values(web, athlete, **extra), 400)
     return back_to(f"/a/{athlete.id}/pain?logged={values['moment']}")
 
@@ -90,7 +96,7 @@ def log_symptom(
         day = _day(values["symptom_day"], athlete)
         service.log_symptom(web.store(), athlete, values["kind"], day, values["note"])
     except pain_scale.PainError as exc:
-        extra = {"errors": {"kind": str(exc)}, "form": values}
+        extra = {"errors": {"kind": exc}, "form": values}
         return page(request, web, "pain.html", user, _pain_values(web, athlete, **extra), 400)
     return back_to(f"/a/{athlete.id}/pain?logged=symptom")
 
@@ -112,9 +118,15 @@ def _number(form: FormDep, name: str, low: float, high: float) -> float | None:
     try:
         value = float(text)
     except ValueError:
-        raise StoreError(f"{name}: {text!r} is not a number") from None
+        raise StoreError(f"{name}: {text!r} is not a number", key="number", value=text) from None
     if not low <= value <= high:
-        raise StoreError(f"{name}: {text} is not between {low:g} and {high:g}")
+        raise StoreError(
+            f"{name}: {text} is not between {low:g} and {high:g}",
+            key="between",
+            value=text,
+            low=low,
+            high=high,
+        )
     return value
 
 
@@ -125,7 +137,7 @@ def add_shoe(
     values = {k: field(form, k) for k in ("name", "initial_km", "stack", "drop", "default_from")}
     try:
         if not values["name"]:
-            raise StoreError("name: give the shoe a name")
+            raise StoreError("name: give the shoe a name", key="shoe_name")
         since = _day(values["default_from"], athlete) if values["default_from"] else None
         web.store().add_shoe(
             athlete.id,
@@ -138,7 +150,7 @@ def add_shoe(
         )
     except (StoreError, pain_scale.PainError) as exc:
         name = str(exc).split(":")[0] if ":" in str(exc) else "name"
-        extra = {"errors": {name: str(exc)}, "form": values}
+        extra = {"errors": {name: exc}, "form": values}
         return page(request, web, "shoes.html", user, _shoe_values(web, athlete, **extra), 400)
     service.run_guard(web.store(), athlete, "shoe")
     return back_to(f"/a/{athlete.id}/shoes?added=1")
@@ -157,7 +169,7 @@ def retire_shoe(
     try:
         web.store().retire_shoe(athlete.id, str(shoe_id), service.today(athlete))
     except StoreError as exc:
-        extra = {"errors": {"retire": str(exc)}}
+        extra = {"errors": {"retire": exc}}
         return page(request, web, "shoes.html", user, _shoe_values(web, athlete, **extra), 404)
     service.run_guard(web.store(), athlete, "shoe")
     return back_to(f"/a/{athlete.id}/shoes?retired={shoe_id}")
@@ -176,14 +188,19 @@ def _save(upload: UploadFile, folder: Path, limit: int) -> Path:
     """The upload on disk under its own (bare) name; StoreError past the size limit."""
     name = PurePath((upload.filename or "upload").replace("\\", "/")).name or "upload"
     if not name.lower().endswith(UPLOAD_TYPES):
-        raise StoreError(f"{name}: not a .fit file or a .zip of them")
+        raise StoreError(f"{name}: not a .fit file or a .zip of them", key="file_type", name=name)
     target = folder / name
     written = 0
     with target.open("wb") as out:
         while chunk := upload.file.read(CHUNK):
             written += len(chunk)
             if written > limit * CHUNK:
-                raise StoreError(f"{name}: larger than the limit of {limit} MB")
+                raise StoreError(
+                    f"{name}: larger than the limit of {limit} MB",
+                    key="file_size",
+                    name=name,
+                    limit=limit,
+                )
             out.write(chunk)
     return target
 
@@ -194,14 +211,14 @@ def upload(
 ) -> Response:
     """Files in; each gets its result (new, unchanged, not an activity, failed and why)."""
     files = [f for f in form.getlist("files") if isinstance(f, UploadFile) and f.filename]
-    total, refused = ImportSummary(), list[tuple[str, str]]()
+    total, refused = ImportSummary(), list[tuple[str, StoreError]]()
     folder = Path(tempfile.mkdtemp(prefix="loadguard-upload-"))
     try:
         for item in files:
             try:
                 saved = _save(item, folder, _limit(web))
             except StoreError as exc:
-                refused.append((item.filename or "?", str(exc)))
+                refused.append((item.filename or "?", exc))
                 continue
             total.add(service.import_from(web.store(), athlete, str(saved)))
     finally:

@@ -174,14 +174,14 @@ def correct_run(
         elif action == "tag":
             corrections.tag_run(store, athlete, activity_id, field(form, "tags").split())
         else:
-            raise StoreError(f"unknown correction {action!r}")
+            raise StoreError(f"unknown correction {action!r}", key="action", value=action)
     except StoreError as exc:
         values = {
             "athlete": athlete,
             "run": _ref_or_none(web, athlete, activity_id),
             "shoes": store.shoes(athlete.id),
             "labels": correction_store.LABELS,
-            "errors": {action or "action": str(exc)},
+            "errors": {action or "action": exc},
         }
         status = 404 if values["run"] is None else 400
         name = "missing.html" if status == 404 else "run.html"
