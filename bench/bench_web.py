@@ -13,8 +13,11 @@ Then, in one run:
 * **http**: `loadguard serve`'s app (uvicorn, this process) answering a signed-in
   browser's GETs on 127.0.0.1: the Today page (rendered HTML) and each chart's JSON.
 
-Each twice: after a change (the kept reports dropped before every request, so each is
-a guard pass over the whole history) and with nothing changed (a kept report).
+Each twice: after a change made elsewhere (the kept reports dropped before every
+request, so each is a guard pass over the whole history: another process wrote, or the
+server restarted) and with nothing changed (a kept report). Then the runner's own
+change: a pain entry posted through the form (the POST pays the guard pass and keeps
+its report), then the Today page.
 Printed: p50/p95 of each, the ratio http/direct (p50), and the target (p95 < 150 ms).
 """
 
@@ -34,6 +37,7 @@ import requests
 from loadguard import settings
 from loadguard.app import accounts, dashboard, service
 from loadguard.cli.season import season
+from loadguard.contract import Athlete
 from loadguard.sources import registry
 from loadguard.store.db import Store
 from loadguard.web.context import Web
@@ -147,7 +151,32 @@ def main() -> int:
                     path = f"/a/bench/charts/{name}.json?as_of={day}"
                     http = timed(get(path), n, changed=changed)
                     results.append(line(f"  chart {name}", direct, http))
+            results.append(own_change(web, athlete, browser, server.url, args.requests))
     return 0 if all(results) else 1
+
+
+def own_change(web: Web, athlete: Athlete, browser: requests.Session, base: str, n: int) -> bool:
+    """The runner's own change: a pain entry through the form (its POST pays the guard
+    pass and keeps the report), then the Today page. Direct: the same GET's work."""
+    print("after the runner's own change (a pain entry from the form, then Today)")
+    posts: list[float] = []
+    pages: list[float] = []
+    direct: list[float] = []
+    day = service.today(athlete)
+    for i in range(n):
+        form = {"score": str(i % 3), "moment": "after", "csrf": browser.cookies["lg_csrf"]}
+        t0 = time.perf_counter()
+        browser.post(f"{base}/a/bench/pain", data=form, allow_redirects=False, timeout=30)
+        t1 = time.perf_counter()
+        browser.get(f"{base}/a/bench/", timeout=30).raise_for_status()
+        t2 = time.perf_counter()
+        dashboard.today(web.store(), athlete, day)
+        t3 = time.perf_counter()
+        posts.append((t1 - t0) * 1000)
+        pages.append((t2 - t1) * 1000)
+        direct.append((t3 - t2) * 1000)
+    print(f"  pain form POST p50 {pct(posts, 50):6.1f} ms p95 {pct(posts, 95):6.1f} ms")
+    return line("  today", direct, pages)
 
 
 if __name__ == "__main__":

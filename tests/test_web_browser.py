@@ -19,8 +19,10 @@ from cryptography.fernet import Fernet
 from playwright.sync_api import Browser as Chromium
 from playwright.sync_api import Page, expect, sync_playwright
 
+from loadguard import settings
 from loadguard.sources import registry
 from loadguard_strava.standin import StravaStandIn
+from receivers import receiver
 from webapp import A_RUN, PASSWORD, Browser, add_runner, served
 
 CHROMIUM = shutil.which("chromium") or "/usr/bin/chromium"
@@ -330,3 +332,25 @@ def test_a_danish_runner_reads_danish_pages_and_danish_chart_axes(page: Page, si
     expect(volume).to_have_attribute("data-drawn", "yes")
     expect(volume.locator("svg")).to_contain_text("Ugentlige løbe-km")
     shot(page, "charts-da")
+
+
+def test_a_test_message_is_sent_from_the_alert_page_without_leaving_it(
+    page: Page, site: Site, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    conf = tmp_path / "settings.toml"
+    conf.write_text("[web]\nlocal_channels = true\n")  # the receiver is on 127.0.0.1
+    monkeypatch.setenv("LOADGUARD_SETTINGS", str(conf))
+    settings.current.cache_clear()
+    home = runner_with_a_run(site, "bell@example.org")
+    sign_in(page, site, "bell@example.org")
+    with receiver() as inbox:
+        page.goto(site.url + home + "/alerts")
+        page.fill("input[name=url]", f"json://127.0.0.1:{inbox.port}/bell")
+        page.click("form[action$='/alerts/channels'] button")
+        expect(page.locator("ul.channels")).to_contain_text(f"json://127.0.0.1:{inbox.port}/")
+        page.evaluate("window.stayed = true")  # gone if the page were loaded again
+        page.click("form[action$='/alerts/test'] button")
+        expect(page.locator("#test-result")).to_contain_text("1 sent, 0 failed")
+        assert page.evaluate("window.stayed === true")
+        assert len(inbox.wait_for(1)) == 1
+    shot(page, "alerts")
