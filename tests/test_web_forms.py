@@ -117,6 +117,7 @@ def test_logging_pain_from_the_form_changes_the_light(anna: Runner) -> None:
     assert "Logged" in text_of(logged.text)
     page = anna.browser.open(today)
     assert 'data-status="red"' in page.text
+    assert "1 day to go." in text_of(page.text)
     assert "pain" in text_of(page.text).lower()
 
 
@@ -265,6 +266,7 @@ def test_a_danish_runner_reads_danish_with_decimal_commas(tmp_path: Path) -> Non
         today = text_of(browser.open(f"{home}/?as_of={RUN_DAY}").text)
         chart = browser.open(f"{home}/charts/volume.json?as_of={RUN_DAY}").json()
     assert "Planuge 8" in today
+    assert "1 dag igen." in today  # Saturday: one day left of the plan week, not "1 dage"
     assert "Denne uge indtil nu" in today
     assert "Plan week" not in today
     assert "," in today.split("Denne uge indtil nu")[1].split("km")[0]
