@@ -5,9 +5,11 @@ symptom, a condition, the plan's start), it is made again."""
 from __future__ import annotations
 
 import sqlite3
+import threading
 from collections.abc import Callable
 from datetime import date
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -91,3 +93,38 @@ def test_a_new_database_at_the_same_path_is_not_mistaken_for_the_old(tmp_path: P
     assert new is not old
     assert new.runs == []
     assert old.runs != []
+
+
+def test_pages_asking_at_once_after_a_change_share_one_guard_pass(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A charts page asks for four charts at once; after a change they wait for one
+    guard pass rather than making four (each its own thread and connection, as in serve)."""
+    db = tmp_path / "lg.sqlite"
+    fresh(db)
+    passes: list[int] = []
+    guard_pass = service._check
+    started = threading.Barrier(4)
+
+    def counted(*args: Any) -> Any:
+        passes.append(1)
+        return guard_pass(*args)
+
+    monkeypatch.setattr(service, "_check", counted)
+    service.forget_reports()
+    reports: list[object] = []
+
+    def page() -> None:
+        with Store(db) as store:
+            athlete = store.athlete("anna")
+            started.wait()
+            reports.append(service.check(store, athlete, DAY))
+
+    threads = [threading.Thread(target=page) for _ in range(4)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    assert len(reports) == 4
+    assert all(r is reports[0] for r in reports)
+    assert len(passes) == 1

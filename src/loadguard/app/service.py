@@ -7,9 +7,7 @@ Data flows one way: connector -> raw record -> normalised activity (store)
 from __future__ import annotations
 
 import json
-import threading
 import time
-from collections import OrderedDict
 from collections.abc import Iterator
 from datetime import UTC, date, datetime
 from pathlib import Path
@@ -20,7 +18,7 @@ import polars as pl
 from loadguard import settings
 from loadguard.alerts import delivery
 from loadguard.alerts.recipients import Recipient
-from loadguard.app import folders
+from loadguard.app import folders, kept
 from loadguard.app.importing import ImportSummary as ImportSummary
 from loadguard.app.importing import Progress as Progress
 from loadguard.app.importing import import_from as import_from
@@ -138,36 +136,22 @@ def today(athlete: Athlete) -> date:
     return datetime.now(athlete.zone).date()
 
 
-_REPORTS: OrderedDict[tuple[object, ...], Report] = OrderedDict()
-_REPORTS_KEPT = 256
-_REPORTS_LOCK = threading.Lock()
-
-
 def check(store: Store, athlete: Athlete, as_of: date, *, plans_dir: Path | None = None) -> Report:
     """Where the athlete stands in the plan at ``as_of`` and what the guard finds.
 
     The guard is a pure function of the athlete's data, the plan and the day, so a report
-    is kept (per process, the last 256) until the athlete's revision says any of its data
+    is kept (:mod:`loadguard.app.kept`) until the athlete's revision says any of its data
     changed: a page asked for again costs one query, not a guard pass."""
     plan: Plan = load_plan(athlete.plan_id, plans_dir)
     key = (store.identity, athlete, as_of, id(plan), store.revision(athlete.id))
-    with _REPORTS_LOCK:
-        kept = _REPORTS.get(key)
-        if kept is not None and kept.plan is plan:
-            _REPORTS.move_to_end(key)
-            return kept
-    report = _check(store, athlete, as_of, plan)
-    with _REPORTS_LOCK:
-        _REPORTS[key] = report
-        while len(_REPORTS) > _REPORTS_KEPT:
-            _REPORTS.popitem(last=False)
-    return report
+    return kept.report(
+        key, lambda: _check(store, athlete, as_of, plan), lambda made: made.plan is plan
+    )
 
 
 def forget_reports() -> None:
     """Drop every kept report (benchmarks; a test of the guard pass itself)."""
-    with _REPORTS_LOCK:
-        _REPORTS.clear()
+    kept.forget()
 
 
 def _check(store: Store, athlete: Athlete, as_of: date, plan: Plan) -> Report:
