@@ -29,6 +29,7 @@ import sys
 import tempfile
 import time
 from collections.abc import Callable
+from concurrent.futures import ThreadPoolExecutor
 from datetime import date, timedelta
 from pathlib import Path
 
@@ -151,8 +152,44 @@ def main() -> int:
                     path = f"/a/bench/charts/{name}.json?as_of={day}"
                     http = timed(get(path), n, changed=changed)
                     results.append(line(f"  chart {name}", direct, http))
+            results.append(charts_page(web, athlete, server.url, browser, day, last, args.requests))
             results.append(own_change(web, athlete, browser, server.url, args.requests))
     return 0 if all(results) else 1
+
+
+def charts_page(
+    web: Web,
+    athlete: Athlete,
+    base: str,
+    browser: requests.Session,
+    day: str,
+    last: date,
+    n: int,
+) -> bool:
+    """The charts page after a change made elsewhere: its four charts asked at once, as
+    the browser does (one connection each); they share one guard pass. Direct: one pass
+    and the four specs, one after another."""
+    print("the charts page after a change elsewhere (its charts asked at once)")
+    cookies = {k: v for k, v in browser.cookies.get_dict().items() if v is not None}
+    sessions = []
+    for _ in CHARTS:
+        one = requests.Session()
+        one.cookies.update(cookies)
+        sessions.append(one)
+
+    def fetch(pair: tuple[requests.Session, str]) -> None:
+        one, name = pair
+        one.get(f"{base}/a/bench/charts/{name}.json?as_of={day}", timeout=30).raise_for_status()
+
+    with ThreadPoolExecutor(len(CHARTS)) as pool:
+
+        def page() -> object:
+            return list(pool.map(fetch, zip(sessions, CHARTS, strict=True)))
+
+        def direct() -> object:
+            return [chart_spec(web, athlete, name, last, "en") for name in CHARTS]
+
+        return line("  all charts", timed(direct, n, changed=True), timed(page, n, changed=True))
 
 
 def own_change(web: Web, athlete: Athlete, browser: requests.Session, base: str, n: int) -> bool:
