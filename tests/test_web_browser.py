@@ -129,7 +129,7 @@ def test_a_new_runner_signs_up_uploads_a_fit_file_logs_pain_and_sees_the_light_t
     page.goto(site.url + home + "/upload")
     page.set_input_files("input[name=files]", str(A_RUN))
     page.click("#upload-form button[type=submit]")
-    expect(page.locator("#upload-result")).to_contain_text("1 new file, 1 runs")
+    expect(page.locator("#upload-result")).to_contain_text("1 new file, 1 run;")
     shot(page, "upload")
     assert rows(site.db, "SELECT count(*) FROM activities")[0][0] == 1
 
@@ -183,11 +183,18 @@ def test_each_chart_is_drawn_as_svg_marks(
         shot(page, "charts")
 
 
-def test_one_run_is_drawn_with_its_pace_and_bouts(page: Page, site: Site) -> None:
-    home = runner_with_a_run(site, "pace@example.org")
-    sign_in(page, site, "pace@example.org")
+def open_the_run(page: Page, site: Site, email: str) -> str:
+    """A new runner with one run, signed in on that run's page (reached by clicking)."""
+    home = runner_with_a_run(site, email)
+    sign_in(page, site, email)
     page.goto(site.url + home + "/runs")
     page.locator("main table a").first.click()
+    page.wait_for_load_state()
+    return home
+
+
+def test_one_run_is_drawn_with_its_pace_and_bouts(page: Page, site: Site) -> None:
+    open_the_run(page, site, "pace@example.org")
     chart = page.locator("#chart-run")
     expect(chart).to_have_attribute("data-drawn", "yes")
     assert chart.locator("g.mark-line path").count() >= 1  # pace over time
@@ -196,10 +203,7 @@ def test_one_run_is_drawn_with_its_pace_and_bouts(page: Page, site: Site) -> Non
 
 
 def test_a_run_is_relabelled_deleted_and_restored_by_clicking(page: Page, site: Site) -> None:
-    home = runner_with_a_run(site, "fix@example.org")
-    sign_in(page, site, "fix@example.org")
-    page.goto(site.url + home + "/runs")
-    page.locator("main table a").first.click()
+    home = open_the_run(page, site, "fix@example.org")
     run_page = page.url
     page.select_option("select[name=label]", "walk")
     page.locator("form:has(select[name=label]) button").click()

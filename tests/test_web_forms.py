@@ -28,15 +28,25 @@ class Runner:
     home: str  # /a/<athlete id>
 
 
-@pytest.fixture
-def anna(tmp_path: Path) -> Iterator[Runner]:
+def signed_in(tmp_path: Path, language: str) -> Iterator[Runner]:
     """Anna signed in, plan started three weeks before her one real run."""
     db = tmp_path / "lg.sqlite"
-    user = add_runner(db, ANNA, plan_start=date(2015, 6, 22))
+    user = add_runner(db, ANNA, plan_start=date(2015, 6, 22), language=language)
     with served(db) as server:
         browser = Browser(server.url)
         browser.login(ANNA)
         yield Runner(browser, db, f"/a/{user.athlete_id}")
+
+
+@pytest.fixture
+def anna(tmp_path: Path) -> Iterator[Runner]:
+    yield from signed_in(tmp_path, "en")
+
+
+@pytest.fixture
+def anne(tmp_path: Path) -> Iterator[Runner]:
+    """The same runner, reading Danish."""
+    yield from signed_in(tmp_path, "da")
 
 
 def upload(runner: Runner, *paths: Path, names: list[str] | None = None) -> str:
@@ -55,7 +65,7 @@ def count(db: Path, table: str) -> int:
 
 def test_uploading_a_real_fit_file_imports_its_run_and_runs_the_guard(anna: Runner) -> None:
     said = upload(anna, A_RUN)
-    assert "1 new file, 1 runs" in said
+    assert "1 new file, 1 run;" in said
     assert count(anna.db, "activities") == 1
     assert count(anna.db, "guard_runs") == 1
     runs = text_of(anna.browser.open(f"{anna.home}/runs").text)
@@ -80,7 +90,7 @@ def test_a_batch_goes_on_past_a_damaged_file_a_settings_file_and_a_wrong_type(
     assert "notes.txt: not a .fit file or a .zip of them" in said
     assert "activity-unexpected-eof.fit:" in said
     assert "1 file was not an activity" in said
-    assert "1 runs" in said
+    assert "1 run;" in said
     assert count(anna.db, "activities") == 1
 
 
@@ -103,7 +113,7 @@ def test_a_garmin_export_zip_is_read_file_by_file(anna: Runner, tmp_path: Path) 
         z.write(A_RUN, "DI_CONNECT/run.fit")
         z.write(FIT / "python-fitparse" / "garmin-fenix-5-walk.fit", "DI_CONNECT/walk.fit")
     said = upload(anna, export)
-    assert "2 new files, 1 runs" in said
+    assert "2 new files, 1 run;" in said
     assert count(anna.db, "activities") == 2
 
 
@@ -252,19 +262,10 @@ def test_a_forged_oauth_answer_connects_nothing(anna: Runner) -> None:
     assert count(anna.db, "accounts") == 0
 
 
-def test_a_danish_runner_reads_danish_with_decimal_commas(tmp_path: Path) -> None:
-    db = tmp_path / "lg.sqlite"
-    user = add_runner(db, ANNA, language="da", plan_start=date(2015, 6, 22))
-    with served(db) as server:
-        browser = Browser(server.url)
-        browser.login(ANNA)
-        home = f"/a/{user.athlete_id}"
-        browser.send_form(
-            f"{home}/upload",
-            files=[("files", (A_RUN.name, A_RUN.read_bytes(), "application/octet-stream"))],
-        )
-        today = text_of(browser.open(f"{home}/?as_of={RUN_DAY}").text)
-        chart = browser.open(f"{home}/charts/volume.json?as_of={RUN_DAY}").json()
+def test_a_danish_runner_reads_danish_with_decimal_commas(anne: Runner) -> None:
+    upload(anne, A_RUN)
+    today = text_of(anne.browser.open(f"{anne.home}/?as_of={RUN_DAY}").text)
+    chart = anne.browser.open(f"{anne.home}/charts/volume.json?as_of={RUN_DAY}").json()
     assert "Planuge 8" in today
     assert "1 dag igen." in today  # Saturday: one day left of the plan week, not "1 dage"
     assert "Denne uge indtil nu" in today
@@ -274,25 +275,15 @@ def test_a_danish_runner_reads_danish_with_decimal_commas(tmp_path: Path) -> Non
     assert chart["title"] == "Ugentlige løbe-km og loftet"
 
 
-def test_a_danish_runner_reads_form_errors_in_danish(tmp_path: Path) -> None:
-    db = tmp_path / "lg.sqlite"
-    user = add_runner(db, ANNA, language="da", plan_start=date(2015, 6, 22))
-    with served(db) as server:
-        browser = Browser(server.url)
-        browser.login(ANNA)
-        home = f"/a/{user.athlete_id}"
-        pain = browser.send_form(f"{home}/pain", {"score": "11", "moment": "after"})
-        future = browser.send_form(
-            f"{home}/pain", {"score": "3", "moment": "after", "day": "2999-01-01"}
-        )
-        shoe = browser.send_form(f"{home}/shoes", {"name": ""})
-        browser.send_form(
-            f"{home}/upload",
-            files=[("files", (A_RUN.name, A_RUN.read_bytes(), "application/octet-stream"))],
-        )
-        with Store(db) as store:
-            run_id = store.conn.execute("SELECT id FROM activities").fetchone()[0]
-        lava = browser.send_form(f"{home}/runs/{run_id}/correct", {"action": "tag", "tags": "lava"})
+def test_a_danish_runner_reads_form_errors_in_danish(anne: Runner) -> None:
+    send = anne.browser.send_form
+    pain = send(f"{anne.home}/pain", {"score": "11", "moment": "after"})
+    future = send(f"{anne.home}/pain", {"score": "3", "moment": "after", "day": "2999-01-01"})
+    shoe = send(f"{anne.home}/shoes", {"name": ""})
+    upload(anne, A_RUN)
+    with Store(anne.db) as store:
+        run_id = store.conn.execute("SELECT id FROM activities").fetchone()[0]
+    lava = send(f"{anne.home}/runs/{run_id}/correct", {"action": "tag", "tags": "lava"})
     assert "11 er ikke et helt tal fra 0 til 10" in text_of(pain.text)
     assert "2999-01-01 ligger i fremtiden" in text_of(future.text)
     assert "Giv skoen et navn" in text_of(shoe.text)

@@ -213,15 +213,20 @@ class WebLinkable(Protocol):
 # -- what the core lends a connector's service side ------------------------------------
 
 
-class HostError(Exception):
-    """A request the core cannot honour (unknown athlete, duplicate shoe...); the message
-    says which and why. ``key`` names the catalogue's words for it (``web.errors.<key>``,
-    filled with ``values``) where a page shows it in the reader's language."""
+class Explained(Exception):
+    """An error whose message is for logs and the command line, and whose ``key`` names
+    the catalogue's words for it (``web.errors.<key>``, filled with ``values``) where a
+    page shows it in the reader's language."""
 
     def __init__(self, message: str, *, key: str = "", **values: object) -> None:
         super().__init__(message)
         self.key = key
         self.values = values
+
+
+class HostError(Explained):
+    """A request the core cannot honour (unknown athlete, duplicate shoe...); the message
+    says which and why."""
 
 
 @dataclass(frozen=True)

@@ -44,6 +44,7 @@ class AthleteSettings(_Section):
 
 
 _HHMM = r"([01]\d|2[0-3]):[0-5]\d"
+QUIET_HOURS = f"{_HHMM}-{_HHMM}"  # "22:00-07:00", local
 _DAYS = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
 
 
@@ -67,7 +68,7 @@ class _Recipient(_Section):
     @field_validator("quiet_hours")
     @classmethod
     def _quiet(cls, value: str) -> str:
-        return _matches(value, f"{_HHMM}-{_HHMM}", "22:00-07:00")
+        return _matches(value, QUIET_HOURS, "22:00-07:00")
 
 
 class AlertSettings(_Recipient):

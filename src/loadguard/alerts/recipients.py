@@ -76,15 +76,15 @@ def everyone(
     """
     out: list[Recipient] = []
     runners = set(settings.alerts) | {
-        k.split(":", 1)[1] for k in stored if k.startswith("athlete:")
+        k.split(":", 1)[1] for k in [*stored, *(choices or {})] if k.startswith("athlete:")
     }
     for athlete_id in sorted(runners & set(zones)):
         key = f"athlete:{athlete_id}"
         chosen = settings.alerts.get(athlete_id)
         urls = list(chosen.channels if chosen else []) + list(stored.get(key, []))
-        severity: str = chosen.min_severity if chosen else "warning"
-        quiet = chosen.quiet_hours if chosen else ""
-        severity, quiet = (choices or {}).get(key, (severity, quiet))
+        severity, quiet = (choices or {}).get(
+            key, (chosen.min_severity, chosen.quiet_hours) if chosen else ("warning", "")
+        )
         out.append(
             Recipient(
                 key=key,

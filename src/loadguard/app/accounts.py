@@ -20,7 +20,7 @@ from argon2.exceptions import InvalidHashError, VerificationError
 
 from loadguard import settings
 from loadguard.app import service
-from loadguard.contract import Athlete
+from loadguard.contract import Athlete, Explained
 from loadguard.guard.plan import load_plan
 from loadguard.store import export, users
 from loadguard.store.db import Store, StoreError
@@ -42,14 +42,12 @@ ROLES = ("runner", "coach")
 _hasher = PasswordHasher()
 
 
-class AccountError(Exception):
+class AccountError(Explained):
     """A request about an account that cannot be honoured; ``field`` names the form field."""
 
     def __init__(self, message: str, field: str = "", key: str = "", **values: object) -> None:
-        super().__init__(message)
+        super().__init__(message, key=key, **values)
         self.field = field
-        self.key = key  # the catalogue's words for it (web.errors.<key>), "" for none
-        self.values = values
 
 
 class TooManyAttempts(AccountError):

@@ -19,9 +19,8 @@ from loadguard.app.accounts import AccountError
 from loadguard.contract import Athlete
 from loadguard.guard.findings import SEVERITY_RANK
 from loadguard.store import outbox
-from loadguard.store.db import Store
+from loadguard.store.db import Store, StoreError
 
-QUIET = re.compile(r"([01]\d|2[0-3]):[0-5]\d-([01]\d|2[0-3]):[0-5]\d")
 MAX_CHANNELS = 10  # a runner's own; the file's are the operator's business
 
 
@@ -45,23 +44,19 @@ def _key(athlete: Athlete) -> str:
 
 
 def current(store: Store, athlete: Athlete) -> AlertChoices:
-    key = _key(athlete)
+    """What the delivery uses for this runner (:func:`delivery.recipients` merges the file
+    and the web), with the channels shown redacted."""
     conf = settings.current()
     from_file = conf.alerts.get(athlete.id)
     file_urls = set(from_file.channels) if from_file else set()
-    mine = next((r for r in delivery.recipients(store, conf) if r.key == key), None)
-    severity, quiet = outbox.stored_choices(store).get(
-        key,
-        (
-            from_file.min_severity if from_file else "warning",
-            from_file.quiet_hours if from_file else "",
-        ),
-    )
+    mine = next((r for r in delivery.recipients(store, conf) if r.key == _key(athlete)), None)
+    if mine is None:  # nothing chosen anywhere yet: the settings' defaults
+        blank = settings.AlertSettings()
+        return AlertChoices((), blank.min_severity, blank.quiet_hours, athlete.timezone)
     shown = tuple(
-        ChannelShown(c.key, channels.redact(c.url), c.url in file_urls)
-        for c in (mine.channels if mine else ())
+        ChannelShown(c.key, channels.redact(c.url), c.url in file_urls) for c in mine.channels
     )
-    return AlertChoices(shown, severity, quiet, athlete.timezone)
+    return AlertChoices(shown, mine.min_severity, mine.quiet_hours, athlete.timezone)
 
 
 def add_channel(store: Store, athlete: Athlete, url: str) -> bool:
@@ -112,7 +107,7 @@ def save(store: Store, athlete: Athlete, min_severity: str, quiet_hours: str) ->
             f"{min_severity!r} is not a severity", "min_severity", "severity", value=min_severity
         )
     quiet_hours = quiet_hours.replace(" ", "").replace(".", ":")
-    if quiet_hours and not QUIET.fullmatch(quiet_hours):
+    if quiet_hours and not re.fullmatch(settings.QUIET_HOURS, quiet_hours):
         raise AccountError(
             f"{quiet_hours!r} is not like 22:00-07:00", "quiet_hours", "quiet", value=quiet_hours
         )
@@ -120,7 +115,9 @@ def save(store: Store, athlete: Athlete, min_severity: str, quiet_hours: str) ->
 
 
 def send_test(store: Store, athlete: Athlete) -> delivery.Delivered:
-    """A test message to each of the runner's channels, sent now (not held for quiet)."""
-    if not current(store, athlete).channels:
-        raise AccountError("no channel yet", "url", "channel_none")
-    return service.send_test(store, _key(athlete))
+    """A test message to each of the runner's channels (held, like any message, in quiet
+    hours: the result counts it as held)."""
+    try:
+        return service.send_test(store, _key(athlete))
+    except StoreError:  # not a recipient yet, or no channel
+        raise AccountError("no channel yet", "url", "channel_none") from None

@@ -14,6 +14,8 @@ from datetime import date, timedelta
 
 import polars as pl
 
+from loadguard.contract import Explained
+
 MOMENTS = ("during", "after", "morning", "rest")
 
 # kind -> why it needs a doctor (the plan's red flags)
@@ -35,14 +37,8 @@ _IN_TEXT = re.compile(
 )
 
 
-class PainError(ValueError):
-    """A pain or symptom entry that cannot be stored; the message says why, and ``key``
-    names the catalogue's words for it (``web.errors.<key>`` with ``values``)."""
-
-    def __init__(self, message: str, *, key: str = "", **values: object) -> None:
-        super().__init__(message)
-        self.key = key
-        self.values = values
+class PainError(Explained, ValueError):
+    """A pain or symptom entry that cannot be stored; the message says why."""
 
 
 def pain_in_text(text: str) -> int | None:

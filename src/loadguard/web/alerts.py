@@ -3,6 +3,7 @@ lowest severity worth a message, quiet hours, and a test message to every channe
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import Any
 
 from fastapi import APIRouter, Request
@@ -37,10 +38,21 @@ def _show(
     return page(request, web, "alerts.html", user, values, status)
 
 
-def _refused(
-    request: Request, web: Web, user: User, athlete: Athlete, exc: AccountError, form: Any
+def _change(
+    request: Request,
+    web: Web,
+    user: User,
+    athlete: Athlete,
+    form: dict[str, str],
+    change: Callable[[], str],
 ) -> Response:
-    return _show(request, web, user, athlete, 400, errors={exc.field: exc}, form=form)
+    """Make the change and show the page with what was done, or the form again with the
+    error next to its field (nothing stored)."""
+    try:
+        done = change()
+    except AccountError as exc:
+        return _show(request, web, user, athlete, 400, errors={exc.field: exc}, form=form)
+    return back_to(f"/a/{athlete.id}/alerts?done={done}")
 
 
 @router.get("", response_class=HTMLResponse)
@@ -53,22 +65,22 @@ def add_channel(
     request: Request, web: WebDep, user: UserDep, athlete: AthleteDep, form: FormDep
 ) -> Response:
     url = field(form, "url")
-    try:
-        added = alert_choices.add_channel(web.store(), athlete, url)
-    except AccountError as exc:
-        return _refused(request, web, user, athlete, exc, {"url": url})
-    return back_to(f"/a/{athlete.id}/alerts?done={'added' if added else 'there'}")
+
+    def add() -> str:
+        return "added" if alert_choices.add_channel(web.store(), athlete, url) else "there"
+
+    return _change(request, web, user, athlete, {"url": url}, add)
 
 
 @router.post("/channels/remove", response_class=HTMLResponse)
 def remove_channel(
     request: Request, web: WebDep, user: UserDep, athlete: AthleteDep, form: FormDep
 ) -> Response:
-    try:
+    def remove() -> str:
         alert_choices.remove_channel(web.store(), athlete, field(form, "channel"))
-    except AccountError as exc:
-        return _refused(request, web, user, athlete, exc, {})
-    return back_to(f"/a/{athlete.id}/alerts?done=removed")
+        return "removed"
+
+    return _change(request, web, user, athlete, {}, remove)
 
 
 @router.post("/choices", response_class=HTMLResponse)
@@ -76,11 +88,12 @@ def save_choices(
     request: Request, web: WebDep, user: UserDep, athlete: AthleteDep, form: FormDep
 ) -> Response:
     values = {k: field(form, k) for k in ("min_severity", "quiet_hours")}
-    try:
+
+    def save() -> str:
         alert_choices.save(web.store(), athlete, values["min_severity"], values["quiet_hours"])
-    except AccountError as exc:
-        return _refused(request, web, user, athlete, exc, values)
-    return back_to(f"/a/{athlete.id}/alerts?done=saved")
+        return "saved"
+
+    return _change(request, web, user, athlete, values, save)
 
 
 @router.post("/test", response_class=HTMLResponse)
@@ -90,5 +103,5 @@ def send_test(
     try:
         done = alert_choices.send_test(web.store(), athlete)
     except AccountError as exc:
-        return _refused(request, web, user, athlete, exc, {})
+        return _show(request, web, user, athlete, 400, errors={exc.field: exc})
     return _show(request, web, user, athlete, tested=done)

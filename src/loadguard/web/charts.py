@@ -110,12 +110,19 @@ def volume(report: Report, language: str) -> dict[str, Any]:
     return _filled(shape, weeks=weeks, stages=stages)
 
 
+def _weeks(last: int) -> tuple[Any, Any]:
+    """Plan weeks 1..last on a number line, a slot per week (volume and surfaces)."""
+    import altair as alt
+
+    scale = alt.Scale(domain=[0.5, last + 0.5], nice=False)
+    return scale, alt.Axis(values=list(range(1, last + 1)), format="d", grid=False)
+
+
 @cache
 def _volume_shape(language: str, last: int, stage_names: tuple[str, ...]) -> dict[str, Any]:
     import altair as alt
 
-    scale = alt.Scale(domain=[0.5, last + 0.5], nice=False)
-    axis = alt.Axis(values=list(range(1, last + 1)), format="d", grid=False)
+    scale, axis = _weeks(last)
     x = alt.X("week:Q", title=_t(language, "plan_week"), scale=scale, axis=axis)
     shade = (
         alt.Chart(_data("stages"))
@@ -196,8 +203,7 @@ def _surfaces_shape(language: str, last: int) -> dict[str, Any]:
     import altair as alt
 
     names = [word(language, s) for s in SURFACES]
-    scale = alt.Scale(domain=[0.5, last + 0.5], nice=False)  # the same weeks as volume
-    axis = alt.Axis(values=list(range(1, last + 1)), format="d", grid=False)
+    scale, axis = _weeks(last)  # the same weeks as the volume chart
     chart = (
         alt.Chart(_data("rows"))
         .mark_bar(size=18)

@@ -23,7 +23,7 @@ from starlette.datastructures import FormData
 
 from loadguard import settings
 from loadguard.app import access, accounts
-from loadguard.contract import Athlete
+from loadguard.contract import Athlete, Explained
 from loadguard.i18n import LANGUAGES, number, say, word
 from loadguard.store.db import Store
 from loadguard.store.users import User
@@ -164,9 +164,8 @@ class Words:
 def explain(t: Words, problem: object) -> str:
     """An error for the page, in its language: an AccountError with catalogue words, a
     catalogue key (``web.errors.<key>``), or else the message as it is."""
-    key = getattr(problem, "key", "")  # AccountError, HostError, PainError
-    if key:
-        return t(f"errors.{key}", **getattr(problem, "values", {}))
+    if isinstance(problem, Explained) and problem.key:
+        return t(f"errors.{problem.key}", **problem.values)
     if isinstance(problem, str):
         try:
             return t(f"errors.{problem}")

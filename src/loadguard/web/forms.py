@@ -32,6 +32,7 @@ from loadguard.web.context import (
 router = APIRouter(prefix="/a/{athlete_id}")
 UPLOAD_TYPES = (".fit", ".zip")
 CHUNK = 1 << 20
+PAIN_FIELDS = {"bad_date": "day", "future": "day", "moment": "moment"}  # error key -> field
 
 
 def _pain_values(web: Web, athlete: Athlete, **extra: Any) -> dict[str, Any]:
@@ -80,9 +81,7 @@ def log_pain(
         else:
             service.log_pain(web.store(), athlete, int(values["score"]), values["moment"], day)
     except pain_scale.PainError as exc:
-        name = "day" if "date" in str(exc) or "future" in str(exc) else "score"
-        name = "moment" if "moment" in str(exc) else name
-        extra = {"errors": {name: exc}, "form": values}
+        extra = {"errors": {PAIN_FIELDS.get(exc.key, "score"): exc}, "form": values}
         return page(request, web, "pain.html", user, _pain_values(web, athlete, **extra), 400)
     return back_to(f"/a/{athlete.id}/pain?logged={values['moment']}")
 

@@ -21,7 +21,7 @@
       document.write(xhr.responseText);
       document.close();
     });
-    xhr.addEventListener("error", function () { status.textContent = "upload failed"; });
+    xhr.addEventListener("error", function () { status.textContent = form.dataset.failed; });
     xhr.send(new FormData(form));
   });
 })();
