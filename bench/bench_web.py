@@ -37,6 +37,7 @@ import requests
 
 from loadguard import settings
 from loadguard.app import accounts, dashboard, service
+from loadguard.app.access import View
 from loadguard.cli.season import season
 from loadguard.contract import Athlete
 from loadguard.sources import registry
@@ -48,6 +49,11 @@ from loadguard.web.server import GuardServer
 TARGET_P95_MS = 150.0
 ZONE = "Europe/Copenhagen"
 EMAIL, PASSWORD = "bench@example.org", "bench-password-1"
+
+
+def own(athlete: Athlete) -> View:
+    """The athlete as they see themself (the runner's pages)."""
+    return View(athlete, None, "own", frozenset())
 
 
 def pct(values: list[float], q: int) -> float:
@@ -146,7 +152,7 @@ def main() -> int:
                 for name in CHARTS:
 
                     def spec(chart: str = name) -> object:
-                        return chart_spec(web, athlete, chart, last, "en")
+                        return chart_spec(web, own(athlete), chart, last, "en")
 
                     direct = timed(spec, n, changed=changed)
                     path = f"/a/bench/charts/{name}.json?as_of={day}"
@@ -187,7 +193,7 @@ def charts_page(
             return list(pool.map(fetch, zip(sessions, CHARTS, strict=True)))
 
         def direct() -> object:
-            return [chart_spec(web, athlete, name, last, "en") for name in CHARTS]
+            return [chart_spec(web, own(athlete), name, last, "en") for name in CHARTS]
 
         return line("  all charts", timed(direct, n, changed=True), timed(page, n, changed=True))
 

@@ -15,7 +15,7 @@ import pytest
 from builders import PLAN_START
 from loadguard import settings
 from loadguard.alerts import delivery, texts
-from loadguard.app import service
+from loadguard.app import digests, service
 from loadguard.contract import Athlete
 from loadguard.store.db import Store
 from receivers import Receiver, free_port, receiver, smtp_server
@@ -199,26 +199,26 @@ def test_a_coach_digest_lists_each_athletes_new_findings_in_one_message(
     service.run_guard(store, red_day(store, "anna"), "test", RED_DAY)
     service.run_guard(store, red_day(store, "bo", RED_DAY, 6), "test", RED_DAY)
     assert hook.received == []  # a digest coach gets nothing alert by alert
-    assert service.send_digest(store, "mette").sent == 1
+    assert service.send_digest(store, "mette", RED_DAY).sent == 1
     (digest,) = hook.received
     assert digest["body"]["title"] == "loadguard: 2 new findings for your athletes"
     lines = digest["body"]["message"].split("\n")
     assert lines == [
-        "anna (Anna)",
+        "Anna (anna)",
         "- critical: 2026-03-05: pain 8/10, above 5.",
-        "bo (Bo)",
+        "Bo (bo)",
         "- critical: 2026-03-05: pain 6/10, above 5.",
     ]
-    assert service.send_digest(store, "mette").sent == 0  # nothing new: no empty digest
+    assert service.send_digest(store, "mette", RED_DAY).sent == 0  # nothing new: no empty digest
     next_day = RED_DAY + timedelta(days=1)
     service.run_guard(store, red_day(store, "bo", next_day, 9), "test", next_day)
     (coach,) = delivery.recipients(store, settings.current())
     tomorrow = datetime.now(UTC) + timedelta(days=1)
-    assert delivery.queue_digest(store, coach, tomorrow) is not None
-    assert delivery.queue_digest(store, coach, tomorrow) is None  # one a day, however often asked
+    assert digests.queue(store, coach, tomorrow, next_day) is not None
+    assert digests.queue(store, coach, tomorrow, next_day) is None  # one a day, however often
     assert delivery.deliver_due(store, settings.current(), tomorrow).sent == 1
     assert [m["body"]["message"] for m in hook.received][1:] == [
-        "bo (Bo)\n- critical: 2026-03-06: pain 9/10, above 5."
+        "Bo (bo)\n- critical: 2026-03-06: pain 9/10, above 5."
     ]
 
 

@@ -145,13 +145,18 @@ class WebSettings(_Section):
     ``base_url``: how users reach it (links in reset messages), e.g. https://lg.example.
     ``local_channels``: runners may add alert channels that name a loopback or private
     address (a self-hosted ntfy on the clinic's network); off, such a channel is refused,
-    so a stranger who signs up cannot make the server send requests into its own network."""
+    so a stranger who signs up cannot make the server send requests into its own network.
+    ``coaches_see_strava``: a coach sees the runs an athlete synced from Strava and the
+    figures made from them. Off by default: Strava's API agreement lets an app show a
+    user's Strava data to that user only (see the README); runs from files and the
+    athlete's own logs are shown to a coach the athlete granted access either way."""
 
     signup: bool = True
     secure_cookies: bool = False
     max_upload_mb: int = Field(default=64, gt=0)
     base_url: str = ""
     local_channels: bool = False
+    coaches_see_strava: bool = False
 
 
 class Settings(_Section):

@@ -18,14 +18,16 @@ from pathlib import PurePath
 from typing import Any
 
 from loadguard.alerts import channels, texts
-from loadguard.alerts.recipients import Recipient, everyone, held_until, watching
+from loadguard.alerts.recipients import Recipient, _channels, everyone, held_until, watching
 from loadguard.contract import Athlete
 from loadguard.guard.findings import SEVERITY_RANK, Finding
 from loadguard.guard.report import Report
 from loadguard.i18n import LANGUAGES, language_for
 from loadguard.settings import Settings
-from loadguard.store import outbox
+from loadguard.store import coaching, outbox, users
 from loadguard.store.db import Store
+
+WEB_DIGEST_AT = "07:30"  # a coach with an account gets their digest then, local time
 
 
 @dataclass
@@ -41,13 +43,46 @@ def recipients(store: Store, settings: Settings) -> list[Recipient]:
     athletes = store.athletes()
     zones = {a.id: a.timezone for a in athletes}
     languages = {a.id: language_for(a, settings) for a in athletes}
-    return everyone(
-        settings,
-        outbox.stored_channels(store),
-        zones,
-        languages,
-        outbox.stored_choices(store),
-    )
+    stored = outbox.stored_channels(store)
+    return [
+        *everyone(settings, stored, zones, languages, outbox.stored_choices(store)),
+        *web_coaches(store, stored, zones),
+    ]
+
+
+def web_coaches(
+    store: Store, stored: dict[str, list[str]], zones: dict[str, str]
+) -> list[Recipient]:
+    """Coaches with an account who gave a channel for their daily digest (``coach:u<id>``):
+    it lists the athletes who granted them access, at 07:30 in the coach's own athlete's
+    time zone (a coach who runs too), else their first athlete's."""
+    out = []
+    for user in users.users(store):
+        key = coach_key(user.id)
+        if not user.has_role("coach") or key not in stored:
+            continue
+        athletes = tuple(a for a, _scope, _rev in coaching.coached(store, user.id))
+        zone = zones.get(user.athlete_id or "") or next(
+            (zones[a] for a in athletes if a in zones), "UTC"
+        )
+        out.append(
+            Recipient(
+                key=key,
+                name=user.name,
+                channels=_channels(key, stored[key]),
+                min_severity="warning",
+                language=user.language,
+                quiet_hours="",
+                timezone=zone,
+                athletes=athletes,
+                digest=WEB_DIGEST_AT,
+            )
+        )
+    return out
+
+
+def coach_key(user_id: int) -> str:
+    return f"coach:u{user_id}"
 
 
 def finding_payload(report: Report, f: Finding) -> dict[str, Any]:
@@ -126,21 +161,47 @@ def _notice(
     )
 
 
-def queue_digest(store: Store, coach: Recipient, now: datetime) -> int | None:
-    """A coach's digest of their athletes' alerts since the last one; None when there is
-    nothing new (no empty digests) or today's was already made."""
-    upto = outbox.last_digest_upto(store, coach.key)
-    found = [
-        payload
-        for _id, payload in outbox.alerts_after(store, coach.athletes, upto)
-        if coach.wants(str(payload.get("severity", "info")))
-    ]
-    if not found:
+def queue_digest(
+    store: Store,
+    coach: Recipient,
+    items: list[dict[str, Any]],
+    notes: list[dict[str, Any]],
+    seen: list[str],
+    links: dict[str, str],
+    now: datetime,
+) -> int | None:
+    """A coach's digest (the findings not in their last one, the athletes' replies);
+    None when there is nothing new (no empty digests) or today's was already made.
+    ``seen``: every finding current now, so the next digest leaves them out."""
+    if not items and not notes:
         return None
     with store.atomic():
         day = now.astimezone(coach.zone).date().isoformat()
-        payload = {"items": found, "upto": outbox.max_alert_id(store)}
+        payload = {
+            "items": items,
+            "notes": notes,
+            "seen": seen,
+            "links": links,
+            "note_upto": max([int(n["id"]) for n in notes], default=last_digest(store, coach)[1]),
+        }
         return _notice(store, coach, "digest", day, payload, now)
+
+
+def last_digest(store: Store, coach: Recipient) -> tuple[set[str], int]:
+    """What the coach's last digest held: the findings current then, the last reply."""
+    payload = outbox.last_digest(store, coach.key)
+    return set(payload.get("seen", [])), int(payload.get("note_upto", 0))
+
+
+def queue_note(
+    store: Store, settings: Settings, key: str, note_id: int, payload: dict[str, Any], now: datetime
+) -> int | None:
+    """A coach's shared note to the athlete's channels; None if the athlete has none."""
+    who = next((r for r in recipients(store, settings) if r.key == key and r.channels), None)
+    if who is None:
+        return None
+    with store.atomic():
+        return _notice(store, who, "note", str(note_id), payload, now)
 
 
 def summary_payload(report: Report) -> dict[str, Any] | None:
@@ -199,7 +260,9 @@ def queue_test(store: Store, r: Recipient, now: datetime) -> int | None:
 def render(kind: str, payload: dict[str, Any], who: Recipient | None, url: str) -> texts.Text:
     language = who.language if who else "en"
     if kind == "digest":
-        return texts.digest_text(payload["items"], language)
+        return texts.digest_text(payload, language)
+    if kind == "note":
+        return texts.note_text(payload, language)
     if kind == "summary":
         return texts.summary_text(payload, language)
     if kind == "test":

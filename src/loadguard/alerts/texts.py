@@ -34,9 +34,12 @@ def _word(words: Mapping[str, str], key: str) -> str:
     return words.get(key, key)
 
 
-def finding_text(alert: Mapping[str, Any], language: str) -> tuple[str, str]:
+def finding_text(
+    alert: Mapping[str, Any], language: str, *, about: bool = False
+) -> tuple[str, str]:
     """What a finding says (the number vs the limit) and what to do, in ``language``;
-    the guard's own English sentence where the catalogue cannot fill its template."""
+    the guard's own English sentence where the catalogue cannot fill its template.
+    ``about``: told to a coach about the athlete ("Anna's longest run"), not to them."""
     cat = catalogue(language)
     words = cat["words"]
     rule = cat["rules"].get(alert["rule"], {})
@@ -49,10 +52,15 @@ def finding_text(alert: Mapping[str, Any], language: str) -> tuple[str, str]:
     candidates = [rule.get(f"what_{detail}", ""), rule.get("what", "")]
     if alert.get("value") is None:
         candidates.insert(0, rule.get("what_novalue", ""))
-    # the guard's own sentence is English: another language says the rule's title instead
+    if about:
+        candidates[:0] = [rule.get(f"what_coach_{detail}", ""), rule.get("what_coach", "")]
+        if alert.get("value") is None:
+            candidates.insert(0, rule.get("what_coach_novalue", ""))
+    # the guard's own sentence is English (and speaks to the runner): another language, or
+    # a coach, gets the rule's title instead
     fallback = (
         alert["message"]
-        if language == "en"
+        if language == "en" and not about
         else cat["alert"]["fallback"].format_map(
             {**values, "rule_title": rule.get("title", alert["rule"])}
         )
@@ -109,23 +117,40 @@ def _chart(weeks: list[Mapping[str, Any]], words: Mapping[str, str], language: s
     return [*lines, ""]
 
 
-def digest_text(items: list[Mapping[str, Any]], language: str) -> Text:
-    """A coach's daily digest: their athletes' new findings, grouped by athlete."""
+def digest_text(digest: Mapping[str, Any], language: str) -> Text:
+    """A coach's daily digest: their athletes' new findings grouped by athlete, told about
+    the athlete, with a link to each athlete's page and to the list; then their replies."""
     cat = catalogue(language)
     d = cat["digest"]
-    if not items:
+    items: list[Mapping[str, Any]] = list(digest.get("items", []))
+    notes: list[Mapping[str, Any]] = list(digest.get("notes", []))
+    links: Mapping[str, str] = digest.get("links", {})
+    if not items and not notes:
         return Text(d["title"].format(count=0), d["empty"])
+    names = {str(i["athlete"]): str(i.get("athlete_name", "")) for i in [*items, *notes]}
     lines: list[str] = []
-    for athlete in sorted({str(i["athlete"]) for i in items}):
-        mine = [i for i in items if i["athlete"] == athlete]
-        lines.append(d["athlete"].format(athlete=athlete, name=mine[0].get("athlete_name", "")))
-        for item in mine:
-            text = alert_text(item, language)
-            first = text.body.split("\n", 1)[0]
+    for athlete in sorted(names, key=lambda a: (names[a].lower(), a)):
+        header = d["athlete"].format(athlete=athlete, name=names[athlete] or athlete)
+        lines.append(f"{header}: {links[athlete]}" if athlete in links else header)
+        for item in (i for i in items if i["athlete"] == athlete):
+            what, _advice = finding_text(item, language, about=True)
             severity = _word(cat["words"], item["severity"])
-            lines.append(d["line"].format(severity=severity, text=first))
-    title = d["title_one"] if len(items) == 1 else d["title"].format(count=len(items))
+            lines.append(d["line"].format(severity=severity, text=what))
+        for note in (n for n in notes if n["athlete"] == athlete):
+            lines.append(d["reply"].format(text=note["body"]))
+    if "" in links:
+        lines += ["", d["list"].format(url=links[""])]
+    count = len(items)
+    title = d["title_one"] if count == 1 else d["title"].format(count=count)
+    if not items:
+        title = d["title_replies"]
     return Text(title, "\n".join(lines))
+
+
+def note_text(note: Mapping[str, Any], language: str) -> Text:
+    """A coach's note shared with the athlete."""
+    n = catalogue(language)["note"]
+    return Text(n["title"].format_map(note), n["body"].format_map(note))
 
 
 def summary_text(summary: Mapping[str, Any], language: str) -> Text:

@@ -1,29 +1,77 @@
 """Who may see and change whose data: the one decision every web route goes through.
 
-A person reaches their own athlete. (Coaches reach the athletes who consented, with
-the scope they granted: the coach's side adds its rule here, and only here.) The
+A runner reaches their own athlete, to read and to change. A coach reaches an athlete
+who granted them access, to read only, within the scope granted: ``all``, or
+``no_pain`` (everything but pain and symptoms); and, unless the operator allows it
+(``[web] coaches_see_strava``), without the runs that came from Strava (Strava's API
+agreement, see the README). A route declares what it needs (:data:`NEEDS`); the
 answer for anything else is "not found", never "forbidden": a URL with another
 runner's id does not tell that the runner exists.
 """
 
 from __future__ import annotations
 
+from dataclasses import dataclass
+
 from loadguard.contract import Athlete
+from loadguard.store import coaching
 from loadguard.store.db import Store, StoreError
 from loadguard.store.users import User
+
+# What a route needs of the viewer:
+#   own   - the runner themself (every form that changes the athlete's data)
+#   view  - the runner, or a coach with any scope (read-only pages)
+#   pain  - the runner, or a coach whose scope includes pain and symptoms
+#   coach - a coach with any scope, not the runner (a coach's notes, stage adjustments)
+NEEDS = ("own", "view", "pain", "coach")
+STRAVA_SOURCES = frozenset({"strava"})  # runs a coach sees only if the operator allows
 
 
 class NotAllowed(Exception):
     """Not this user's to see or change; shown as 404."""
 
 
-def athlete_for(store: Store, user: User, athlete_id: str, *, write: bool = False) -> Athlete:
-    """The athlete ``athlete_id`` if ``user`` may see it (``write``: change it); else
-    NotAllowed. The runner themself may do both."""
-    del write  # the runner may change what they may see; a coach's scope will differ
-    if user.athlete_id is None or user.athlete_id != athlete_id:
-        raise NotAllowed(athlete_id)
+@dataclass(frozen=True)
+class View:
+    """An athlete as this viewer may see them."""
+
+    athlete: Athlete
+    coach: User | None  # the coach looking; None: the runner themself
+    scope: str  # own | all | no_pain
+    hide: frozenset[str]  # sources whose runs (and figures from them) are left out
+
+    @property
+    def own(self) -> bool:
+        return self.coach is None
+
+    @property
+    def pain(self) -> bool:
+        return self.scope in ("own", "all")
+
+
+def athlete_for(
+    store: Store,
+    user: User,
+    athlete_id: str,
+    need: str = "own",
+    *,
+    coaches_see_strava: bool = False,
+) -> View:
+    """The athlete ``athlete_id`` as ``user`` may see them for ``need``; else NotAllowed."""
+    if need not in NEEDS:
+        raise ValueError(f"unknown access need {need!r}")
     try:
-        return store.athlete(athlete_id)
+        athlete = store.athlete(athlete_id)
     except StoreError:
         raise NotAllowed(athlete_id) from None
+    if user.athlete_id == athlete_id and need != "coach":
+        return View(athlete, None, "own", frozenset())
+    if need == "own" or not user.has_role("coach"):
+        raise NotAllowed(athlete_id)
+    link = coaching.active_link(store, user.id, athlete_id)
+    if link is None or link.scope not in coaching.SCOPES:
+        raise NotAllowed(athlete_id)
+    if need == "pain" and link.scope != "all":
+        raise NotAllowed(athlete_id)
+    hide = frozenset() if coaches_see_strava else STRAVA_SOURCES
+    return View(athlete, user, link.scope, hide)

@@ -61,6 +61,11 @@ def current(store: Store, athlete: Athlete) -> AlertChoices:
 
 def add_channel(store: Store, athlete: Athlete, url: str) -> bool:
     """Validate and store one more channel; False when it was there already."""
+    return add_channel_to(store, _key(athlete), url)
+
+
+def add_channel_to(store: Store, recipient: str, url: str) -> bool:
+    """As :func:`add_channel`, for any recipient ('coach:u7': a coach's digest)."""
     url = url.strip()
     if not url:
         raise AccountError("give a channel URL", "url", "channel_empty")
@@ -72,9 +77,9 @@ def add_channel(store: Store, athlete: Athlete, url: str) -> bool:
         raise AccountError(str(exc), "url", "channel_bad", shown=channels.redact(url)) from None
     if _local(url) and not settings.current().web.local_channels:
         raise AccountError("a local address", "url", "channel_local", shown=channels.redact(url))
-    if len(outbox.stored_channels(store).get(_key(athlete), [])) >= MAX_CHANNELS:
+    if len(outbox.stored_channels(store).get(recipient, [])) >= MAX_CHANNELS:
         raise AccountError("too many channels", "url", "channel_many", count=MAX_CHANNELS)
-    return outbox.add_channel(store, _key(athlete), url)
+    return outbox.add_channel(store, recipient, url)
 
 
 def _local(url: str) -> bool:
@@ -94,9 +99,13 @@ def _local(url: str) -> bool:
 
 def remove_channel(store: Store, athlete: Athlete, key: str) -> None:
     """Remove a channel the runner added, named by its key (the page never holds URLs)."""
-    for url in outbox.stored_channels(store).get(_key(athlete), []):
-        if channel_key(_key(athlete), url) == key:
-            outbox.remove_channel(store, _key(athlete), url)
+    remove_channel_from(store, _key(athlete), key)
+
+
+def remove_channel_from(store: Store, recipient: str, key: str) -> None:
+    for url in outbox.stored_channels(store).get(recipient, []):
+        if channel_key(recipient, url) == key:
+            outbox.remove_channel(store, recipient, url)
             return
     raise AccountError("no such channel of yours", "channel", "channel_unknown")
 
@@ -121,3 +130,11 @@ def send_test(store: Store, athlete: Athlete) -> delivery.Delivered:
         return service.send_test(store, _key(athlete))
     except StoreError:  # not a recipient yet, or no channel
         raise AccountError("no channel yet", "url", "channel_none") from None
+
+
+def shown_channels(store: Store, recipient: str) -> list[ChannelShown]:
+    """A recipient's stored channels, redacted (a coach's digest channels)."""
+    return [
+        ChannelShown(channel_key(recipient, url), channels.redact(url), False)
+        for url in outbox.stored_channels(store).get(recipient, [])
+    ]

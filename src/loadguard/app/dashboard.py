@@ -30,7 +30,11 @@ class Today:
 
 
 def today(store: Store, athlete: Athlete, as_of: date | None = None) -> Today:
-    report = service.check(store, athlete, as_of or service.today(athlete))
+    return today_from(service.check(store, athlete, as_of or service.today(athlete)))
+
+
+def today_from(report: Report) -> Today:
+    """Today's page from a report (as a viewer sees it: :mod:`loadguard.app.seen`)."""
     week = next((w for w in report.weeks if w["in_progress"]), None)
     return Today(report, week, report.plan.stage_for_week(report.stage_week))
 

@@ -38,6 +38,7 @@ from loadguard.sources import registry
 from loadguard.sources.normalise import Normalised
 from loadguard.store import accounts as accounts_store
 from loadguard.store import activities as stored
+from loadguard.store import coaching as coaching_store
 from loadguard.store import findings as findings_store
 from loadguard.store import outbox
 from loadguard.store import pain as pain_store
@@ -100,7 +101,9 @@ def recompute_surfaces(store: Store, athlete: Athlete) -> tuple[int, list[tuple[
     return count, failed
 
 
-def _frames(store: Store, athlete: Athlete) -> tuple[pl.DataFrame, pl.DataFrame, pl.DataFrame]:
+def _frames(
+    store: Store, athlete: Athlete, hide: frozenset[str] = frozenset()
+) -> tuple[pl.DataFrame, pl.DataFrame, pl.DataFrame]:
     athletes = pl.DataFrame(
         {"athlete_id": [athlete.id], "plan_start": [athlete.plan_start]},
         schema={"athlete_id": pl.String, "plan_start": pl.Date},
@@ -124,7 +127,10 @@ def _frames(store: Store, athlete: Athlete) -> tuple[pl.DataFrame, pl.DataFrame,
         schema=metrics.SHOE_SCHEMA,
         orient="row",
     )
-    return stored.activities_frame(store, [athlete.id]), athletes, shoes
+    activities = stored.activities_frame(store, [athlete.id])
+    if hide:
+        activities = activities.filter(~pl.col("source").is_in(sorted(hide)))
+    return activities, athletes, shoes
 
 
 def _now() -> datetime:
@@ -136,16 +142,24 @@ def today(athlete: Athlete) -> date:
     return datetime.now(athlete.zone).date()
 
 
-def check(store: Store, athlete: Athlete, as_of: date, *, plans_dir: Path | None = None) -> Report:
-    """Where the athlete stands in the plan at ``as_of`` and what the guard finds.
+def check(
+    store: Store,
+    athlete: Athlete,
+    as_of: date,
+    *,
+    plans_dir: Path | None = None,
+    hide: frozenset[str] = frozenset(),
+) -> Report:
+    """Where the athlete stands in the plan at ``as_of`` and what the guard finds;
+    ``hide``: sources whose activities are left out (what a coach may not see of Strava).
 
     The guard is a pure function of the athlete's data, the plan and the day, so a report
     is kept (:mod:`loadguard.app.kept`) until the athlete's revision says any of its data
     changed: a page asked for again costs one query, not a guard pass."""
     plan: Plan = load_plan(athlete.plan_id, plans_dir)
-    key = (store.identity, athlete, as_of, id(plan), store.revision(athlete.id))
+    key = (store.identity, athlete, as_of, id(plan), store.revision(athlete.id), hide)
     return kept.report(
-        key, lambda: _check(store, athlete, as_of, plan), lambda made: made.plan is plan
+        key, lambda: _check(store, athlete, as_of, plan, hide), lambda made: made.plan is plan
     )
 
 
@@ -154,8 +168,8 @@ def forget_reports() -> None:
     kept.forget()
 
 
-def _check(store: Store, athlete: Athlete, as_of: date, plan: Plan) -> Report:
-    activities, athletes, shoes = _frames(store, athlete)
+def _check(store: Store, athlete: Athlete, as_of: date, plan: Plan, hide: frozenset[str]) -> Report:
+    activities, athletes, shoes = _frames(store, athlete, hide)
     conditions = pl.DataFrame(
         {"athlete_id": athlete.id, "condition": pain_store.conditions(store, athlete.id)},
         schema={"athlete_id": pl.String, "condition": pl.String},
@@ -169,6 +183,7 @@ def _check(store: Store, athlete: Athlete, as_of: date, plan: Plan) -> Report:
         pain=pain_store.pain_frame(store, [athlete.id]),
         symptoms=pain_store.symptom_frame(store, [athlete.id]),
         conditions=conditions,
+        adjustments=coaching_store.adjustments_frame(store, [athlete.id]),
     )
     found = verdict.newest_first(verdict.evaluate(m, plan, as_of))
     light = verdict.status(found, [athlete.id], as_of)[athlete.id]
@@ -179,13 +194,15 @@ def report_json(report: Report) -> str:
     return json.dumps(report.as_dict(), indent=2, default=str)
 
 
-def recent_runs(store: Store, athlete: Athlete, last: int) -> list[dict[str, Any]]:
+def recent_runs(
+    store: Store, athlete: Athlete, last: int, hide: frozenset[str] = frozenset()
+) -> list[dict[str, Any]]:
     """The latest runs, newest first, as the check report lists them."""
     # as of the last run's day (a watch with its clock ahead), never a far-off date: the
     # report counts every plan week up to as_of
     last_day = stored.last_local_day(store, athlete.id)
     day = max(today(athlete), last_day) if last_day else today(athlete)
-    report = check(store, athlete, day)
+    report = check(store, athlete, day, hide=hide)
     return report.runs[::-1][:last]
 
 
@@ -355,9 +372,12 @@ def _recipient(store: Store, key: str) -> Recipient:
     raise StoreError(f"no coach {name!r}: add [coaches.{name}] with its athletes to the settings")
 
 
-def send_digest(store: Store, coach: str) -> delivery.Delivered:
-    """A coach's digest of their athletes' new findings, if there are any, and send it."""
-    delivery.queue_digest(store, _recipient(store, f"coach:{coach}"), _now())
+def send_digest(store: Store, coach: str, as_of: date | None = None) -> delivery.Delivered:
+    """A coach's digest of their athletes' new findings, if there are any, and send it.
+    ``coach``: a settings coach's name, or ``u<id>`` for a coach with an account."""
+    from loadguard.app import digests  # the digest looks at athletes through this module
+
+    digests.queue(store, _recipient(store, f"coach:{coach}"), _now(), as_of)
     return deliver(store)
 
 

@@ -25,6 +25,12 @@ def stage_text(report: Report, language: str) -> str:
 
 def reason_text(reason: str, language: str) -> str:
     """The stage's reason (the guard's English) in ``language``."""
+    if held := re.fullmatch(r"held by (.+?): (.*)", reason, re.S):
+        return say(language, "cli.check.coach_held", by=held[1], reason=held[2])
+    if back := re.fullmatch(r"set back to week (\d+) by (.+?): (.*)", reason, re.S):
+        return say(language, "cli.check.coach_back", week=back[1], by=back[2], reason=back[3])
+    if reason == "private":
+        return say(language, "cli.check.private")
     week = re.search(r"in week (\d+)", reason)
     if reason.startswith("stepped back") and week:
         limit = re.search(r"above (\d+)/10", reason)

@@ -239,6 +239,7 @@ def compute(
     pain: pl.DataFrame | None = None,
     symptoms: pl.DataFrame | None = None,
     conditions: pl.DataFrame | None = None,
+    adjustments: pl.DataFrame | None = None,
 ) -> Metrics:
     """All metrics for the given athletes (who share ``plan``) as of a local date.
 
@@ -252,13 +253,15 @@ def compute(
     guard's window). Per-run and weekly metrics then cover just the runs from
     ``since`` minus the longest look-back any rule needs; shoe mileage still
     adds up every run.
+
+    ``adjustments``: a coach's stage holds and set-backs (:func:`stages.stage_weeks`).
     """
     runs = with_shoes(runs_frame(activities, athletes, as_of), shoes)
     mileage = shoe_mileage(runs, shoes)
     if since is not None:
         runs = runs.filter(pl.col("local_date") >= since - lookback(plan))
     runs = with_longest_previous(surface_km(runs), plan.session_spike.window_days)
-    adaptive = stage_weeks(athletes, _upto(pain, as_of), plan, as_of)
+    adaptive = stage_weeks(athletes, _upto(pain, as_of), plan, as_of, adjustments)
     runs = with_stage_week(runs, adaptive)
     return Metrics(
         runs=runs,

@@ -198,32 +198,15 @@ def recover(store: Store, now: datetime) -> int:
     return len(dead)
 
 
-def alerts_after(
-    store: Store, athletes: Iterable[str], after_id: int
-) -> list[tuple[int, dict[str, Any]]]:
-    """Alerts of these athletes newer than ``after_id`` (a digest's cursor), oldest first."""
-    ids = list(athletes)
-    if not ids:
-        return []
-    marks = ", ".join("?" * len(ids))
-    rows = store.conn.execute(
-        f"SELECT id, payload FROM alerts WHERE id > ? AND athlete_id IN ({marks}) ORDER BY id",
-        (after_id, *ids),
-    ).fetchall()
-    return [(r[0], json.loads(r[1])) for r in rows]
-
-
-def last_digest_upto(store: Store, recipient: str) -> int:
+def last_digest(store: Store, recipient: str) -> dict[str, Any]:
+    """The payload of the recipient's last digest ({} if none yet)."""
     row = store.conn.execute(
         "SELECT payload FROM notices WHERE recipient = ? AND kind = 'digest'"
         " ORDER BY id DESC LIMIT 1",
         (recipient,),
     ).fetchone()
-    return int(json.loads(row[0]).get("upto", 0)) if row else 0
-
-
-def max_alert_id(store: Store) -> int:
-    return int(store.conn.execute("SELECT COALESCE(MAX(id), 0) FROM alerts").fetchone()[0])
+    found: dict[str, Any] = json.loads(row[0]) if row else {}
+    return found
 
 
 def listing(store: Store, limit: int = 50) -> list[tuple[Any, ...]]:

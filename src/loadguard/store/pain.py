@@ -99,6 +99,17 @@ def conditions(store: Store, athlete_id: str) -> list[str]:
     return [r[0] for r in rows]
 
 
+def conditions_frame(store: Store, athlete_ids: list[str]) -> pl.DataFrame:
+    marks = ",".join("?" * len(athlete_ids))
+    rows = store.conn.execute(
+        f"SELECT athlete_id, condition FROM conditions WHERE athlete_id IN ({marks})",
+        athlete_ids,
+    ).fetchall()
+    return pl.DataFrame(
+        rows, schema={"athlete_id": pl.String, "condition": pl.String}, orient="row"
+    )
+
+
 def pain_frame(store: Store, athlete_ids: list[str]) -> pl.DataFrame:
     marks = ",".join("?" * len(athlete_ids))
     rows = store.conn.execute(

@@ -122,4 +122,67 @@ LATER: tuple[str, ...] = (
         updated_at    TEXT NOT NULL
     );
     """,
+    """
+    -- 11: coaches and physios: consent (an invitation, then a grant with its scope),
+    -- the record of every grant, change and revocation, groups, notes, stage adjustments
+    CREATE TABLE coach_links (
+        id          INTEGER PRIMARY KEY,
+        coach_id    INTEGER NOT NULL REFERENCES users(id) ON DELETE CASCADE,
+        athlete_id  TEXT REFERENCES athletes(id) ON DELETE CASCADE,  -- set on accepting
+        email       TEXT COLLATE NOCASE,     -- invited by email; NULL for a link or code
+        code_hash   TEXT NOT NULL UNIQUE,    -- SHA-256 of the invitation code
+        status      TEXT NOT NULL,           -- invited | active | declined | revoked
+        scope       TEXT,                    -- all | no_pain (while active)
+        created_at  TEXT NOT NULL,
+        updated_at  TEXT NOT NULL
+    );
+    CREATE INDEX coach_links_by_coach ON coach_links (coach_id, status);
+    CREATE INDEX coach_links_by_athlete ON coach_links (athlete_id, status);
+    CREATE TABLE consent_log (
+        id          INTEGER PRIMARY KEY,
+        athlete_id  TEXT NOT NULL REFERENCES athletes(id) ON DELETE CASCADE,
+        coach_id    INTEGER,                 -- kept as a number when the coach is deleted
+        coach_name  TEXT NOT NULL,
+        event       TEXT NOT NULL,           -- granted | changed | revoked | declined
+        scope       TEXT,
+        at          TEXT NOT NULL
+    );
+    CREATE TABLE coach_groups (
+        id          INTEGER PRIMARY KEY,
+        coach_id    INTEGER NOT NULL REFERENCES users(id) ON DELETE CASCADE,
+        name        TEXT NOT NULL,
+        UNIQUE (coach_id, name)
+    );
+    CREATE TABLE group_members (
+        group_id    INTEGER NOT NULL REFERENCES coach_groups(id) ON DELETE CASCADE,
+        athlete_id  TEXT NOT NULL REFERENCES athletes(id) ON DELETE CASCADE,
+        PRIMARY KEY (group_id, athlete_id)
+    );
+    CREATE TABLE notes (
+        id          INTEGER PRIMARY KEY,
+        athlete_id  TEXT NOT NULL REFERENCES athletes(id) ON DELETE CASCADE,
+        coach_id    INTEGER NOT NULL REFERENCES users(id) ON DELETE CASCADE,
+        by_coach    INTEGER NOT NULL,        -- 1: the coach wrote it; 0: the athlete replied
+        shared      INTEGER NOT NULL,        -- 0: the coach's private note
+        finding     TEXT,                    -- 'rule|subject|date' it acknowledges, or NULL
+        body        TEXT NOT NULL,
+        created_at  TEXT NOT NULL,
+        read_at     TEXT                     -- read by the other side
+    );
+    CREATE INDEX notes_by_athlete ON notes (athlete_id, coach_id, id);
+    CREATE TABLE stage_adjustments (
+        id          INTEGER PRIMARY KEY,
+        athlete_id  TEXT NOT NULL REFERENCES athletes(id) ON DELETE CASCADE,
+        coach_id    INTEGER REFERENCES users(id) ON DELETE SET NULL,
+        coach_name  TEXT NOT NULL,
+        kind        TEXT NOT NULL,           -- hold | back | release
+        plan_week   INTEGER NOT NULL,        -- from this plan week on
+        to_week     INTEGER,                 -- back: the stage week to go back to
+        reason      TEXT NOT NULL,
+        created_at  TEXT NOT NULL
+    );
+    CREATE TRIGGER stage_adjustments_insert_revision AFTER INSERT ON stage_adjustments BEGIN
+        UPDATE athletes SET revision = revision + 1 WHERE id = NEW.athlete_id;
+    END;
+    """,
 )

@@ -11,14 +11,15 @@ from urllib.parse import urlencode
 
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
+from fastapi.routing import APIRoute
 from fastapi.responses import JSONResponse, RedirectResponse, Response
 from fastapi.staticfiles import StaticFiles
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from loadguard import settings
 from loadguard.app.access import NotAllowed
-from loadguard.web import alerts, auth, forms, hooks, links, mydata, runner
-from loadguard.web.context import Forbidden, SignInNeeded, Web, page, viewer
+from loadguard.web import alerts, auth, coach, consent, forms, hooks, links, mydata, notes, runner
+from loadguard.web.context import DECLARED, Forbidden, SignInNeeded, Web, page, viewer
 
 SMALL_BODY = 1 << 20  # any form but an upload
 # Every route of the app, in the order they are matched (the access test walks these).
@@ -30,7 +31,44 @@ ROUTERS = (
     alerts.router,
     mydata.router,
     links.router,
+    coach.router,
+    consent.router,
+    notes.router,
 )
+# Routes anyone may reach, signed in or not; every other route declares its rule by the
+# access dependency it takes (context.DECLARED). The access test fails for a route
+# that does neither.
+PUBLIC = frozenset(
+    {
+        "/health",
+        "/webhooks/{name}",
+        "/",
+        "/login",
+        "/logout",
+        "/signup",
+        "/reset",
+        "/reset/{token}",
+    }
+)
+
+
+def declared_rule(route: APIRoute) -> str:
+    """The access rule a route declares: ``public``, or the rule of the access dependency
+    it takes (:data:`context.DECLARED`; the strictest when several). ValueError for a
+    route that declares none, so a new route cannot slip past the access tests."""
+    if route.path in PUBLIC:
+        return "public"
+    calls = set()
+    todo = list(route.dependant.dependencies)
+    while todo:
+        dependency = todo.pop()
+        calls.add(dependency.call)
+        todo.extend(dependency.dependencies)
+    rules = {rule for call, rule in DECLARED.items() if call in calls}
+    for rule in ("own", "pain", "coach", "view", "coach_user", "signed_in"):
+        if rule in rules:
+            return rule
+    raise ValueError(f"{route.path} declares no access rule")
 
 
 class BodyLimit:

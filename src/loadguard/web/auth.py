@@ -10,6 +10,7 @@ from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from loadguard.app import accounts
 from loadguard.app.accounts import AccountError, NewAccount
 from loadguard.i18n import LANGUAGES
+from loadguard.store.users import User
 from loadguard.web.context import (
     SESSION_COOKIE,
     FormDep,
@@ -31,8 +32,11 @@ def _signed_in(response: Response, web: WebDep, token: str) -> Response:
     return response
 
 
-def home_of(athlete_id: str | None) -> str:
-    return f"/a/{athlete_id}/" if athlete_id else "/account"
+def home_of(user: User | None) -> str:
+    """A runner's Today, a coach's athlete list, else the account page."""
+    if user is not None and user.athlete_id:
+        return f"/a/{user.athlete_id}/"
+    return "/coach" if user is not None and user.has_role("coach") else "/account"
 
 
 @router.get("/", response_class=HTMLResponse)
@@ -40,7 +44,7 @@ def home(request: Request, web: WebDep) -> Response:
     user = viewer(request, web)
     if user is None:
         return RedirectResponse("/login", status_code=303)
-    return RedirectResponse(home_of(user.athlete_id), status_code=303)
+    return RedirectResponse(home_of(user), status_code=303)
 
 
 def _local(target: str) -> str:
@@ -73,7 +77,7 @@ def login(request: Request, web: WebDep, form: FormDep) -> Response:
             request, web, "login.html", None, {**values, "signup": web.conf.web.signup}, status
         )
     user = accounts.session_user(web.store(), token)
-    then = _local(field(form, "next")) or home_of(user.athlete_id if user else None)
+    then = _local(field(form, "next")) or home_of(user)
     return _signed_in(back_to(then), web, token)
 
 
@@ -126,7 +130,7 @@ def signup(request: Request, web: WebDep, form: FormDep) -> Response:
     except AccountError as exc:
         return _signup_error(request, web, values, exc.field or "email", exc)
     token = accounts.open_session(web.store(), user)
-    return _signed_in(back_to(home_of(user.athlete_id)), web, token)
+    return _signed_in(back_to(home_of(user)), web, token)
 
 
 def _signup_error(
@@ -191,4 +195,4 @@ def reset(request: Request, web: WebDep, token: str, form: FormDep) -> Response:
         name = "token" if exc.field == "token" else "new"
         return page(request, web, "reset.html", None, {"token": token, "errors": {name: exc}})
     user = accounts.session_user(web.store(), session)
-    return _signed_in(back_to(home_of(user.athlete_id if user else None)), web, session)
+    return _signed_in(back_to(home_of(user)), web, session)

@@ -1,9 +1,9 @@
 """What every route shares: the store of this thread, who is signed in, the CSRF check,
 the one access check, and rendering a page in the viewer's language.
 
-Access is decided in exactly one place: :func:`athlete_in_url` (a dependency every
-``/a/{athlete_id}/...`` route declares) asks :func:`loadguard.app.access.athlete_for`.
-A route never looks an athlete up by itself.
+Access is decided in exactly one place, :func:`loadguard.app.access.athlete_for`: every
+``/a/{athlete_id}/...`` route declares what it needs through one of the dependencies
+below (:data:`DECLARED`), and they all ask it. A route never looks an athlete up itself.
 """
 
 from __future__ import annotations
@@ -86,12 +86,53 @@ def signed_in(user: Annotated[User | None, Depends(viewer)]) -> User:
 UserDep = Annotated[User, Depends(signed_in)]
 
 
-def athlete_in_url(athlete_id: str, user: UserDep, web: WebDep) -> Athlete:
-    """The athlete of the URL, if this user may see them: the one access check."""
-    return access.athlete_for(web.store(), user, athlete_id)
+def _decide(web: Web, user: User, athlete_id: str, need: str) -> access.View:
+    return access.athlete_for(
+        web.store(), user, athlete_id, need, coaches_see_strava=web.conf.web.coaches_see_strava
+    )
 
 
-AthleteDep = Annotated[Athlete, Depends(athlete_in_url)]
+def own_athlete(athlete_id: str, user: UserDep, web: WebDep) -> Athlete:
+    """The athlete of the URL, if this is the runner themself (forms that change data)."""
+    return _decide(web, user, athlete_id, "own").athlete
+
+
+def viewed(athlete_id: str, user: UserDep, web: WebDep) -> access.View:
+    """The athlete of the URL as this user may read them: the runner, or their coach."""
+    return _decide(web, user, athlete_id, "view")
+
+
+def viewed_with_pain(athlete_id: str, user: UserDep, web: WebDep) -> access.View:
+    """As :func:`viewed`, for pages of pain and symptoms (a coach's scope must hold them)."""
+    return _decide(web, user, athlete_id, "pain")
+
+
+def coaching(athlete_id: str, user: UserDep, web: WebDep) -> access.View:
+    """The athlete of the URL, for a coach they granted access (notes, stage changes)."""
+    return _decide(web, user, athlete_id, "coach")
+
+
+def coach_user(user: UserDep) -> User:
+    """A signed-in coach (the athlete list, invitations, groups); others get 404."""
+    if not user.has_role("coach"):
+        raise access.NotAllowed("coach")
+    return user
+
+
+AthleteDep = Annotated[Athlete, Depends(own_athlete)]
+ViewDep = Annotated[access.View, Depends(viewed)]
+PainViewDep = Annotated[access.View, Depends(viewed_with_pain)]
+CoachingDep = Annotated[access.View, Depends(coaching)]
+CoachDep = Annotated[User, Depends(coach_user)]
+# The rule each dependency declares (the access matrix test reads these off every route).
+DECLARED = {
+    own_athlete: "own",
+    viewed: "view",
+    viewed_with_pain: "pain",
+    coaching: "coach",
+    coach_user: "coach_user",
+    signed_in: "signed_in",
+}
 
 
 async def checked_form(request: Request) -> FormData:
@@ -193,8 +234,11 @@ def page(
         "lang": language,
         "csrf": token,
         "form": {},
+        "view": None,
         **(values or {}),
     }
+    # forms that change an athlete's data are shown to the runner themself only
+    context["own"] = context["view"] is None or context["view"].own
     context["errors"] = {k: explain(t, v) for k, v in dict(context.get("errors", {})).items()}
     response = web.templates.TemplateResponse(request, name, context, status_code=status)
     if request.cookies.get(CSRF_COOKIE) != token:

@@ -13,7 +13,7 @@ from fastapi import APIRouter, Request
 from fastapi.responses import HTMLResponse, Response
 from starlette.datastructures import UploadFile
 
-from loadguard.app import dashboard, service
+from loadguard.app import dashboard, seen, service
 from loadguard.app.importing import ImportSummary
 from loadguard.contract import Athlete
 from loadguard.guard import pain_scale
@@ -21,7 +21,9 @@ from loadguard.store.db import StoreError
 from loadguard.web.context import (
     AthleteDep,
     FormDep,
+    PainViewDep,
     UserDep,
+    ViewDep,
     Web,
     WebDep,
     back_to,
@@ -48,8 +50,9 @@ def _pain_values(web: Web, athlete: Athlete, **extra: Any) -> dict[str, Any]:
 
 
 @router.get("/pain", response_class=HTMLResponse)
-def pain_page(request: Request, web: WebDep, user: UserDep, athlete: AthleteDep) -> Response:
-    return page(request, web, "pain.html", user, _pain_values(web, athlete))
+def pain_page(request: Request, web: WebDep, user: UserDep, view: PainViewDep) -> Response:
+    values = _pain_values(web, view.athlete, view=view)
+    return page(request, web, "pain.html", user, values)
 
 
 def _day(text: str, athlete: Athlete) -> date:
@@ -106,8 +109,10 @@ def _shoe_values(web: Web, athlete: Athlete, **extra: Any) -> dict[str, Any]:
 
 
 @router.get("/shoes", response_class=HTMLResponse)
-def shoes_page(request: Request, web: WebDep, user: UserDep, athlete: AthleteDep) -> Response:
-    return page(request, web, "shoes.html", user, _shoe_values(web, athlete))
+def shoes_page(request: Request, web: WebDep, user: UserDep, view: ViewDep) -> Response:
+    report = seen.report(web.store(), view, service.today(view.athlete))
+    values = {"athlete": view.athlete, "view": view, "shoes": report.shoes}
+    return page(request, web, "shoes.html", user, values)
 
 
 def _number(form: FormDep, name: str, low: float, high: float) -> float | None:

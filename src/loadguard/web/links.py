@@ -70,7 +70,7 @@ def callback(request: Request, web: WebDep, user: UserDep, source: str) -> Respo
     kept_source, _, rest = kept.partition(":")
     athlete_id, _, state = rest.partition(":")
     given = request.query_params.get("state", "")
-    athlete = access.athlete_for(web.store(), user, athlete_id)  # 404 for anyone else
+    athlete = access.athlete_for(web.store(), user, athlete_id, "own").athlete  # 404 for others
     problem = ""
     if kept_source != source or not state or not secrets.compare_digest(state, given):
         problem = "oauth_state"

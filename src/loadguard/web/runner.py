@@ -1,5 +1,7 @@
 """A runner's pages: Today, the charts (and their specs), the runs and one run with its
-corrections. Every route takes its athlete from :data:`AthleteDep` (the access check)."""
+corrections. Pages that read take the athlete as the viewer may see them (:data:`ViewDep`:
+the runner, or a coach they granted access, read-only); corrections take it from
+:data:`AthleteDep` (the runner only)."""
 
 from __future__ import annotations
 
@@ -9,7 +11,8 @@ from typing import Any
 from fastapi import APIRouter, Request
 from fastapi.responses import HTMLResponse, JSONResponse, Response
 
-from loadguard.app import corrections, dashboard, service, wording
+from loadguard.app import corrections, dashboard, seen, service, wording
+from loadguard.app.access import View
 from loadguard.contract import Athlete
 from loadguard.guard.report import Report
 from loadguard.store import corrections as correction_store
@@ -18,7 +21,9 @@ from loadguard.web import charts
 from loadguard.web.context import (
     AthleteDep,
     FormDep,
+    PainViewDep,
     UserDep,
+    ViewDep,
     Web,
     WebDep,
     back_to,
@@ -53,6 +58,7 @@ def _findings(report: Report, language: str) -> list[dict[str, Any]]:
     return [
         {
             "severity": f.severity,
+            "key": f"{f.rule}|{f.subject}|{f.date}",
             "date": f.date,
             "week": f.plan_week,
             "title": wording.rule_title(f.rule, language),
@@ -65,12 +71,14 @@ def _findings(report: Report, language: str) -> list[dict[str, Any]]:
 
 
 @router.get("/", response_class=HTMLResponse)
-def today(request: Request, web: WebDep, user: UserDep, athlete: AthleteDep) -> Response:
-    now = dashboard.today(web.store(), athlete, as_of(request, athlete))
+def today(request: Request, web: WebDep, user: UserDep, view: ViewDep) -> Response:
+    athlete = view.athlete
+    now = dashboard.today_from(seen.report(web.store(), view, as_of(request, athlete)))
     language = language_of(request, user)
     report = now.report
     values = {
         "athlete": athlete,
+        "view": view,
         "report": report,
         "week": now.this_week,
         "stage": wording.stage_text(report, language),
@@ -84,36 +92,45 @@ def today(request: Request, web: WebDep, user: UserDep, athlete: AthleteDep) -> 
 
 
 @router.get("/charts", response_class=HTMLResponse)
-def chart_page(request: Request, web: WebDep, user: UserDep, athlete: AthleteDep) -> Response:
-    as_of(request, athlete)  # a bad ?as_of= is refused here, not in four chart requests
-    values = {"athlete": athlete, "charts": CHARTS, "query": request.url.query}
+def chart_page(request: Request, web: WebDep, user: UserDep, view: ViewDep) -> Response:
+    as_of(request, view.athlete)  # a bad ?as_of= is refused here, not in four chart requests
+    shown = CHARTS if view.pain else tuple(c for c in CHARTS if c != "pain")
+    values = {"athlete": view.athlete, "view": view, "charts": shown, "query": request.url.query}
     return page(request, web, "charts.html", user, values)
 
 
-def chart_spec(web: Web, athlete: Athlete, name: str, day: date, language: str) -> dict[str, Any]:
+def chart_spec(web: Web, view: View, name: str, day: date, language: str) -> dict[str, Any]:
     """One chart's Vega-Lite spec (the bench calls this directly, too)."""
     if name == "pain":
-        return charts.pain(dashboard.pain_series(web.store(), athlete), language)
-    report = service.check(web.store(), athlete, day)
+        return charts.pain(dashboard.pain_series(web.store(), view.athlete), language)
+    report = seen.report(web.store(), view, day)
     build = {"volume": charts.volume, "surfaces": charts.surfaces, "shoes": charts.shoes}[name]
     return build(report, language)
 
 
-@router.get("/charts/{name}.json")
-def chart(request: Request, web: WebDep, user: UserDep, athlete: AthleteDep, name: str) -> Response:
-    if name not in CHARTS:
-        return JSONResponse({"error": f"no chart {name!r}: one of {', '.join(CHARTS)}"}, 404)
-    spec = chart_spec(web, athlete, name, as_of(request, athlete), language_of(request, user))
+@router.get("/charts/pain.json")
+def pain_chart(request: Request, web: WebDep, user: UserDep, view: PainViewDep) -> Response:
+    """Pain over time: its own route, as a coach sees it only with the pain scope."""
+    spec = chart_spec(web, view, "pain", as_of(request, view.athlete), language_of(request, user))
     return JSONResponse(spec)
 
 
+@router.get("/charts/{name}.json")
+def chart(request: Request, web: WebDep, user: UserDep, view: ViewDep, name: str) -> Response:
+    if name not in CHARTS or name == "pain":
+        return JSONResponse({"error": f"no chart {name!r}: one of {', '.join(CHARTS)}"}, 404)
+    day = as_of(request, view.athlete)
+    return JSONResponse(chart_spec(web, view, name, day, language_of(request, user)))
+
+
 @router.get("/runs", response_class=HTMLResponse)
-def runs(request: Request, web: WebDep, user: UserDep, athlete: AthleteDep) -> Response:
-    store = web.store()
+def runs(request: Request, web: WebDep, user: UserDep, view: ViewDep) -> Response:
+    store, athlete = web.store(), view.athlete
     values = {
         "athlete": athlete,
-        "runs": service.recent_runs(store, athlete, 50),
-        "aside": corrections.set_aside(store, athlete),
+        "view": view,
+        "runs": service.recent_runs(store, athlete, 50, view.hide),
+        "aside": corrections.set_aside(store, athlete) if view.own else [],
         "shoes": store.shoes(athlete.id),
         "labels": correction_store.LABELS,
     }
@@ -122,17 +139,18 @@ def runs(request: Request, web: WebDep, user: UserDep, athlete: AthleteDep) -> R
 
 @router.get("/runs/{activity_id}", response_class=HTMLResponse)
 def one_run(
-    request: Request, web: WebDep, user: UserDep, athlete: AthleteDep, activity_id: int
+    request: Request, web: WebDep, user: UserDep, view: ViewDep, activity_id: int
 ) -> Response:
     store = web.store()
     try:
-        run = correction_store.run_ref(store, athlete.id, activity_id)
+        run = seen.run(store, view, activity_id)
     except StoreError:
         return page(request, web, "missing.html", user, status=404)
     values = {
-        "athlete": athlete,
+        "athlete": view.athlete,
+        "view": view,
         "run": run,
-        "shoes": store.shoes(athlete.id),
+        "shoes": store.shoes(view.athlete.id),
         "labels": correction_store.LABELS,
     }
     return page(request, web, "run.html", user, values)
@@ -140,10 +158,11 @@ def one_run(
 
 @router.get("/runs/{activity_id}/chart.json")
 def run_chart(
-    request: Request, web: WebDep, user: UserDep, athlete: AthleteDep, activity_id: int
+    request: Request, web: WebDep, user: UserDep, view: ViewDep, activity_id: int
 ) -> Response:
     try:
-        detail = dashboard.run_detail(web.store(), athlete, activity_id)
+        seen.run(web.store(), view, activity_id)
+        detail = dashboard.run_detail(web.store(), view.athlete, activity_id)
     except StoreError as exc:
         return JSONResponse({"error": str(exc)}, 404)
     return JSONResponse(charts.run(detail, language_of(request, user)))

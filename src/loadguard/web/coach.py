@@ -1,0 +1,133 @@
+"""A coach's pages: the athlete list (sortable, filterable, as CSV), invitations, groups
+and the channel for the daily digest. Every route takes the coach from
+:data:`CoachDep`; the athletes on the list are those who granted this coach access."""
+
+from __future__ import annotations
+
+import csv
+import io
+from typing import Any
+
+from fastapi import APIRouter, Request
+from fastapi.responses import HTMLResponse, Response
+
+from loadguard import settings
+from loadguard.alerts.delivery import coach_key
+from loadguard.app import alert_choices, athlete_list, coaching
+from loadguard.app.access import STRAVA_SOURCES, View
+from loadguard.app.accounts import AccountError
+from loadguard.store import coaching as coaching_store
+from loadguard.store.users import User
+from loadguard.web.context import CoachDep, FormDep, Web, WebDep, back_to, field, page
+
+router = APIRouter(prefix="/coach")
+LIGHTS = ("red", "yellow", "green")
+
+
+def _views(web: Web, coach: User) -> list[View]:
+    store = web.store()
+    hide = frozenset() if web.conf.web.coaches_see_strava else STRAVA_SOURCES
+    return [
+        View(store.athlete(athlete_id), coach, scope, hide)
+        for athlete_id, scope, _revision in coaching_store.coached(store, coach.id)
+    ]
+
+
+def _listed(
+    request: Request, web: Web, coach: User
+) -> tuple[list[athlete_list.Row], dict[str, Any]]:
+    """The coach's rows, filtered and sorted as the query string asks."""
+    q = request.query_params
+    light = q.get("light", "") if q.get("light", "") in LIGHTS else ""
+    sort, desc, stage = q.get("sort", ""), q.get("desc", "") == "1", q.get("stage", "")
+    quiet, group = q.get("quiet", "") == "1", q.get("group", "")
+    everyone = athlete_list.for_coach(web.store(), coach.id, _views(web, coach))
+    shown = athlete_list.filtered(everyone, light=light, stage=stage, quiet=quiet, group=group)
+    chosen: dict[str, Any] = {
+        "sort": sort,
+        "desc": desc,
+        "light": light,
+        "stage": stage,
+        "quiet": quiet,
+        "group": group,
+        "stages": sorted({r.stage for r in everyone if r.stage}),
+        "total": len(everyone),
+    }
+    return athlete_list.ordered(shown, sort, desc), chosen
+
+
+def _show(request: Request, web: Web, coach: User, status: int = 200, **extra: Any) -> Response:
+    rows, chosen = _listed(request, web, coach)
+    store = web.store()
+    values = {
+        "rows": rows,
+        "chosen": chosen,
+        "lights": LIGHTS,
+        "columns": athlete_list.COLUMNS,
+        "invites": [
+            i for i in coaching_store.links_of_coach(store, coach.id) if i.status == "invited"
+        ],
+        "groups": coaching_store.groups(store, coach.id),
+        "channels": alert_choices.shown_channels(store, coach_key(coach.id)),
+        "base": settings.current().web.base_url.rstrip("/") or str(request.base_url).rstrip("/"),
+        "query": request.url.query,
+        **extra,
+    }
+    return page(request, web, "coach.html", coach, values, status)
+
+
+@router.get("", response_class=HTMLResponse)
+def athletes(request: Request, web: WebDep, coach: CoachDep) -> Response:
+    return _show(request, web, coach)
+
+
+@router.get("/athletes.csv")
+def athletes_csv(request: Request, web: WebDep, coach: CoachDep) -> Response:
+    """The list as shown (filters and order of the query string), one row per athlete."""
+    rows, _chosen = _listed(request, web, coach)
+    out = io.StringIO()
+    writer = csv.DictWriter(out, fieldnames=athlete_list.CSV_FIELDS)
+    writer.writeheader()
+    for r in rows:
+        writer.writerow(r.as_dict())
+    headers = {"Content-Disposition": 'attachment; filename="athletes.csv"'}
+    return Response(out.getvalue(), media_type="text/csv; charset=utf-8", headers=headers)
+
+
+@router.post("/invite", response_class=HTMLResponse)
+def invite(request: Request, web: WebDep, coach: CoachDep, form: FormDep) -> Response:
+    """A new invitation: its code and link are shown once, here."""
+    email = field(form, "email")
+    try:
+        code = coaching.invite(web.store(), coach, email)
+    except AccountError as exc:
+        return _show(request, web, coach, 400, errors={"email": exc}, form={"email": email})
+    return _show(request, web, coach, invited={"code": code, "email": email})
+
+
+@router.post("/groups", response_class=HTMLResponse)
+def add_group(request: Request, web: WebDep, coach: CoachDep, form: FormDep) -> Response:
+    try:
+        coaching.add_group(web.store(), coach, field(form, "name"))
+    except AccountError as exc:
+        return _show(request, web, coach, 400, errors={"group": exc})
+    return back_to("/coach?done=group")
+
+
+@router.post("/channels", response_class=HTMLResponse)
+def add_channel(request: Request, web: WebDep, coach: CoachDep, form: FormDep) -> Response:
+    """Where the daily digest goes (an apprise URL, shown redacted from now on)."""
+    try:
+        alert_choices.add_channel_to(web.store(), coach_key(coach.id), field(form, "url"))
+    except AccountError as exc:
+        return _show(request, web, coach, 400, errors={"url": exc})
+    return back_to("/coach?done=channel")
+
+
+@router.post("/channels/remove", response_class=HTMLResponse)
+def remove_channel(request: Request, web: WebDep, coach: CoachDep, form: FormDep) -> Response:
+    try:
+        alert_choices.remove_channel_from(web.store(), coach_key(coach.id), field(form, "channel"))
+    except AccountError as exc:
+        return _show(request, web, coach, 400, errors={"url": exc})
+    return back_to("/coach?done=channel_removed")
