@@ -174,8 +174,7 @@ def test_a_digest_missed_while_the_daemon_was_down_runs_once_not_once_per_day(
     settings.current.cache_clear()
     with Store(db) as store:
         anna = store.add_athlete("anna", "Anna", "heel-fat-pad", date(2026, 3, 2), "UTC")
-        service.log_pain(store, anna, 8, "rest", date(2026, 3, 5))
-        service.run_guard(store, anna, "test", date(2026, 3, 5))
+        service.log_pain(store, anna, 8, "rest", service.today(anna))  # a digest tells of now
     job = "digest mette 07:30 Europe/Copenhagen"
     before = Daemon(db)
     before.start()

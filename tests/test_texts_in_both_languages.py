@@ -83,7 +83,7 @@ def test_a_danish_alert_has_no_english_word_no_decimal_point_and_no_path(
 
 
 def test_a_danish_digest_and_summary_read_danish_numbers() -> None:
-    digest = texts.digest_text(findings()[:3], "da")
+    digest = texts.digest_text({"items": findings()[:3]}, "da")
     assert ENGLISH.search(outside_commands(digest.body)) is None
     summary = {
         "athlete_name": "Anna",
@@ -133,3 +133,19 @@ def test_numbers_follow_the_locale() -> None:
     assert number(1234.5, "da", 1) == "1.234,5"
     assert number(12.0, "da", 0, sign=True) == "+12"
     assert say("da", "summary.cap", cap_km=13.75) == "Ugens loft: 13,8 km."
+
+
+@pytest.mark.parametrize("language", LANGUAGES)
+def test_a_digest_speaks_to_the_coach_about_the_athlete_never_to_the_athlete(
+    language: str,
+) -> None:
+    """Every rule, detail and value shape: the coach reads "Anna's longest run", not
+    "your longest run" (nor the guard's own English, which speaks to the runner)."""
+    body = texts.digest_text({"items": findings()}, language).body
+    second_person = {
+        "en": r"\b(you|your|yours)\b",
+        "da": r"\b(du|din|dit|dine|dig)\b",
+    }[language]
+    assert re.search(second_person, body, re.IGNORECASE) is None, body
+    assert "The guard's own English sentence." not in body
+    assert body.startswith("Anna (anna)")

@@ -229,7 +229,7 @@ def test_the_operator_makes_the_first_account_and_links_an_existing_athlete(
     assert "exists already" in " ".join(output.split())
     with served(db) as server:
         assert "/a/anna/" in Browser(server.url).login(ANNA).url
-        assert Browser(server.url).login("mette@example.org").url.endswith("/account")
+        assert Browser(server.url).login("mette@example.org").url.endswith("/coach")
 
 
 def test_after_logging_in_a_runner_lands_on_the_page_she_asked_for_and_never_off_site(

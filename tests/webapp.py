@@ -55,6 +55,36 @@ def add_runner(
         )
 
 
+def add_coach(db: Path, email: str, *, runner: bool = False) -> User:
+    """A coach's account (``runner``: a coach who runs too, with an athlete of their own)."""
+    with Store(db) as store:
+        return accounts.add_account(
+            store,
+            NewAccount(
+                email=email,
+                name=email.split("@")[0].title(),
+                password=PASSWORD,
+                roles=("runner", "coach") if runner else ("coach",),
+                plan_start=date(2026, 3, 2) if runner else None,
+                timezone="Europe/Copenhagen",
+            ),
+        )
+
+
+def grant(db: Path, coach: User, runner: User, scope: str = "all") -> int:
+    """The coach invites the runner and the runner accepts with ``scope``: the link's id."""
+    from loadguard.app import coaching
+    from loadguard.store import coaching as coaching_store
+
+    with Store(db) as store:
+        code = coaching.invite(store, coach, "")
+        link = coaching.invitation(store, code)
+        coaching.answer(store, runner, link, accept=True, scope=scope)
+        found = coaching_store.link(store, link.id)
+        assert found is not None and found.status == "active"
+        return found.id
+
+
 class Browser(requests.Session):
     """Cookies kept, redirects followed, every form posted with this browser's token."""
 

@@ -70,11 +70,12 @@ def callback(request: Request, web: WebDep, user: UserDep, source: str) -> Respo
     kept_source, _, rest = kept.partition(":")
     athlete_id, _, state = rest.partition(":")
     given = request.query_params.get("state", "")
+    if kept_source != source or not state or not secrets.compare_digest(state, given):
+        # not the answer to a connection this browser started: no athlete to show it on
+        return page(request, web, "error.html", user, {"problem": "oauth_state"}, 400)
     athlete = access.athlete_for(web.store(), user, athlete_id, "own").athlete  # 404 for others
     problem = ""
-    if kept_source != source or not state or not secrets.compare_digest(state, given):
-        problem = "oauth_state"
-    elif request.query_params.get("error"):
+    if request.query_params.get("error"):
         problem = "oauth_denied"
     else:
         try:
