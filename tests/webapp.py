@@ -81,7 +81,8 @@ def grant(db: Path, coach: User, runner: User, scope: str = "all") -> int:
         link = coaching.invitation(store, code)
         coaching.answer(store, runner, link, accept=True, scope=scope)
         found = coaching_store.link(store, link.id)
-        assert found is not None and found.status == "active"
+        assert found is not None
+        assert found.status == "active"
         return found.id
 
 
