@@ -19,7 +19,7 @@ from loadguard.store import outbox
 from loadguard.store.db import Store
 from loadguard.store.users import User
 from receivers import drop_fit, paved_run, receiver
-from webapp import Browser, add_coach, add_runner, grant, served, text_of
+from webapp import A_RUN, Browser, add_coach, add_runner, grant, served, text_of
 
 PLAN_START = date(2026, 3, 2)
 
@@ -327,3 +327,45 @@ def test_an_invitation_by_email_waits_on_the_runners_page_and_a_code_works_once(
         assert "Coach" in both
         assert "Anna" in text_of(p.open("/coach").text)
         assert p.open(f"/a/{physio.athlete_id}/").status_code == 200  # still a runner too
+
+
+def test_the_list_and_each_athletes_own_page_show_the_same_light(club: Club) -> None:
+    """One batched pass for the list, one pass per athlete for their page: the same guard."""
+    listed = {r["athlete"]: r for r in rows_of(club.coach.open("/coach/athletes.csv").text)}
+    for name in club.runners:
+        athlete_id = club.athlete_id(name)
+        page = club.coach.open(f"/a/{athlete_id}/").text
+        status = page.split('data-status="')[1].split('"')[0]
+        stale = listed[athlete_id]["light"] == "yellow" and status == "green"
+        assert status == listed[athlete_id]["light"] or stale, name
+        assert int(listed[athlete_id]["plan_week"]) == int(
+            text_of(page).split("Plan week ")[1].split()[0]
+        )
+
+
+def test_runs_from_strava_are_shown_to_a_coach_only_if_the_operator_allows(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    configure(tmp_path, monkeypatch)
+    db = tmp_path / "lg.sqlite"
+    mette, anna = add_coach(db, "mette@example.org"), add_runner(db, "anna@example.org")
+    grant(db, mette, anna)
+    with Store(db) as store:
+        athlete = store.athlete(str(anna.athlete_id))
+        service.import_from(store, athlete, str(A_RUN))
+        run_id = service.recent_runs(store, athlete, 1)[0]["id"]
+        with store.atomic():  # the store's record of a run that came from Strava's API
+            store.conn.execute("UPDATE activities SET source = 'strava' WHERE id = ?", (run_id,))
+    with served(db) as server:
+        coach, runner = Browser(server.url), Browser(server.url)
+        coach.login(mette.email), runner.login(anna.email)
+        assert f"/runs/{run_id}" in runner.open(f"/a/{anna.athlete_id}/runs").text
+        assert f"/runs/{run_id}" not in coach.open(f"/a/{anna.athlete_id}/runs").text
+        assert coach.open(f"/a/{anna.athlete_id}/runs/{run_id}").status_code == 404
+        assert coach.open(f"/a/{anna.athlete_id}/runs/{run_id}/chart.json").status_code == 404
+    configure(tmp_path, monkeypatch, "[web]\ncoaches_see_strava = true\n")
+    with served(db) as server:
+        coach = Browser(server.url)
+        coach.login(mette.email)
+        assert f"/runs/{run_id}" in coach.open(f"/a/{anna.athlete_id}/runs").text
+        assert coach.open(f"/a/{anna.athlete_id}/runs/{run_id}").status_code == 200
