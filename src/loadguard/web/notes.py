@@ -40,9 +40,17 @@ def _show(
     store = web.store()
     athlete = view.athlete
     coach_id = None if view.coach is None else view.coach.id
+    language = language_of(request, user)
+
+    def about(finding: str) -> str:
+        """'rule|subject|date' as the reader says it: the rule's title and the day."""
+        rule, _, day = finding.partition("|")[0], "", finding.rpartition("|")[2]
+        return f"{wording.rule_title(rule, language)} ({day})"
+
     values: dict[str, Any] = {
         "athlete": athlete,
         "view": view,
+        "about": about,
         "notes": coaching_store.notes(store, athlete.id, coach_id),
         "finding": request.query_params.get("finding", ""),
         **extra,
@@ -52,7 +60,7 @@ def _show(
         values["coaches"] = [link for link in links if link.status == "active"]
     else:
         report = seen.report(store, view, service.today(athlete))
-        language = language_of(request, user)
+        values["held"] = report.stage_reason != "on plan"
         values["stage"] = wording.stage_text(report, language)
         values["reason"] = wording.reason_text(report.stage_reason, language)
         values["plan_week"] = report.plan_week
