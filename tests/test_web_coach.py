@@ -369,3 +369,22 @@ def test_runs_from_strava_are_shown_to_a_coach_only_if_the_operator_allows(
         coach.login(mette.email)
         assert f"/runs/{run_id}" in coach.open(f"/a/{anna.athlete_id}/runs").text
         assert coach.open(f"/a/{anna.athlete_id}/runs/{run_id}").status_code == 200
+
+
+def test_the_daemons_delivery_round_queues_a_coachs_digest_once_after_0730(club: Club) -> None:
+    from zoneinfo import ZoneInfo
+
+    from loadguard.alerts import delivery
+    from loadguard.app import digests
+
+    cph = ZoneInfo("Europe/Copenhagen")  # Mette's athletes' zone: hers for the digest
+    with receiver() as hook, Store(club.db) as store:
+        outbox.add_channel(store, f"coach:u{club.mette.id}", f"json://127.0.0.1:{hook.port}/m")
+        day = datetime.now(cph).date()
+        early = datetime.combine(day, datetime.min.time(), cph).replace(hour=7, minute=29)
+        assert digests.web_digests_due(store, early) == 0
+        assert digests.web_digests_due(store, early.replace(minute=31)) == 1
+        assert digests.web_digests_due(store, early.replace(hour=9)) == 0  # one a day
+        sent = delivery.deliver_due(store, settings.current(), early.replace(hour=9))
+        assert sent.sent == 1
+        assert "Anna" in hook.wait_for(1)[0]["body"]["message"]

@@ -9,7 +9,7 @@ athlete whose findings never became alerts (no channel of their own, older than
 
 from __future__ import annotations
 
-from datetime import date, datetime
+from datetime import date, datetime, time, timedelta
 from typing import Any
 
 from loadguard import settings
@@ -18,10 +18,12 @@ from loadguard.alerts.recipients import Recipient
 from loadguard.app import seen, service, wording
 from loadguard.app.access import STRAVA_SOURCES, View
 from loadguard.guard.findings import SEVERITY_RANK
-from loadguard.store import coaching, users
+from loadguard.store import coaching, outbox, users
 from loadguard.store.db import Store
 
 WORTH = SEVERITY_RANK["warning"]
+RETRY = timedelta(minutes=15)  # after 07:30 with nothing new: look again this often
+_LOOKED: dict[str, datetime] = {}
 
 
 def views(store: Store, coach: Recipient) -> list[View]:
@@ -75,3 +77,24 @@ def _replies(store: Store, coach: Recipient, after: int) -> list[dict[str, Any]]
         {"id": n.id, "athlete": athlete_id, "athlete_name": name, "body": n.body}
         for athlete_id, name, n in coaching.replies_after(store, coach_id, after)
     ]
+
+
+def web_digests_due(store: Store, now: datetime) -> int:
+    """Queue the digest of every coach with an account whose 07:30 has passed today and
+    who has none yet today (the scheduler's delivery round calls this); with nothing new
+    at 07:30, it looks again every 15 minutes that day. Returns how many were queued."""
+    queued = 0
+    for coach in delivery.recipients(store, settings.current()):
+        if not coach.key.startswith("coach:u") or not coach.channels:
+            continue
+        local = now.astimezone(coach.zone)
+        hour, minute = (int(p) for p in coach.digest.split(":"))
+        if local.time() < time(hour, minute):
+            continue
+        if outbox.has_notice(store, coach.key, "digest", local.date().isoformat()):
+            continue
+        if now - _LOOKED.get(coach.key, datetime.min.replace(tzinfo=now.tzinfo)) < RETRY:
+            continue
+        _LOOKED[coach.key] = now
+        queued += queue(store, coach, now) is not None
+    return queued

@@ -10,10 +10,11 @@ from __future__ import annotations
 import logging
 from collections.abc import Iterator
 from contextlib import contextmanager
+from datetime import UTC, datetime
 from pathlib import Path
 
 from loadguard import settings
-from loadguard.app import service
+from loadguard.app import digests, service
 from loadguard.store.db import Store
 
 log = logging.getLogger("loadguard.daemon")
@@ -56,6 +57,7 @@ def watch_folders(db: str) -> None:
 
 def deliver(db: str) -> None:
     with Store(Path(db)) as store, _logged("alerts"):
+        digests.web_digests_due(store, datetime.now(UTC))
         done = service.deliver(store)
         if done.sent or done.failed:
             log.info("alerts: %d sent, %d to retry", done.sent, done.failed)

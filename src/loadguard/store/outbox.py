@@ -198,6 +198,13 @@ def recover(store: Store, now: datetime) -> int:
     return len(dead)
 
 
+def has_notice(store: Store, recipient: str, kind: str, ref: str) -> bool:
+    row = store.conn.execute(
+        "SELECT 1 FROM notices WHERE recipient = ? AND kind = ? AND ref = ?", (recipient, kind, ref)
+    ).fetchone()
+    return row is not None
+
+
 def last_digest(store: Store, recipient: str) -> dict[str, Any]:
     """The payload of the recipient's last digest ({} if none yet)."""
     row = store.conn.execute(
