@@ -98,18 +98,6 @@ def _state(reason: str) -> str:
     return "held" if reason.startswith(("held", PRIVATE_REASON)) else "stepped_back"
 
 
-def _trend(pain: pl.DataFrame, as_of: date) -> str | None:
-    recent = pain.filter(pl.col("day") > as_of - timedelta(days=TREND_DAYS))["score"]
-    before = pain.filter(
-        (pl.col("day") <= as_of - timedelta(days=TREND_DAYS))
-        & (pl.col("day") > as_of - timedelta(days=2 * TREND_DAYS))
-    )["score"]
-    if recent.len() == 0 or before.len() == 0:
-        return None
-    change = float(recent.mean() or 0.0) - float(before.mean() or 0.0)  # type: ignore[arg-type]
-    return "up" if change >= 1 else "down" if change <= -1 else "flat"
-
-
 def _rows(
     store: Store, views: list[View], plan: Plan, as_of: date, hide: frozenset[str]
 ) -> list[Row]:
@@ -150,39 +138,92 @@ def _rows(
         ~(pl.col("athlete_id").cast(pl.String).is_in(no_pain) & pl.col("rule").is_in(PAIN_RULES))
     )
     lights = verdict.status(found, ids, as_of)
-    return [_row(v, m, plan, as_of, lights[v.athlete.id], pain) for v in views]
+    figures = _figures(m, pain, plan, as_of, athletes)
+    return [
+        _row(v, plan, as_of, lights[v.athlete.id], figures.get(v.athlete.id, {})) for v in views
+    ]
 
 
-def _row(
-    v: View, m: metrics.Metrics, plan: Plan, as_of: date, light: str, pain: pl.DataFrame
-) -> Row:
+def _by_athlete(frame: pl.DataFrame) -> dict[str, dict[str, Any]]:
+    return {str(r["athlete_id"]): r for r in frame.iter_rows(named=True)}
+
+
+def _figures(
+    m: metrics.Metrics, pain: pl.DataFrame, plan: Plan, as_of: date, athletes: pl.DataFrame
+) -> dict[str, dict[str, Any]]:
+    """Each athlete's figures for the list, from whole-frame aggregations (one pass each,
+    not one filter per athlete)."""
+    key = pl.col("athlete_id").cast(pl.String)
+    now = athletes.select(
+        key, plan_week=((pl.lit(as_of) - pl.col("plan_start")).dt.total_days() // 7 + 1)
+    ).with_columns(pl.col("plan_week").cast(pl.Int32))
+    out: dict[str, dict[str, Any]] = {str(a): {} for a in now["athlete_id"]}
+    parts: list[pl.DataFrame] = []
+    if m.stages is not None and m.stages.height:
+        parts.append(
+            m.stages.with_columns(key, pl.col("plan_week").cast(pl.Int32))
+            .join(now, on=["athlete_id", "plan_week"])
+            .select("athlete_id", "stage_week", "stage_reason")
+        )
+    parts.append(
+        m.weeks.with_columns(key, pl.col("plan_week").cast(pl.Int32))
+        .join(now, on=["athlete_id", "plan_week"])
+        .select("athlete_id", week_km=pl.col("run_km"), cap_km=pl.col("cap_km"))
+    )
+    recent = pl.col("local_date") > as_of - timedelta(days=SOFT_WINDOW_DAYS)
+    parts.append(
+        m.runs.with_columns(key)
+        .group_by("athlete_id")
+        .agg(
+            last_run=pl.col("local_date").max(),
+            known_km=(pl.col("km") - pl.col("surface_unknown_km")).filter(recent).sum(),
+            soft_km=pl.sum_horizontal(*(f"surface_{c}_km" for c in SOFT)).filter(recent).sum(),
+        )
+    )
+    last_week = pl.col("day") > as_of - timedelta(days=TREND_DAYS)
+    week_before = ~last_week & (pl.col("day") > as_of - timedelta(days=2 * TREND_DAYS))
+    parts.append(
+        pain.with_columns(key)
+        .sort("athlete_id", "day")
+        .group_by("athlete_id")
+        .agg(
+            last_pain=pl.col("score").last(),
+            recent=pl.col("score").filter(last_week).mean(),
+            before=pl.col("score").filter(week_before).mean(),
+        )
+    )
+    due = m.shoes.with_columns(key).filter(
+        (pl.col("km") >= plan.shoes.warn_km)
+        & (pl.col("retired_on").is_null() | (pl.col("retired_on") > as_of))
+    )
+    parts.append(due.group_by("athlete_id").agg(shoes=pl.col("name"), shoe_km=pl.col("km")))
+    for part in parts:
+        for athlete_id, values in _by_athlete(part).items():
+            out.setdefault(athlete_id, {}).update(values)
+    return out
+
+
+def _trend(recent: float | None, before: float | None) -> str | None:
+    if recent is None or before is None:
+        return None
+    change = recent - before
+    return "up" if change >= 1 else "down" if change <= -1 else "flat"
+
+
+def _row(v: View, plan: Plan, as_of: date, light: str, f: dict[str, Any]) -> Row:
     a = v.athlete
-    mine = pl.col("athlete_id").cast(pl.String) == a.id
     plan_week = (as_of - a.plan_start).days // 7 + 1
-    stage_week, reason = plan_week, "on plan"
-    if m.stages is not None:
-        now = m.stages.filter(mine & (pl.col("plan_week") == plan_week))
-        if now.height:
-            stage_week, reason = int(now["stage_week"][0]), str(now["stage_reason"][0])
+    stage_week = f.get("stage_week") or plan_week
+    reason = f.get("stage_reason") or "on plan"
     if not v.pain and "pain" in reason:
         reason = PRIVATE_REASON
     stage = plan.stage_for_week(stage_week)
-    week = m.weeks.filter(mine & (pl.col("plan_week") == plan_week))
-    runs = m.runs.filter(mine)
-    last_run = runs["local_date"].max() if runs.height else None
-    since = last_run if isinstance(last_run, date) else None
-    days = None if since is None else (as_of - since).days
-    recent = runs.filter(pl.col("local_date") > as_of - timedelta(days=SOFT_WINDOW_DAYS))
-    known = float(recent["km"].sum()) - float(recent["surface_unknown_km"].sum())
-    soft = sum(float(recent[f"surface_{c}_km"].sum()) for c in SOFT)
-    mine_pain = pain.filter(pl.col("athlete_id") == a.id) if v.pain else pain.clear()
+    last_run: date | None = f.get("last_run")
+    days = None if last_run is None else (as_of - last_run).days
     quiet = (days if days is not None else (as_of - a.plan_start).days) >= STALE_DAYS
     stale = quiet and light == "green" and plan_week >= 1
-    due = m.shoes.filter(
-        mine
-        & (pl.col("km") >= plan.shoes.warn_km)
-        & (pl.col("retired_on").is_null() | (pl.col("retired_on") > as_of))
-    )
+    known, soft = f.get("known_km") or 0.0, f.get("soft_km") or 0.0
+    week_km, cap_km = f.get("week_km"), f.get("cap_km")
     return Row(
         athlete_id=a.id,
         name=a.name,
@@ -192,12 +233,15 @@ def _row(
         stage="" if stage is None else stage.name,
         stage_state=_state(reason),
         stage_reason=reason,
-        week_km=None if week.height == 0 else round(float(week["run_km"][0]), 1),
-        cap_km=None if week.height == 0 or week["cap_km"][0] is None else float(week["cap_km"][0]),
+        week_km=None if week_km is None else round(float(week_km), 1),
+        cap_km=None if cap_km is None else float(cap_km),
         soft_share=round(soft / known, 3) if known > 0.05 else None,
-        last_pain=int(mine_pain.sort("day")["score"][-1]) if mine_pain.height else None,
-        pain_trend=_trend(mine_pain, as_of) if mine_pain.height else None,
-        shoes_due=tuple(f"{n} {k:.0f} km" for n, k in due.select("name", "km").iter_rows()),
+        last_pain=f.get("last_pain") if v.pain else None,
+        pain_trend=_trend(f.get("recent"), f.get("before")) if v.pain else None,
+        shoes_due=tuple(
+            f"{n} {k:.0f} km"
+            for n, k in zip(f.get("shoes") or [], f.get("shoe_km") or [], strict=True)
+        ),
         days_since_run=days,
         scope=v.scope,
     )

@@ -32,10 +32,8 @@ def views(store: Store, coach: Recipient) -> list[View]:
         return [View(store.athlete(a), None, "all", frozenset()) for a in coach.athletes]
     user = users.user_by_id(store, int(coach.key.removeprefix("coach:u")))
     hide = frozenset() if settings.current().web.coaches_see_strava else STRAVA_SOURCES
-    return [
-        View(store.athlete(athlete_id), user, scope, hide)
-        for athlete_id, scope, _revision in coaching.coached(store, user.id)
-    ]
+    scopes = {a: scope for a, scope, _revision in coaching.coached(store, user.id)}
+    return [View(a, user, scopes[a.id], hide) for a in store.athletes(list(scopes))]
 
 
 def _links(coach: Recipient, athletes: list[str]) -> dict[str, str]:

@@ -197,14 +197,23 @@ class Store:
             )
         return self.athlete(athlete_id)
 
-    def athletes(self) -> list[Athlete]:
+    def athletes(self, ids: list[str] | None = None) -> list[Athlete]:
+        """Every athlete, or those of ``ids`` (in id order)."""
+        where = f" WHERE id IN ({','.join('?' * len(ids))})" if ids is not None else ""
         rows = self.conn.execute(
-            "SELECT id, name, plan_id, plan_start, timezone, language FROM athletes ORDER BY id"
+            "SELECT id, name, plan_id, plan_start, timezone, language FROM athletes"
+            f"{where} ORDER BY id",
+            ids or [],
         ).fetchall()
         return [Athlete(r[0], r[1], r[2], date.fromisoformat(r[3]), r[4], r[5]) for r in rows]
 
     def athlete(self, athlete_id: str | None = None) -> Athlete:
         """The named athlete, or the only one when no name is given."""
+        if athlete_id is not None:
+            found = self.athletes([athlete_id])
+            if found:
+                return found[0]
+            raise StoreError(f"no athlete {athlete_id!r} in {self.path}")
         everyone = self.athletes()
         if athlete_id is None:
             if len(everyone) == 1:

@@ -5,11 +5,14 @@ and the channel for the daily digest. Every route takes the coach from
 from __future__ import annotations
 
 import csv
+import functools
 import io
 from typing import Any
 
 from fastapi import APIRouter, Request
 from fastapi.responses import HTMLResponse, Response
+from jinja2 import Environment
+from markupsafe import Markup
 
 from loadguard import settings
 from loadguard.alerts.delivery import coach_key
@@ -18,7 +21,17 @@ from loadguard.app.access import STRAVA_SOURCES, View
 from loadguard.app.accounts import AccountError
 from loadguard.store import coaching as coaching_store
 from loadguard.store.users import User
-from loadguard.web.context import CoachDep, FormDep, Web, WebDep, back_to, field, page
+from loadguard.web.context import (
+    CoachDep,
+    FormDep,
+    Web,
+    WebDep,
+    Words,
+    back_to,
+    field,
+    language_of,
+    page,
+)
 
 router = APIRouter(prefix="/coach")
 LIGHTS = ("red", "yellow", "green")
@@ -27,10 +40,8 @@ LIGHTS = ("red", "yellow", "green")
 def _views(web: Web, coach: User) -> list[View]:
     store = web.store()
     hide = frozenset() if web.conf.web.coaches_see_strava else STRAVA_SOURCES
-    return [
-        View(store.athlete(athlete_id), coach, scope, hide)
-        for athlete_id, scope, _revision in coaching_store.coached(store, coach.id)
-    ]
+    scopes = {a: scope for a, scope, _revision in coaching_store.coached(store, coach.id)}
+    return [View(a, coach, scopes[a.id], hide) for a in store.athletes(list(scopes))]
 
 
 def _listed(
@@ -56,11 +67,54 @@ def _listed(
     return athlete_list.ordered(shown, sort, desc), chosen
 
 
+@functools.lru_cache(maxsize=50_000)
+def _row_html(env: Environment, row: athlete_list.Row, language: str) -> Markup:
+    """One row of the list as HTML, kept until the row changes (a row is a frozen value:
+    any change of the athlete's figures, notes or groups makes another): a list of a
+    thousand athletes renders only the rows that changed since the last load."""
+    t = Words(language)
+    r = row
+    km = "" if r.week_km is None else t.num(r.week_km, 1)
+    if km and r.cap_km is not None:
+        km += f" / {t.num(r.cap_km, 1)}"
+    pain = r.last_pain
+    cells = {
+        "id": r.athlete_id,
+        "name": r.name,
+        "light": r.light,
+        "light_text": t(f"light.{r.light}"),
+        "stale": t("coach.stale") if r.stale else "",
+        "limited": r.scope == "no_pain",
+        "plan_week": r.plan_week,
+        "stage": r.stage,
+        "state": "" if r.stage_state == "on_plan" else t(f"coach.state_{r.stage_state}"),
+        "km": f"{km} km" if km else "",
+        "soft": "" if r.soft_share is None else f"{t.num(r.soft_share * 100, 0)} %",
+        "pain": "" if pain is None else f"{pain}/10",
+        "pain_light": ""
+        if pain is None
+        else "green"
+        if pain <= 2
+        else "yellow"
+        if pain <= 5
+        else "red",
+        "trend": t(f"coach.trend_{r.pain_trend}") if r.pain_trend else "",
+        "shoes": ", ".join(r.shoes_due),
+        "days": t("coach.never")
+        if r.days_since_run is None
+        else t("coach.days", count=r.days_since_run),
+        "unread": r.unread,
+    }
+    return Markup(env.get_template("coach_row.html").render(r=cells))
+
+
 def _show(request: Request, web: Web, coach: User, status: int = 200, **extra: Any) -> Response:
     rows, chosen = _listed(request, web, coach)
     store = web.store()
+    env, language = web.templates.env, language_of(request, coach)
     values = {
-        "rows": rows,
+        "rows": [_row_html(env, r, language) for r in rows],
+        "limited": any(r.scope == "no_pain" for r in rows),
         "chosen": chosen,
         "lights": LIGHTS,
         "columns": athlete_list.COLUMNS,
