@@ -25,7 +25,7 @@ import statistics
 import sys
 import tempfile
 import time
-from datetime import UTC, date, datetime, timedelta
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import requests
@@ -55,7 +55,8 @@ def build(db: Path, athletes: int, seed: int = 1) -> list[str]:
     ids = [f"a{i:04d}" for i in range(athletes)]
     with Store(db) as store:
         coach = accounts.add_account(
-            store, accounts.NewAccount(email=EMAIL, name="Coach", password=PASSWORD, roles=("coach",))
+            store,
+            accounts.NewAccount(email=EMAIL, name="Coach", password=PASSWORD, roles=("coach",)),
         )
         for n, athlete_id in enumerate(ids):
             start = TODAY - timedelta(days=rng.randint(200, 400))
@@ -75,12 +76,25 @@ def build(db: Path, athletes: int, seed: int = 1) -> list[str]:
                     when = TODAY - timedelta(days=day)
                     if when.weekday() in (1, 3, 6) and rng.random() > 0.08:
                         km = usual * (1.4 if when.weekday() == 6 else 1.0) * rng.uniform(0.85, 1.15)
-                        epoch = int(datetime(when.year, when.month, when.day, 6, tzinfo=UTC).timestamp())
+                        epoch = int(
+                            datetime(when.year, when.month, when.day, 6, tzinfo=UTC).timestamp()
+                        )
                         secs = km * 1000 / rng.uniform(2.6, 3.2)
-                        rows.append((athlete_id, raw_id, f"{athlete_id}-{day}", rng.choice(
-                            ["trail", "street", "generic", "track"]), epoch, km * 1000, secs))
+                        rows.append(
+                            (
+                                athlete_id,
+                                raw_id,
+                                f"{athlete_id}-{day}",
+                                rng.choice(["trail", "street", "generic", "track"]),
+                                epoch,
+                                km * 1000,
+                                secs,
+                            )
+                        )
                     if when.weekday() == 0:
-                        pain.append((athlete_id, when.isoformat(), rng.choice([0, 1, 1, 2, 2, 3] * 8 + [6])))
+                        pain.append(
+                            (athlete_id, when.isoformat(), rng.choice([0, 1, 1, 2, 2, 3] * 8 + [6]))
+                        )
                 store.conn.executemany(
                     "INSERT INTO activities (athlete_id, raw_id, source, source_id, sport, sub_sport,"
                     " start_utc, utc_offset_s, offset_from, distance_m, timer_s, elapsed_s,"
@@ -182,7 +196,9 @@ def main() -> int:
                 f"  (median {statistics.median(times):6.1f} ms over {len(times)} loads)"
                 f"  {'ok' if p95 < TARGET_P95_MS else 'MISSED'} (p95 < {TARGET_P95_MS:.0f} ms)"
             )
-            print(f"{'':<32} vs one at a time: {one_by_one * 1000 / statistics.median(times):6.0f}x")
+            print(
+                f"{'':<32} vs one at a time: {one_by_one * 1000 / statistics.median(times):6.0f}x"
+            )
     return 0 if ok else 1
 
 
