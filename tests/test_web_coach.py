@@ -388,3 +388,39 @@ def test_the_daemons_delivery_round_queues_a_coachs_digest_once_after_0730(club:
         sent = delivery.deliver_due(store, settings.current(), early.replace(hour=9))
         assert sent.sent == 1
         assert "Anna" in hook.wait_for(1)[0]["body"]["message"]
+
+
+def test_the_athletes_download_holds_their_consent_record_shared_notes_and_stage_changes(
+    club: Club,
+) -> None:
+    import json
+    import zipfile
+
+    anna_id = club.athlete_id("anna")
+    club.coach.send_form(f"/a/{anna_id}/notes", {"body": "Shared with Anna", "shared": "1"})
+    club.coach.send_form(f"/a/{anna_id}/notes", {"body": "Only for me"})
+    club.coach.send_form(f"/a/{anna_id}/stage", {"kind": "hold", "reason": "let it settle"})
+    answer = club.browser("anna").open(f"/a/{anna_id}/data/export.zip")
+    z = zipfile.ZipFile(io.BytesIO(answer.content))
+    consent = json.loads(z.read("json/consent.json"))
+    assert [(c["event"], c["scope"]) for c in consent] == [("granted", "all")]
+    notes = json.loads(z.read("json/notes.json"))
+    assert [n["body"] for n in notes] == ["Shared with Anna"]  # a coach's private note is theirs
+    (held,) = json.loads(z.read("json/stage_adjustments.json"))
+    assert (held["kind"], held["reason"], held["coach_name"]) == ("hold", "let it settle", "Mette")
+
+
+def test_an_invitation_left_unanswered_for_30_days_is_void(tmp_path: Path) -> None:
+    from loadguard.app import coaching
+    from loadguard.app.accounts import AccountError
+
+    db = tmp_path / "lg.sqlite"
+    mette = add_coach(db, "mette@example.org")
+    with Store(db) as store:
+        code = coaching.invite(store, mette, "")
+        assert coaching.invitation(store, code).status == "invited"
+        old = (datetime.now(UTC) - timedelta(days=31)).isoformat(timespec="seconds")
+        with store.atomic():
+            store.conn.execute("UPDATE coach_links SET updated_at = ?", (old,))
+        with pytest.raises(AccountError, match="too old"):
+            coaching.invitation(store, code)

@@ -11,7 +11,7 @@ from __future__ import annotations
 import hashlib
 import re
 import secrets
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 
 from loadguard.alerts import delivery
 from loadguard.app import service
@@ -28,6 +28,7 @@ NOTE_MAX = 2000  # characters in a note
 REASON_MAX = 300
 GROUP_MAX = 60
 EMAIL = re.compile(r"[^@\s]+@[^@\s]+\.[^@\s]+")
+INVITE_DAYS = 30  # an invitation not answered by then is void (ask for a new one)
 CODE_ALPHABET = "ABCDEFGHJKLMNPQRSTUVWXYZ23456789"  # no 0/O, 1/I: read aloud, typed by hand
 
 
@@ -55,6 +56,8 @@ def invitation(store: Store, code: str) -> Link:
     found = store_.link_by_code(store, _hash(code))
     if found is None or found.status != "invited":
         raise AccountError("no open invitation with this code", "code", "invite_unknown")
+    if datetime.fromisoformat(found.updated_at) < _now() - timedelta(days=INVITE_DAYS):
+        raise AccountError("the invitation is too old", "code", "invite_unknown")
     return found
 
 

@@ -15,7 +15,7 @@ from pathlib import Path
 
 from rich.console import Console
 
-from loadguard.app import accounts, service
+from loadguard.app import accounts, coaching, service
 from loadguard.cli.season import season
 from loadguard.contract import SampleWriter
 from loadguard.guard.report import Report
@@ -79,6 +79,7 @@ def run(folder: Path, console: Console | None = None) -> Report:
 
 
 DEMO_EMAIL = "demo@example.org"
+DEMO_COACH = "coach@example.org"
 
 
 def add_login(folder: Path) -> str:
@@ -87,10 +88,19 @@ def add_login(folder: Path) -> str:
     one to teach)."""
     password = secrets.token_urlsafe(9)
     with Store(folder / "loadguard.sqlite") as store:
-        accounts.add_account(
+        runner = accounts.add_account(
             store,
             accounts.NewAccount(
                 email=DEMO_EMAIL, name="Demo Runner", password=password, athlete_id="demo"
             ),
         )
+        coach = accounts.add_account(
+            store,
+            accounts.NewAccount(
+                email=DEMO_COACH, name="Demo Coach", password=password, roles=("coach",)
+            ),
+        )
+        # the demo runner has accepted the demo coach's invitation, seeing everything
+        link = coaching.invitation(store, coaching.invite(store, coach))
+        coaching.answer(store, runner, link, accept=True, scope="all")
     return password

@@ -242,6 +242,10 @@ def demo_command(
     day = report.as_of.isoformat()
     out.print(f"  open http://127.0.0.1:8080/a/demo/?as_of={day}", soft_wrap=True)
     out.print(f"  log in as {demo.DEMO_EMAIL} with the password {password}", soft_wrap=True)
+    out.print(
+        f"  or as the demo's coach, {demo.DEMO_COACH} (the same password): /coach",
+        soft_wrap=True,
+    )
 
 
 def serve(

@@ -40,6 +40,13 @@ TABLES: dict[str, str] = {
     "import_failures": "SELECT source, origin, reason, first_seen, last_tried, attempts"
     " FROM import_failures WHERE athlete_id = ?",
     "user": "SELECT email, name, roles, language, created_at FROM users WHERE athlete_id = ?",
+    "consent": "SELECT at, coach_name, event, scope FROM consent_log WHERE athlete_id = ?"
+    " ORDER BY id",
+    "notes": "SELECT n.created_at, u.name AS coach, n.by_coach, n.finding, n.body, n.read_at"
+    " FROM notes n JOIN users u ON u.id = n.coach_id WHERE n.athlete_id = ? AND n.shared = 1"
+    " ORDER BY n.id",
+    "stage_adjustments": "SELECT created_at, coach_name, kind, plan_week, to_week, reason"
+    " FROM stage_adjustments WHERE athlete_id = ? ORDER BY id",
 }
 
 
