@@ -120,3 +120,41 @@ def test_a_coach_invites_sees_red_acknowledges_and_loses_sight_after_revocation(
         response = coach.goto(f"{server.url}/a/{anna.athlete_id}/")
         assert response is not None
         assert response.status == 404
+
+
+def test_a_danish_coach_reads_the_list_in_danish_on_a_phone(
+    chromium: Chromium, tmp_path: Path
+) -> None:
+    from datetime import UTC, datetime, timedelta
+
+    from loadguard.app import service
+    from loadguard.store.db import Store
+    from receivers import drop_fit, paved_run
+    from webapp import grant
+
+    db = tmp_path / "lg.sqlite"
+    mette = add_coach(db, "mette@example.org", language="da")
+    for name in ("anna", "bo"):
+        runner = add_runner(db, f"{name}@example.org")
+        grant(db, mette, runner, "all" if name == "anna" else "no_pain")
+        with Store(db) as store:
+            athlete = store.athlete(str(runner.athlete_id))
+            start = datetime.now(UTC).replace(microsecond=0) - timedelta(days=2)
+            path = drop_fit(paved_run(start, 42.5), tmp_path / name, tmp_path / "staging")
+            service.import_from(store, athlete, str(path))
+            service.log_pain(store, athlete, 4, "morning", service.today(athlete))
+    with served(db) as server:
+        page = tab(chromium, 390)
+        sign_in(page, server.url, "mette@example.org")
+        expect(page.locator("h1")).to_contain_text("Dine løbere (2 løbere)")
+        expect(page.locator("thead")).to_contain_text("Seneste smerte")
+        expect(page.locator("tbody")).not_to_contain_text("continuous running")
+        anna = page.locator("tr", has_text="Anna")
+        expect(anna).to_contain_text("4/10")
+        expect(anna).to_contain_text("for 2 dage siden")
+        assert "," in anna.locator("td").nth(4).inner_text()  # "3,9 km": a Danish decimal comma
+        expect(page.locator("tr", has_text="Bo")).not_to_contain_text("/10")  # no pain scope
+        expect(page.locator("main")).to_contain_text("deler alt undtagen smerter og symptomer")
+        width = page.evaluate("document.documentElement.scrollWidth")
+        assert width <= 390  # the table scrolls inside its box, the page does not
+        shot(page, "coach-list-da-phone")

@@ -55,7 +55,7 @@ def add_runner(
         )
 
 
-def add_coach(db: Path, email: str, *, runner: bool = False) -> User:
+def add_coach(db: Path, email: str, *, runner: bool = False, language: str = "en") -> User:
     """A coach's account (``runner``: a coach who runs too, with an athlete of their own)."""
     with Store(db) as store:
         return accounts.add_account(
@@ -67,6 +67,7 @@ def add_coach(db: Path, email: str, *, runner: bool = False) -> User:
                 roles=("runner", "coach") if runner else ("coach",),
                 plan_start=date(2026, 3, 2) if runner else None,
                 timezone="Europe/Copenhagen",
+                language=language,
             ),
         )
 

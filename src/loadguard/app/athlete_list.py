@@ -23,6 +23,7 @@ from loadguard.app.access import View
 from loadguard.app.seen import PAIN_RULES, PRIVATE_REASON
 from loadguard.guard import metrics, verdict
 from loadguard.guard.plan import Plan, load_plan
+from loadguard.i18n import LANGUAGES
 from loadguard.store import activities as stored
 from loadguard.store import coaching as coaching_store
 from loadguard.store import pain as pain_store
@@ -46,7 +47,7 @@ class Row:
     light: str  # green | yellow | red (never green after STALE_DAYS without a run)
     stale: bool  # made yellow by STALE_DAYS alone
     plan_week: int
-    stage: str
+    stage: str  # the plan's name for it (English): what filters and the CSV use
     stage_state: str  # on_plan | held | stepped_back | coach
     stage_reason: str
     week_km: float | None
@@ -59,6 +60,10 @@ class Row:
     scope: str
     unread: int = 0
     groups: tuple[str, ...] = ()
+    stage_names: tuple[tuple[str, str], ...] = ()  # (language, the stage's name in it)
+
+    def stage_in(self, language: str) -> str:
+        return dict(self.stage_names).get(language, self.stage)
 
     def as_dict(self) -> dict[str, Any]:
         return {
@@ -231,6 +236,9 @@ def _row(v: View, plan: Plan, as_of: date, light: str, f: dict[str, Any]) -> Row
         stale=stale,
         plan_week=plan_week,
         stage="" if stage is None else stage.name,
+        stage_names=()
+        if stage is None
+        else tuple((lang, plan.stage_name_in(stage.name, lang)) for lang in LANGUAGES),
         stage_state=_state(reason),
         stage_reason=reason,
         week_km=None if week_km is None else round(float(week_km), 1),

@@ -61,7 +61,9 @@ def _listed(
         "stage": stage,
         "quiet": quiet,
         "group": group,
-        "stages": sorted({r.stage for r in everyone if r.stage}),
+        "stages": sorted(
+            {(r.stage, r.stage_in(language_of(request, coach))) for r in everyone if r.stage}
+        ),
         "total": len(everyone),
     }
     return athlete_list.ordered(shown, sort, desc), chosen
@@ -86,7 +88,7 @@ def _row_html(env: Environment, row: athlete_list.Row, language: str) -> Markup:
         "stale": t("coach.stale") if r.stale else "",
         "limited": r.scope == "no_pain",
         "plan_week": r.plan_week,
-        "stage": r.stage,
+        "stage": r.stage_in(language),
         "state": "" if r.stage_state == "on_plan" else t(f"coach.state_{r.stage_state}"),
         "km": f"{km} km" if km else "",
         "soft": "" if r.soft_share is None else f"{t.num(r.soft_share * 100, 0)} %",
