@@ -32,3 +32,4 @@ bench: setup
 	$(UV) run python bench/bench_osm.py
 	$(UV) run python bench/bench_alerts.py
 	$(UV) run python bench/bench_web.py
+	$(UV) run python bench/bench_coach_list.py
