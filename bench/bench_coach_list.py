@@ -28,8 +28,6 @@ import time
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
-import requests
-
 from loadguard.app import accounts, athlete_list, coaching, service
 from loadguard.app.access import View
 from loadguard.store import coaching as coaching_store
@@ -37,15 +35,13 @@ from loadguard.store.db import Store
 from loadguard.store.users import user_by_email
 from loadguard.web.server import GuardServer
 
+sys.path.insert(0, str(Path(__file__).parent))
+from bench_web import pct, signed_in
+
 TARGET_P95_MS = 300.0
 ZONE = "Europe/Copenhagen"
 EMAIL, PASSWORD = "coach@example.org", "bench-password-1"
 TODAY = datetime.now(UTC).date()
-
-
-def pct(values: list[float], q: int) -> float:
-    ordered = sorted(values)
-    return ordered[min(len(ordered) - 1, round(q / 100 * (len(ordered) - 1)))]
 
 
 def build(db: Path, athletes: int, seed: int = 1) -> list[str]:
@@ -157,13 +153,7 @@ def main() -> int:
         )
         ok = True
         with GuardServer(db, port=0).start() as server:
-            browser = requests.Session()
-            browser.get(f"{server.url}/login", timeout=10)
-            browser.post(
-                f"{server.url}/login",
-                data={"email": EMAIL, "password": PASSWORD, "csrf": browser.cookies["lg_csrf"]},
-                timeout=10,
-            )
+            browser = signed_in(server.url, EMAIL, PASSWORD)
 
             def load() -> float:
                 t = time.perf_counter()

@@ -56,6 +56,18 @@ def own(athlete: Athlete) -> View:
     return View(athlete, None, "own", frozenset())
 
 
+def signed_in(url: str, email: str, password: str) -> requests.Session:
+    """A client with a session cookie, signed in through the login form."""
+    browser = requests.Session()
+    browser.get(f"{url}/login", timeout=10)
+    browser.post(
+        f"{url}/login",
+        data={"email": email, "password": password, "csrf": browser.cookies["lg_csrf"]},
+        timeout=10,
+    )
+    return browser
+
+
 def pct(values: list[float], q: int) -> float:
     ordered = sorted(values)
     return ordered[min(len(ordered) - 1, round(q / 100 * (len(ordered) - 1)))]
@@ -123,13 +135,7 @@ def main() -> int:
         athlete = web.store().athlete("bench")
         results = []
         with GuardServer(db, port=0).start() as server:
-            browser = requests.Session()
-            browser.get(f"{server.url}/login", timeout=10)
-            browser.post(
-                f"{server.url}/login",
-                data={"email": EMAIL, "password": PASSWORD, "csrf": browser.cookies["lg_csrf"]},
-                timeout=10,
-            )
+            browser = signed_in(server.url, EMAIL, PASSWORD)
 
             def get(path: str) -> Callable[[], object]:
                 def call() -> object:

@@ -6,7 +6,6 @@ from __future__ import annotations
 
 import io
 import json
-import shutil
 import sqlite3
 import zipfile
 from collections.abc import Iterator
@@ -17,23 +16,21 @@ from pathlib import Path
 import pytest
 from cryptography.fernet import Fernet
 from playwright.sync_api import Browser as Chromium
-from playwright.sync_api import Page, expect, sync_playwright
+from playwright.sync_api import Page, expect
 
+from browser import chromium as launched
+from browser import needs_chromium, shot, sign_in
 from loadguard import settings
 from loadguard.sources import registry
 from loadguard_strava.standin import StravaStandIn
 from receivers import receiver
 from webapp import A_RUN, PASSWORD, Browser, add_runner, served
 
-CHROMIUM = shutil.which("chromium") or "/usr/bin/chromium"
-SHOTS = Path(__file__).parents[1] / "test-artifacts" / "screenshots"
 RUN_DAY = "2015-08-15"  # the fenix 2 run; plan week 8 for a plan started 2015-06-22
 PLAN_START = date(2015, 6, 22)
 STRAVA_ATHLETE = 1001
 
-pytestmark = pytest.mark.skipif(
-    not Path(CHROMIUM).exists(), reason="needs Debian's chromium (.ci/run installs it)"
-)
+pytestmark = needs_chromium
 
 
 @dataclass
@@ -45,13 +42,8 @@ class Site:
 
 @pytest.fixture(scope="module")
 def chromium() -> Iterator[Chromium]:
-    with sync_playwright() as p:
-        browser = p.chromium.launch(
-            executable_path=CHROMIUM,
-            args=["--no-sandbox", "--disable-gpu", "--disable-dev-shm-usage"],
-        )
+    with launched() as browser:
         yield browser
-        browser.close()
 
 
 @pytest.fixture(scope="module")
@@ -81,11 +73,6 @@ def page(chromium: Chromium) -> Iterator[Page]:
     context.close()
 
 
-def shot(page: Page, name: str) -> None:
-    SHOTS.mkdir(parents=True, exist_ok=True)
-    page.screenshot(path=SHOTS / f"{name}.png", full_page=True)
-
-
 def runner_with_a_run(site: Site, email: str, *, language: str = "en") -> str:
     """A runner made the quick way (account + one uploaded run); returns the home path."""
     user = add_runner(site.db, email, plan_start=PLAN_START, language=language)
@@ -96,14 +83,6 @@ def runner_with_a_run(site: Site, email: str, *, language: str = "en") -> str:
         files=[("files", (A_RUN.name, A_RUN.read_bytes(), "application/octet-stream"))],
     )
     return f"/a/{user.athlete_id}"
-
-
-def sign_in(page: Page, site: Site, email: str) -> None:
-    page.goto(site.url + "/login")
-    page.fill("input[name=email]", email)
-    page.fill("input[name=password]", PASSWORD)
-    page.click("form[action='/login'] button[type=submit]")
-    page.wait_for_load_state()
 
 
 def rows(db: Path, sql: str) -> list[tuple[object, ...]]:
@@ -169,7 +148,7 @@ def test_each_chart_is_drawn_as_svg_marks(
     (run_id,) = rows(site.db, f"SELECT id FROM activities WHERE athlete_id = '{home[3:]}'")[0]
     quick.send_form(f"{home}/runs/{run_id}/correct", {"action": "shoe", "shoe": "Trail shoe"})
     quick.send_form(f"{home}/pain", {"score": "4", "moment": "after", "day": RUN_DAY})
-    sign_in(page, site, email)
+    sign_in(page, site.url, email)
     page.goto(f"{site.url}{home}/charts?as_of={RUN_DAY}")
     drawn = page.locator(f"#chart-{chart}")
     expect(drawn).to_have_attribute("data-drawn", "yes")
@@ -186,7 +165,7 @@ def test_each_chart_is_drawn_as_svg_marks(
 def open_the_run(page: Page, site: Site, email: str) -> str:
     """A new runner with one run, signed in on that run's page (reached by clicking)."""
     home = runner_with_a_run(site, email)
-    sign_in(page, site, email)
+    sign_in(page, site.url, email)
     page.goto(site.url + home + "/runs")
     page.locator("main table a").first.click()
     page.wait_for_load_state()
@@ -225,7 +204,7 @@ def test_connecting_strava_goes_to_the_standin_and_back_and_disconnecting_revoke
     page: Page, site: Site
 ) -> None:
     home = runner_with_a_run(site, "strava@example.org")
-    sign_in(page, site, "strava@example.org")
+    sign_in(page, site.url, "strava@example.org")
     page.goto(site.url + home + "/connections")
     page.locator("form[action$='/connect/strava'] button").click()
     expect(page).to_have_title("Authorize | Strava (stand-in)")
@@ -251,7 +230,7 @@ def test_my_data_downloads_and_deleting_my_account_leaves_nothing_behind(
     page: Page, site: Site
 ) -> None:
     home = runner_with_a_run(site, "leaving@example.org")
-    sign_in(page, site, "leaving@example.org")
+    sign_in(page, site.url, "leaving@example.org")
     page.goto(site.url + home + "/data")
     with page.expect_download() as download:
         page.click("#export")
@@ -278,7 +257,7 @@ def test_my_data_downloads_and_deleting_my_account_leaves_nothing_behind(
 def test_a_second_runner_is_refused_on_the_first_runners_pages(page: Page, site: Site) -> None:
     first = runner_with_a_run(site, "first@example.org")
     runner_with_a_run(site, "second@example.org")
-    sign_in(page, site, "second@example.org")
+    sign_in(page, site.url, "second@example.org")
     for path in ("/", "/charts", "/runs", "/pain", "/data", "/charts/volume.json"):
         answer = page.goto(site.url + first + path)
         assert answer is not None
@@ -296,7 +275,7 @@ def test_on_a_phone_every_runner_page_fits_the_screen(chromium: Chromium, site: 
     )
     page = context.new_page()
     try:
-        sign_in(page, site, "phone@example.org")
+        sign_in(page, site.url, "phone@example.org")
         for name in (
             "",
             "charts",
@@ -326,7 +305,7 @@ def test_on_a_phone_every_runner_page_fits_the_screen(chromium: Chromium, site: 
 
 def test_a_danish_runner_reads_danish_pages_and_danish_chart_axes(page: Page, site: Site) -> None:
     home = runner_with_a_run(site, "dansk@example.org", language="da")
-    sign_in(page, site, "dansk@example.org")
+    sign_in(page, site.url, "dansk@example.org")
     page.goto(f"{site.url}{home}/?as_of={RUN_DAY}")
     expect(page.locator("html")).to_have_attribute("lang", "da")
     expect(page.locator("main")).to_contain_text("Planuge 8")
@@ -346,7 +325,7 @@ def test_a_test_message_is_sent_from_the_alert_page_without_leaving_it(
     monkeypatch.setenv("LOADGUARD_SETTINGS", str(conf))
     settings.current.cache_clear()
     home = runner_with_a_run(site, "bell@example.org")
-    sign_in(page, site, "bell@example.org")
+    sign_in(page, site.url, "bell@example.org")
     with receiver() as inbox:
         page.goto(site.url + home + "/alerts")
         page.fill("input[name=url]", f"json://127.0.0.1:{inbox.port}/bell")

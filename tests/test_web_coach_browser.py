@@ -5,52 +5,30 @@ test-artifacts/screenshots/coach-*.png."""
 
 from __future__ import annotations
 
-import shutil
 from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
 from playwright.sync_api import Browser as Chromium
-from playwright.sync_api import Page, expect, sync_playwright
+from playwright.sync_api import Page, expect
 
-from webapp import PASSWORD, add_coach, add_runner, served
+from browser import chromium as launched
+from browser import needs_chromium, shot, sign_in
+from webapp import add_coach, add_runner, served
 
-CHROMIUM = shutil.which("chromium") or "/usr/bin/chromium"
-SHOTS = Path(__file__).parents[1] / "test-artifacts" / "screenshots"
-
-pytestmark = pytest.mark.skipif(
-    not Path(CHROMIUM).exists(), reason="needs Debian's chromium (.ci/run installs it)"
-)
+pytestmark = needs_chromium
 
 
 @pytest.fixture(scope="module")
 def chromium() -> Iterator[Chromium]:
-    with sync_playwright() as p:
-        browser = p.chromium.launch(
-            executable_path=CHROMIUM,
-            args=["--no-sandbox", "--disable-gpu", "--disable-dev-shm-usage"],
-        )
+    with launched() as browser:
         yield browser
-        browser.close()
 
 
 def tab(chromium: Chromium, width: int = 1100) -> Page:
     page = chromium.new_context(viewport={"width": width, "height": 900}).new_page()
     page.set_default_timeout(15_000)
     return page
-
-
-def shot(page: Page, name: str) -> None:
-    SHOTS.mkdir(parents=True, exist_ok=True)
-    page.screenshot(path=SHOTS / f"{name}.png", full_page=True)
-
-
-def sign_in(page: Page, url: str, email: str) -> None:
-    page.goto(url + "/login")
-    page.fill("input[name=email]", email)
-    page.fill("input[name=password]", PASSWORD)
-    page.click("form[action='/login'] button[type=submit]")
-    page.wait_for_load_state()
 
 
 def test_a_coach_invites_sees_red_acknowledges_and_loses_sight_after_revocation(

@@ -36,9 +36,10 @@ def add_runner(
     db: Path,
     email: str,
     *,
-    plan_start: date = date(2026, 3, 2),
+    plan_start: date | None = date(2026, 3, 2),
     athlete_id: str | None = None,
     language: str = "en",
+    roles: tuple[str, ...] = ("runner",),
 ) -> User:
     with Store(db) as store:
         return accounts.add_account(
@@ -47,6 +48,7 @@ def add_runner(
                 email=email,
                 name=email.split("@")[0].title(),
                 password=PASSWORD,
+                roles=roles,
                 plan_start=plan_start,
                 timezone="Europe/Copenhagen",
                 language=language,
@@ -57,19 +59,9 @@ def add_runner(
 
 def add_coach(db: Path, email: str, *, runner: bool = False, language: str = "en") -> User:
     """A coach's account (``runner``: a coach who runs too, with an athlete of their own)."""
-    with Store(db) as store:
-        return accounts.add_account(
-            store,
-            NewAccount(
-                email=email,
-                name=email.split("@")[0].title(),
-                password=PASSWORD,
-                roles=("runner", "coach") if runner else ("coach",),
-                plan_start=date(2026, 3, 2) if runner else None,
-                timezone="Europe/Copenhagen",
-                language=language,
-            ),
-        )
+    if runner:
+        return add_runner(db, email, language=language, roles=("runner", "coach"))
+    return add_runner(db, email, plan_start=None, language=language, roles=("coach",))
 
 
 def grant(db: Path, coach: User, runner: User, scope: str = "all") -> int:

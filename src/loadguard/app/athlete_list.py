@@ -18,15 +18,14 @@ from typing import Any
 
 import polars as pl
 
-from loadguard.app import service
+from loadguard.app import passes, service
 from loadguard.app.access import View
 from loadguard.app.seen import PAIN_RULES, PRIVATE_REASON
 from loadguard.guard import metrics, verdict
 from loadguard.guard.plan import Plan, load_plan
+from loadguard.guard.stages import PAIN_SCHEMA
 from loadguard.i18n import LANGUAGES
-from loadguard.store import activities as stored
 from loadguard.store import coaching as coaching_store
-from loadguard.store import pain as pain_store
 from loadguard.store.db import Store
 
 # An athlete without a run for this many days is never shown green, whatever the guard
@@ -108,42 +107,15 @@ def _rows(
 ) -> list[Row]:
     """One batched guard pass over athletes on one plan, as of one day."""
     ids = [v.athlete.id for v in views]
-    activities = stored.activities_frame(store, ids)
-    if hide:
-        activities = activities.filter(~pl.col("source").is_in(sorted(hide)))
-    athletes = pl.DataFrame(
-        {"athlete_id": ids, "plan_start": [v.athlete.plan_start for v in views]},
-        schema={"athlete_id": pl.String, "plan_start": pl.Date},
-    )
-    shoes = pl.DataFrame(
-        [
-            (s.id, s.athlete_id, s.name, s.initial_km, s.heel_stack_mm, s.drop_mm,
-             s.minimalist, s.default_from, s.retired_on, s.gear_id)
-            for i in ids
-            for s in store.shoes(i)
-        ],
-        schema=metrics.SHOE_SCHEMA,
-        orient="row",
-    )  # fmt: skip
-    pain = pain_store.pain_frame(store, ids)
-    m = metrics.compute(
-        activities,
-        athletes,
-        shoes,
-        plan,
-        as_of,
-        pain=pain,
-        symptoms=pain_store.symptom_frame(store, ids),
-        conditions=pain_store.conditions_frame(store, ids),
-        adjustments=coaching_store.adjustments_frame(store, ids),
-    )
+    m = passes.metrics_for(store, [v.athlete for v in views], plan, as_of, hide)
+    pain = m.pain if m.pain is not None else pl.DataFrame(schema=PAIN_SCHEMA)
     found = verdict.evaluate(m, plan, as_of)
     no_pain = [v.athlete.id for v in views if not v.pain]
     found = found.filter(
         ~(pl.col("athlete_id").cast(pl.String).is_in(no_pain) & pl.col("rule").is_in(PAIN_RULES))
     )
     lights = verdict.status(found, ids, as_of)
-    figures = _figures(m, pain, plan, as_of, athletes)
+    figures = _figures(m, pain, plan, as_of)
     return [
         _row(v, plan, as_of, lights[v.athlete.id], figures.get(v.athlete.id, {})) for v in views
     ]
@@ -154,12 +126,13 @@ def _by_athlete(frame: pl.DataFrame) -> dict[str, dict[str, Any]]:
 
 
 def _figures(
-    m: metrics.Metrics, pain: pl.DataFrame, plan: Plan, as_of: date, athletes: pl.DataFrame
+    m: metrics.Metrics, pain: pl.DataFrame, plan: Plan, as_of: date
 ) -> dict[str, dict[str, Any]]:
     """Each athlete's figures for the list, from whole-frame aggregations (one pass each,
     not one filter per athlete)."""
+    assert m.athletes is not None  # metrics.compute always sets it
     key = pl.col("athlete_id").cast(pl.String)
-    now = athletes.select(
+    now = m.athletes.select(
         key, plan_week=((pl.lit(as_of) - pl.col("plan_start")).dt.total_days() // 7 + 1)
     ).with_columns(pl.col("plan_week").cast(pl.Int32))
     out: dict[str, dict[str, Any]] = {str(a): {} for a in now["athlete_id"]}

@@ -13,12 +13,10 @@ from datetime import UTC, date, datetime
 from pathlib import Path
 from typing import Any
 
-import polars as pl
-
 from loadguard import settings
 from loadguard.alerts import delivery
 from loadguard.alerts.recipients import Recipient
-from loadguard.app import folders, kept
+from loadguard.app import folders, kept, passes
 from loadguard.app.importing import ImportSummary as ImportSummary
 from loadguard.app.importing import Progress as Progress
 from loadguard.app.importing import import_from as import_from
@@ -31,14 +29,13 @@ from loadguard.contract import (
     RawRecord,
     Streams,
 )
-from loadguard.guard import metrics, pain_scale, verdict
+from loadguard.guard import pain_scale, verdict
 from loadguard.guard.plan import Plan, load_plan
 from loadguard.guard.report import Report, build_report
 from loadguard.sources import registry
 from loadguard.sources.normalise import Normalised
 from loadguard.store import accounts as accounts_store
 from loadguard.store import activities as stored
-from loadguard.store import coaching as coaching_store
 from loadguard.store import findings as findings_store
 from loadguard.store import outbox
 from loadguard.store import pain as pain_store
@@ -101,38 +98,6 @@ def recompute_surfaces(store: Store, athlete: Athlete) -> tuple[int, list[tuple[
     return count, failed
 
 
-def _frames(
-    store: Store, athlete: Athlete, hide: frozenset[str] = frozenset()
-) -> tuple[pl.DataFrame, pl.DataFrame, pl.DataFrame]:
-    athletes = pl.DataFrame(
-        {"athlete_id": [athlete.id], "plan_start": [athlete.plan_start]},
-        schema={"athlete_id": pl.String, "plan_start": pl.Date},
-    )
-    shoes = pl.DataFrame(
-        [
-            (
-                s.id,
-                s.athlete_id,
-                s.name,
-                s.initial_km,
-                s.heel_stack_mm,
-                s.drop_mm,
-                s.minimalist,
-                s.default_from,
-                s.retired_on,
-                s.gear_id,
-            )
-            for s in store.shoes(athlete.id)
-        ],
-        schema=metrics.SHOE_SCHEMA,
-        orient="row",
-    )
-    activities = stored.activities_frame(store, [athlete.id])
-    if hide:
-        activities = activities.filter(~pl.col("source").is_in(sorted(hide)))
-    return activities, athletes, shoes
-
-
 def _now() -> datetime:
     return datetime.now(UTC)
 
@@ -169,22 +134,7 @@ def forget_reports() -> None:
 
 
 def _check(store: Store, athlete: Athlete, as_of: date, plan: Plan, hide: frozenset[str]) -> Report:
-    activities, athletes, shoes = _frames(store, athlete, hide)
-    conditions = pl.DataFrame(
-        {"athlete_id": athlete.id, "condition": pain_store.conditions(store, athlete.id)},
-        schema={"athlete_id": pl.String, "condition": pl.String},
-    )
-    m = metrics.compute(
-        activities,
-        athletes,
-        shoes,
-        plan,
-        as_of,
-        pain=pain_store.pain_frame(store, [athlete.id]),
-        symptoms=pain_store.symptom_frame(store, [athlete.id]),
-        conditions=conditions,
-        adjustments=coaching_store.adjustments_frame(store, [athlete.id]),
-    )
+    m = passes.metrics_for(store, [athlete], plan, as_of, hide)
     found = verdict.newest_first(verdict.evaluate(m, plan, as_of))
     light = verdict.status(found, [athlete.id], as_of)[athlete.id]
     return build_report(athlete, plan, m, found, light, as_of)

@@ -28,6 +28,7 @@ SCHEMA: dict[str, pl.DataType | type[pl.DataType]] = {
 }
 
 
+# The pain frame the guard reads (the store makes it: store/pain.py).
 PAIN_SCHEMA: dict[str, pl.DataType | type[pl.DataType]] = {
     "athlete_id": pl.String,
     "day": pl.Date,

@@ -15,6 +15,7 @@ from datetime import UTC, date, datetime
 import polars as pl
 
 from loadguard.contract import Activity, RawRecord
+from loadguard.guard.metrics import SHOE_SCHEMA
 from loadguard.sources.normalise import Normalised
 from loadguard.store.corrections import CORRECTED, COUNTED, SPORT_AS_LABELLED
 from loadguard.store.db import Store, StoreError, now_iso
@@ -256,6 +257,17 @@ def activities_frame(store: Store, athlete_ids: list[str]) -> pl.DataFrame:
         orient="row",
     )
     return with_time_columns(frame)
+
+
+def shoes_frame(store: Store, athlete_ids: list[str]) -> pl.DataFrame:
+    """Every shoe of these athletes, as the guard's metrics read them."""
+    rows = [
+        (s.id, s.athlete_id, s.name, s.initial_km, s.heel_stack_mm, s.drop_mm, s.minimalist,
+         s.default_from, s.retired_on, s.gear_id)
+        for athlete_id in athlete_ids
+        for s in store.shoes(athlete_id)
+    ]  # fmt: skip
+    return pl.DataFrame(rows, schema=SHOE_SCHEMA, orient="row")
 
 
 def with_time_columns(frame: pl.DataFrame) -> pl.DataFrame:

@@ -6,16 +6,10 @@ from datetime import date
 
 import polars as pl
 
+from loadguard.guard.stages import PAIN_SCHEMA
 from loadguard.store.corrections import CORRECTED, COUNTED, SPORT_AS_LABELLED
 from loadguard.store.db import Store, now_iso
 
-PAIN_SCHEMA: dict[str, pl.DataType | type[pl.DataType]] = {
-    "athlete_id": pl.String,
-    "day": pl.Date,
-    "moment": pl.String,
-    "score": pl.Int32,
-    "activity_id": pl.Int64,
-}
 SYMPTOM_SCHEMA: dict[str, pl.DataType | type[pl.DataType]] = {
     "athlete_id": pl.String,
     "day": pl.Date,

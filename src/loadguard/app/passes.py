@@ -1,0 +1,48 @@
+"""The guard's metrics for some athletes on one plan, read from the store: one pass for
+one runner's report (:func:`loadguard.app.service.check`) or a coach's whole list
+(:mod:`loadguard.app.athlete_list`), so both see the same figures."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from datetime import date
+
+import polars as pl
+
+from loadguard.contract import Athlete
+from loadguard.guard import metrics
+from loadguard.guard.plan import Plan
+from loadguard.store import activities as stored
+from loadguard.store import coaching as coaching_store
+from loadguard.store import pain as pain_store
+from loadguard.store.db import Store
+
+
+def metrics_for(
+    store: Store,
+    athletes: Sequence[Athlete],
+    plan: Plan,
+    as_of: date,
+    hide: frozenset[str] = frozenset(),
+) -> metrics.Metrics:
+    """Every counted activity, shoe, pain entry, symptom, condition and coach's stage
+    change of these athletes, through the metrics; ``hide``: sources left out."""
+    ids = [a.id for a in athletes]
+    activities = stored.activities_frame(store, ids)
+    if hide:
+        activities = activities.filter(~pl.col("source").is_in(sorted(hide)))
+    starts = pl.DataFrame(
+        {"athlete_id": ids, "plan_start": [a.plan_start for a in athletes]},
+        schema={"athlete_id": pl.String, "plan_start": pl.Date},
+    )
+    return metrics.compute(
+        activities,
+        starts,
+        stored.shoes_frame(store, ids),
+        plan,
+        as_of,
+        pain=pain_store.pain_frame(store, ids),
+        symptoms=pain_store.symptom_frame(store, ids),
+        conditions=pain_store.conditions_frame(store, ids),
+        adjustments=coaching_store.adjustments_frame(store, ids),
+    )
