@@ -10,6 +10,7 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
+from zoneinfo import ZoneInfo
 
 import pytest
 
@@ -283,7 +284,12 @@ def test_consent_is_recorded_and_revoking_it_takes_the_athlete_off_the_list(club
     assert (
         record.index("revoked") < record.index("changed") < record.index("granted")
     )  # newest first
-    assert "UTC" in record
+    with Store(club.db) as store:
+        (granted,) = store.conn.execute(
+            "SELECT at FROM consent_log WHERE event = 'granted' AND athlete_id = ?", (eva_id,)
+        ).fetchone()
+    local = datetime.fromisoformat(granted).astimezone(ZoneInfo("Europe/Copenhagen"))
+    assert local.strftime("%Y-%m-%d %H:%M") in record  # on the runner's clock, not UTC
     assert "Eva" not in text_of(club.coach.open("/coach").text)
     assert club.coach.open(f"/a/{eva_id}/").status_code == 404
     assert club.coach.send_form(f"/a/{eva_id}/notes", {"body": "hello?"}).status_code == 404

@@ -12,9 +12,11 @@ import secrets
 import threading
 from collections.abc import Mapping
 from dataclasses import dataclass
+from datetime import datetime
 from importlib.resources import files
 from pathlib import Path
 from typing import Annotated, Any
+from zoneinfo import ZoneInfo
 
 from fastapi import Depends, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
@@ -55,6 +57,7 @@ class Web:
         root = files("loadguard.web")
         self.templates = Jinja2Templates(directory=str(root.joinpath("templates")))
         self.templates.env.globals.update(word=word, number=number, languages=LANGUAGES)
+        self.templates.env.filters["when"] = when
 
     def store(self) -> Store:
         found: Store | None = getattr(self._local, "store", None)
@@ -62,6 +65,15 @@ class Web:
             found = Store(self.db)
             self._local.store = found
         return found
+
+
+def when(stamp: str, timezone: str) -> str:
+    """A stored UTC time ('2026-12-04T04:22:10+00:00') as the reader's clock shows it."""
+    try:
+        moment = datetime.fromisoformat(stamp)
+    except ValueError:
+        return stamp
+    return moment.astimezone(ZoneInfo(timezone)).strftime("%Y-%m-%d %H:%M")
 
 
 def web_of(request: Request) -> Web:
