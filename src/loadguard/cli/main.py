@@ -36,6 +36,7 @@ from loadguard.cli.common import (
     say,
 )
 from loadguard.cli.maps import osm_app, places_app, surfaces_app
+from loadguard.cli.overview import overview
 from loadguard.cli.pain import condition_command, pain_command, symptom_command
 from loadguard.cli.render import render
 from loadguard.cli.runs import run_app, runs
@@ -282,6 +283,7 @@ def serve(
 # The commands, in the order `loadguard --help` lists them (command groups follow).
 app.command("demo", rich_help_panel=START)(demo_command)
 app.command("check", rich_help_panel=START)(check)
+app.command("overview", rich_help_panel=START)(overview)
 app.command("import", rich_help_panel=START)(import_)
 app.command("plans", rich_help_panel=START)(plans)
 app.command("runs", rich_help_panel=RUNS)(runs)
