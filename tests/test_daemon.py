@@ -319,3 +319,53 @@ def test_the_weekly_summary_job_sends_the_runner_last_weeks_figures_once(
     with Store(Path(db)) as store:
         zone = store.athlete("anna").timezone
     assert specs == {f"summary anna mon 08:00 {zone}"}  # in the runner's own time zone
+
+
+def test_two_daemons_on_one_database_run_each_scheduled_run_once(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """APScheduler's job stores must not be shared between schedulers (each would run
+    every job): here each run of each job is claimed in the database first."""
+    db = tmp_path / "lg.sqlite"
+    conf = tmp_path / "settings.toml"
+    conf.write_text("[scheduler]\nretry_s = 0.3\n")
+    monkeypatch.setenv("LOADGUARD_SETTINGS", str(conf))
+    settings.current.cache_clear()
+    first, second = Daemon(db), Daemon(db)
+    first.start()
+    second.start()
+    try:
+        time.sleep(3.5)
+    finally:
+        first.stop()
+        second.stop()
+    job = "deliver every 0.3s"
+    with sqlite3.connect(db) as conn:
+        claims = conn.execute(
+            "SELECT run_at, claimed_by, finished_at FROM job_claims WHERE job_id = ?", (job,)
+        ).fetchall()
+    ran = first.runs[job] + second.runs[job]
+    assert ran >= 3  # it ran, every 0.3 s (slower on a busy machine)
+    assert ran == len(claims)  # each scheduled run by one daemon only: one claim each
+    assert len({at for at, _by, _done in claims}) == len(claims)
+    assert all(done is not None for _at, _by, done in claims)
+
+
+def test_a_run_claimed_by_a_process_that_died_is_taken_over(tmp_path: Path) -> None:
+    from loadguard.store import schedule
+
+    db = tmp_path / "lg.sqlite"
+    at = datetime(2026, 12, 4, 7, 30, tzinfo=UTC)
+    with Store(db) as store:
+        dead = subprocess.run([sys.executable, "-c", "import os; print(os.getpid())"],
+                              capture_output=True, text=True, check=True).stdout.strip()  # fmt: skip
+        with store.atomic():
+            store.conn.execute(
+                "INSERT INTO job_claims (job_id, run_at, claimed_by, claimed_at)"
+                " VALUES ('digest mette', ?, ?, ?)",
+                (at.isoformat(), f"{os.uname().nodename}:{dead}", at.isoformat()),
+            )
+        assert schedule.claim_run(store, "digest mette", at)  # its claimer is gone
+        assert not schedule.claim_run(store, "digest mette", at)  # now it is ours, alive
+        schedule.finish_run(store, "digest mette", at)
+        assert not schedule.claim_run(store, "digest mette", at)  # and done

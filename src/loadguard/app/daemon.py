@@ -13,12 +13,15 @@ from __future__ import annotations
 
 import logging
 from collections import Counter
+from concurrent.futures import Future
 from dataclasses import dataclass
-from datetime import UTC
+from datetime import UTC, datetime
 from pathlib import Path
 
 from apscheduler.events import EVENT_JOB_ERROR, EVENT_JOB_EXECUTED, JobExecutionEvent
+from apscheduler.executors.base import run_job
 from apscheduler.executors.pool import ThreadPoolExecutor
+from apscheduler.job import Job
 from apscheduler.jobstores.sqlalchemy import SQLAlchemyJobStore
 from apscheduler.schedulers.background import BackgroundScheduler
 from apscheduler.schedulers.base import STATE_STOPPED
@@ -30,6 +33,7 @@ from loadguard import settings
 from loadguard.app import service
 from loadguard.settings import Settings
 from loadguard.sources import registry
+from loadguard.store import schedule
 from loadguard.store.db import Store
 
 log = logging.getLogger("loadguard.daemon")
@@ -115,6 +119,43 @@ class _Scheduler(BackgroundScheduler):  # type: ignore[misc]
         return result
 
 
+class _OncePerRun(ThreadPoolExecutor):  # type: ignore[misc]
+    """Runs a job only for the scheduled times this process claims in the database, so
+    several daemons sharing it (and their shared job store: the same run times) run each
+    run of each job once. A run another daemon claimed is passed over here; one whose
+    claimer died unfinished is taken over (:mod:`loadguard.store.schedule`)."""
+
+    def __init__(self, db: Path, workers: int) -> None:
+        super().__init__(workers)
+        self.db = db
+
+    def _do_submit_job(self, job: Job, run_times: list[datetime]) -> None:
+        with Store(self.db) as store:
+            mine = [t for t in run_times if schedule.claim_run(store, job.id, t)]
+
+        def run() -> list[JobExecutionEvent]:
+            if not mine:  # another daemon runs these: done here without running
+                return []
+            try:
+                events: list[JobExecutionEvent] = run_job(
+                    job, job._jobstore_alias, mine, self._logger.name
+                )
+                return events
+            finally:
+                with Store(self.db) as store:
+                    for t in mine:
+                        schedule.finish_run(store, job.id, t)
+
+        def done(f: Future[list[JobExecutionEvent]]) -> None:
+            exc = f.exception()
+            if exc is not None:
+                self._run_job_error(job.id, exc, exc.__traceback__)
+            else:
+                self._run_job_success(job.id, f.result())
+
+        self._pool.submit(run).add_done_callback(done)
+
+
 class Daemon:
     """The scheduler for one database. ``start`` returns at once (background threads)."""
 
@@ -124,7 +165,7 @@ class Daemon:
         self.runs: Counter[str] = Counter()  # job id -> times run, since start
         self.scheduler = _Scheduler(
             jobstores={"default": SQLAlchemyJobStore(url=f"sqlite:///{db}", tablename=TABLE)},
-            executors={"default": ThreadPoolExecutor(4)},
+            executors={"default": _OncePerRun(db, 4)},
             job_defaults={"coalesce": True, "max_instances": 1, "misfire_grace_time": None},
             timezone=UTC,
         )

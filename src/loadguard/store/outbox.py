@@ -167,8 +167,8 @@ def dropped(store: Store, send_id: int, reason: str) -> None:
     )
 
 
-def _alive(claimed_by: str | None) -> bool:
-    """Whether the worker that claimed a send may still be sending it."""
+def alive(claimed_by: str | None) -> bool:
+    """Whether the worker that claimed a send (or a scheduled run) may still be at it."""
     host, _, pid = (claimed_by or "").rpartition(":")
     if host != socket.gethostname() or not pid.isdigit():
         return True  # another machine's worker: only time tells (STALE_CLAIM)
@@ -189,7 +189,7 @@ def recover(store: Store, now: datetime) -> int:
         "SELECT id, claimed_at, claimed_by FROM sends WHERE status = 'sending'"
     ).fetchall()
     stale = iso(now - STALE_CLAIM)
-    dead = [(i,) for i, at, by in rows if (at or "") <= stale or not _alive(by)]
+    dead = [(i,) for i, at, by in rows if (at or "") <= stale or not alive(by)]
     store.conn.executemany(
         "UPDATE sends SET status = 'pending', claimed_at = NULL, claimed_by = NULL"
         " WHERE id = ? AND status = 'sending'",

@@ -185,4 +185,17 @@ LATER: tuple[str, ...] = (
         UPDATE athletes SET revision = revision + 1 WHERE id = NEW.athlete_id;
     END;
     """,
+    """
+    -- 12: who ran which scheduled run of a job: several daemons on one database run each
+    -- run of each job once (the first to claim it), and a claim left by a dead process is
+    -- taken over
+    CREATE TABLE job_claims (
+        job_id      TEXT NOT NULL,
+        run_at      TEXT NOT NULL,            -- the run's scheduled time, UTC
+        claimed_by  TEXT NOT NULL,            -- host:pid
+        claimed_at  TEXT NOT NULL,
+        finished_at TEXT,
+        PRIMARY KEY (job_id, run_at)
+    );
+    """,
 )
