@@ -23,6 +23,8 @@ import requests
 from stravalib import Client, exc
 from stravalib.util.limiter import RateLimiter
 
+from loadguard.contract import Host
+
 from .config import StravaConfig
 from .http import RewritingSession
 from .tokens import Tokens
@@ -51,16 +53,59 @@ def _pair(value: str | None) -> tuple[int, int] | None:
     return short, daily
 
 
+BUDGET_STATE = "strava.budget"  # the store's record of Strava's last-reported usage
+
+
+def _windows(at: float) -> tuple[int, int]:
+    """Strava's quarter hour and UTC day of a moment: its counters reset at each."""
+    return int(at // 900), int(at // 86400)
+
+
 @dataclass
 class Budget:
-    """Usage and limits as Strava last reported them (15 minutes, day)."""
+    """Usage and limits as Strava last reported them (15 minutes, day).
+
+    Strava counts the whole application's requests. Given a ``host`` (:meth:`share`),
+    the last report is kept in the store and read back before each check, so every
+    process and worker on that store (daemons, the web app, webhook handlers) spends one
+    budget: what one of them learnt from Strava's headers the next one knows."""
 
     usage: tuple[int, int] = (0, 0)
     limit: tuple[int, int] = (200, 2000)
     read_usage: tuple[int, int] = (0, 0)
     read_limit: tuple[int, int] = (100, 1000)
+    at: float = 0.0  # when Strava reported the usage above (epoch seconds)
+    host: Host | None = None
 
-    def record(self, headers: Any) -> None:
+    def share(self, host: Host) -> Budget:
+        self.host = host
+        return self
+
+    def _current(self, now: float) -> None:
+        """Counters of windows that have ended are zero now."""
+        quarter, day = _windows(now)
+        then_quarter, then_day = _windows(self.at)
+        if then_day != day:
+            self.usage, self.read_usage = (0, 0), (0, 0)
+        elif then_quarter != quarter:
+            self.usage, self.read_usage = (0, self.usage[1]), (0, self.read_usage[1])
+
+    def _load(self, now: float) -> None:
+        if self.host is None:
+            return
+        kept = self.host.connector_state(BUDGET_STATE)
+        if not kept or float(kept.get("at", 0)) <= self.at:
+            return
+
+        def two(key: str) -> tuple[int, int]:
+            first, second = kept[key]
+            return int(first), int(second)
+
+        self.usage, self.limit = two("usage"), two("limit")
+        self.read_usage, self.read_limit = two("read_usage"), two("read_limit")
+        self.at = float(kept["at"])
+
+    def record(self, headers: Any, now: float | None = None) -> None:
         for attr, name in (
             ("usage", "X-RateLimit-Usage"),
             ("limit", "X-RateLimit-Limit"),
@@ -70,9 +115,26 @@ class Budget:
             pair = _pair(headers.get(name))
             if pair is not None:
                 setattr(self, attr, pair)
+        if _pair(headers.get("X-RateLimit-Usage")) is None:
+            return  # nothing learnt
+        self.at = time.time() if now is None else now
+        if self.host is not None:
+            self.host.save_connector_state(
+                BUDGET_STATE,
+                {
+                    "usage": list(self.usage),
+                    "limit": list(self.limit),
+                    "read_usage": list(self.read_usage),
+                    "read_limit": list(self.read_limit),
+                    "at": self.at,
+                },
+            )
 
-    def spent(self, reserve: int = RESERVE) -> str | None:
+    def spent(self, reserve: int = RESERVE, now: float | None = None) -> str | None:
         """Why no more requests should go now, or None."""
+        moment = time.time() if now is None else now
+        self._load(moment)
+        self._current(moment)
         checks = (
             (self.read_usage[0], self.read_limit[0], "read requests this quarter hour"),
             (self.read_usage[1], self.read_limit[1], "read requests today"),

@@ -57,7 +57,7 @@ def api_for(
     def keep(tokens: Tokens) -> None:
         host.update_account(athlete.id, SOURCE, secret=box.seal(tokens))
 
-    return StravaApi(config, box.open(account.secret), keep, budget)
+    return StravaApi(config, box.open(account.secret), keep, budget.share(host))
 
 
 def finish_connect(
