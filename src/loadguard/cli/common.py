@@ -30,10 +30,10 @@ class State:
 
 
 DbOption = Annotated[
-    Path | None,
+    str | None,
     typer.Option(
         "--db",
-        help="Your loadguard database file (default: $LOADGUARD_DB, else in your user data folder).",
+        help="Your loadguard database file, or sqlite:///path (default: $LOADGUARD_DB, else in your user data folder).",
     ),
 ]
 AthleteOption = Annotated[

@@ -45,7 +45,7 @@ from loadguard.cli.users import user_app
 from loadguard.contract import Athlete
 from loadguard.guard.plan import PlanError, available_plans, load_plan
 from loadguard.sources import registry
-from loadguard.store.db import Store, default_db_path
+from loadguard.store.db import Store, StoreError, db_path, default_db_path
 
 STATUS_EXIT = {"green": 0, "yellow": EXIT_YELLOW, "red": EXIT_RED}
 
@@ -80,8 +80,8 @@ app.add_typer(user_app, name="user", rich_help_panel=WATCH)
 def _options(ctx: typer.Context, db: DbOption = None) -> None:
     """Options for every command."""
     try:
-        State.db = db or default_db_path()
-    except settings.SettingsError as exc:
+        State.db = db_path(db) if db else default_db_path()
+    except (settings.SettingsError, StoreError) as exc:
         raise fail(str(exc)) from None
     ctx.obj = partial(open_host, State.db)  # a connector's commands open the store with it
 

@@ -27,11 +27,26 @@ class StoreError(HostError):
     """A request the store cannot honour (unknown athlete, duplicate shoe, ...)."""
 
 
+def db_path(given: str | Path) -> Path:
+    """The SQLite file a ``--db`` or ``LOADGUARD_DB`` names: a path, or ``sqlite:///path``.
+    Another database URL is refused by name (StoreError), never taken for a file name."""
+    text = str(given)
+    if text.startswith("sqlite:///"):
+        return Path(text.removeprefix("sqlite:///"))
+    scheme = text.partition("://")[0]
+    if "://" in text and scheme.replace("+", "").isalnum():
+        raise StoreError(
+            f"{scheme}:// databases are not supported by this version: the store is one"
+            " SQLite file (give a path, or sqlite:///path); PostgreSQL is on its way"
+        )
+    return Path(text)
+
+
 def default_db_path() -> Path:
     """``LOADGUARD_DB`` if set, else the settings' store.path, else the user's data folder."""
     env = os.environ.get("LOADGUARD_DB")
     if env:
-        return Path(env)
+        return db_path(env)
     configured = settings.current().store.path
     if configured:
         return configured.expanduser()
