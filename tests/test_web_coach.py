@@ -430,3 +430,30 @@ def test_an_invitation_left_unanswered_for_30_days_is_void(tmp_path: Path) -> No
             store.conn.execute("UPDATE coach_links SET updated_at = ?", (old,))
         with pytest.raises(AccountError, match="too old"):
             coaching.invitation(store, code)
+
+
+def test_a_coach_chooses_when_the_digest_comes_or_none(club: Club) -> None:
+    from zoneinfo import ZoneInfo as Zone
+
+    from loadguard.alerts import delivery
+    from loadguard.app import digests
+
+    key = f"coach:u{club.mette.id}"
+    with Store(club.db) as store:
+        outbox.add_channel(store, key, "json://127.0.0.1:9/never-sent")
+    bad = club.coach.send_form("/coach/digest", {"digest_at": "25:00"})
+    assert bad.status_code == 400
+    assert "&#34;25:00&#34; is not a time like 07:30." in text_of(bad.text)
+    assert club.coach.send_form("/coach/digest", {"digest_at": "06.15"}).status_code == 200
+    assert 'value="06:15"' in club.coach.open("/coach").text
+    cph = Zone("Europe/Copenhagen")
+    with Store(club.db) as store:
+        (mine,) = [r for r in delivery.recipients(store, settings.current()) if r.key == key]
+        assert mine.digest == "06:15"
+        six = datetime.combine(datetime.now(cph).date(), datetime.min.time(), cph)
+        assert digests.web_digests_due(store, six.replace(hour=6, minute=10)) == 0
+        assert digests.web_digests_due(store, six.replace(hour=6, minute=16)) == 1
+    assert club.coach.send_form("/coach/digest", {"digest_at": ""}).status_code == 200
+    assert "No digest" in text_of(club.coach.open("/coach").text)
+    with Store(club.db) as store:
+        assert key not in {r.key for r in delivery.recipients(store, settings.current())}

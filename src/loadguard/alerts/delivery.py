@@ -54,12 +54,14 @@ def web_coaches(
     store: Store, stored: dict[str, list[str]], zones: dict[str, str]
 ) -> list[Recipient]:
     """Coaches with an account who gave a channel for their daily digest (``coach:u<id>``):
-    it lists the athletes who granted them access, at 07:30 in the coach's own athlete's
-    time zone (a coach who runs too), else their first athlete's."""
+    it lists the athletes who granted them access, at the time they chose (07:30 unless
+    they chose; 'off': none) in their own athlete's time zone (a coach who runs too),
+    else their first athlete's."""
     out = []
+    times = outbox.digest_times(store)
     for user in users.users(store):
         key = coach_key(user.id)
-        if not user.has_role("coach") or key not in stored:
+        if not user.has_role("coach") or key not in stored or times.get(key) == "off":
             continue
         athletes = tuple(a for a, _scope, _rev in coaching.coached(store, user.id))
         zone = zones.get(user.athlete_id or "") or next(
@@ -75,7 +77,7 @@ def web_coaches(
                 quiet_hours="",
                 timezone=zone,
                 athletes=athletes,
-                digest=WEB_DIGEST_AT,
+                digest=times.get(key, WEB_DIGEST_AT),
             )
         )
     return out

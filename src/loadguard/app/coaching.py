@@ -20,6 +20,7 @@ from loadguard.app.accounts import AccountError
 from loadguard.contract import Athlete
 from loadguard.settings import current
 from loadguard.store import coaching as store_
+from loadguard.store import outbox
 from loadguard.store.coaching import SCOPES, Link
 from loadguard.store.db import Store
 from loadguard.store.users import User
@@ -99,6 +100,19 @@ def change_scope(store: Store, athlete: Athlete, link_id: int, scope: str) -> No
 def revoke(store: Store, athlete: Athlete, link_id: int) -> None:
     """The coach sees nothing of the athlete from now on (their notes stay the athlete's)."""
     store_.set_link(store, _mine(store, athlete, link_id), "revoked", None, athlete.id, "revoked")
+
+
+# -- the digest ---------------------------------------------------------------------
+
+
+def set_digest_time(store: Store, coach: User, given: str) -> str:
+    """When the coach's daily digest goes out ('HH:MM', their zone), or 'off'."""
+    given = given.strip().lower().replace(".", ":")
+    if given not in ("off", "") and not re.fullmatch(r"([01]\d|2[0-3]):[0-5]\d", given):
+        raise AccountError(f"{given!r}", "digest_at", "digest_time", value=given)
+    chosen = given or "off"
+    outbox.save_digest_time(store, f"coach:u{coach.id}", chosen)
+    return chosen
 
 
 # -- groups -------------------------------------------------------------------------

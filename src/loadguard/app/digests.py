@@ -23,7 +23,7 @@ from loadguard.store.db import Store
 
 WORTH = SEVERITY_RANK["warning"]
 RETRY = timedelta(minutes=15)  # after 07:30 with nothing new: look again this often
-_LOOKED: dict[str, datetime] = {}
+_LOOKED: dict[tuple[str, str], datetime] = {}  # (store, coach) -> when last looked
 
 
 def views(store: Store, coach: Recipient) -> list[View]:
@@ -91,8 +91,9 @@ def web_digests_due(store: Store, now: datetime) -> int:
             continue
         if outbox.has_notice(store, coach.key, "digest", local.date().isoformat()):
             continue
-        if now - _LOOKED.get(coach.key, datetime.min.replace(tzinfo=now.tzinfo)) < RETRY:
+        looked = (store.identity, coach.key)
+        if looked in _LOOKED and timedelta(0) <= now - _LOOKED[looked] < RETRY:
             continue
-        _LOOKED[coach.key] = now
+        _LOOKED[looked] = now
         queued += queue(store, coach, now) is not None
     return queued

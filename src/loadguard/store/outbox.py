@@ -271,3 +271,23 @@ def save_choices(store: Store, recipient: str, min_severity: str, quiet_hours: s
         " updated_at = excluded.updated_at",
         (recipient, min_severity, quiet_hours, now_iso()),
     )
+
+
+def digest_times(store: Store) -> dict[str, str]:
+    """Recipient key -> the digest time a coach chose on the web ('HH:MM' or 'off')."""
+    return {
+        str(r): str(d)
+        for r, d in store.conn.execute(
+            "SELECT recipient, digest_at FROM alert_choices WHERE digest_at <> ''"
+        )
+    }
+
+
+def save_digest_time(store: Store, recipient: str, digest_at: str) -> None:
+    with store.atomic():
+        store.conn.execute(
+            "INSERT INTO alert_choices (recipient, min_severity, digest_at, updated_at)"
+            " VALUES (?, 'warning', ?, ?) ON CONFLICT (recipient) DO UPDATE SET"
+            " digest_at = excluded.digest_at, updated_at = excluded.updated_at",
+            (recipient, digest_at, now_iso()),
+        )

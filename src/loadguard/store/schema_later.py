@@ -198,4 +198,9 @@ LATER: tuple[str, ...] = (
         PRIMARY KEY (job_id, run_at)
     );
     """,
+    """
+    -- 13: when a coach with an account gets their daily digest ('' until chosen: 07:30;
+    -- 'off': none)
+    ALTER TABLE alert_choices ADD COLUMN digest_at TEXT NOT NULL DEFAULT '';
+    """,
 )

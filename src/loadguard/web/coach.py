@@ -15,11 +15,12 @@ from jinja2 import Environment
 from markupsafe import Markup
 
 from loadguard import settings
-from loadguard.alerts.delivery import coach_key
+from loadguard.alerts.delivery import WEB_DIGEST_AT, coach_key
 from loadguard.app import alert_choices, athlete_list, coaching
 from loadguard.app.access import STRAVA_SOURCES, View
 from loadguard.app.accounts import AccountError
 from loadguard.store import coaching as coaching_store
+from loadguard.store import outbox
 from loadguard.store.users import User
 from loadguard.web.context import (
     CoachDep,
@@ -125,6 +126,7 @@ def _show(request: Request, web: Web, coach: User, status: int = 200, **extra: A
         ],
         "groups": coaching_store.groups(store, coach.id),
         "channels": alert_choices.shown_channels(store, coach_key(coach.id)),
+        "digest_at": outbox.digest_times(store).get(coach_key(coach.id), WEB_DIGEST_AT),
         "base": settings.current().web.base_url.rstrip("/") or str(request.base_url).rstrip("/"),
         "query": request.url.query,
         **extra,
@@ -178,6 +180,16 @@ def add_channel(request: Request, web: WebDep, coach: CoachDep, form: FormDep) -
     except AccountError as exc:
         return _show(request, web, coach, 400, errors={"url": exc})
     return back_to("/coach?done=channel")
+
+
+@router.post("/digest", response_class=HTMLResponse)
+def digest_time(request: Request, web: WebDep, coach: CoachDep, form: FormDep) -> Response:
+    """When the daily digest goes out (their zone), or off."""
+    try:
+        coaching.set_digest_time(web.store(), coach, field(form, "digest_at"))
+    except AccountError as exc:
+        return _show(request, web, coach, 400, errors={"digest_at": exc})
+    return back_to("/coach?done=digest")
 
 
 @router.post("/channels/remove", response_class=HTMLResponse)
