@@ -108,7 +108,8 @@ def _row_html(env: Environment, row: athlete_list.Row, language: str) -> Markup:
         else t("coach.days", count=r.days_since_run),
         "unread": r.unread,
     }
-    return Markup(env.get_template("coach_row.html").render(r=cells))
+    headings = {c: t(f"coach.col_{c}") for c in athlete_list.COLUMNS}  # a phone's labels
+    return Markup(env.get_template("coach_row.html").render(r=cells, h=headings))
 
 
 def _show(request: Request, web: Web, coach: User, status: int = 200, **extra: Any) -> Response:
