@@ -18,7 +18,7 @@ from loadguard.sources import registry
 from loadguard.store import accounts as acc
 from loadguard.store.db import Store
 from loadguard_strava import config as strava_config
-from loadguard_strava.api import Budget, StravaApi
+from loadguard_strava.api import BUDGET_STATE, Budget, StravaApi
 from loadguard_strava.connect import connect
 from loadguard_strava.standin import StravaStandIn
 from loadguard_strava.sync import api_for
@@ -46,6 +46,12 @@ class World:
     @property
     def box(self) -> TokenBox:
         return TokenBox(self.config)
+
+    def new_rate_window(self, *, daily: bool = False) -> None:
+        """A new quarter hour (or day) without waiting for one: Strava's counters start
+        again, and so does the store's record of them (kept in wall-clock windows)."""
+        self.standin.reset_rate_window(daily=daily)
+        self.host.save_connector_state(BUDGET_STATE, {})
 
     def api(self, budget: Budget | None = None) -> StravaApi:
         return api_for(self.host, self.athlete, self.config, self.box, budget or Budget())

@@ -122,7 +122,7 @@ def test_a_backfill_of_2000_activities_costs_the_list_pages_and_one_streams_call
         if "up to date" in out:
             break
         assert "limit" in out
-        world.standin.reset_rate_window(daily="today" in out)
+        world.new_rate_window(daily="today" in out)
     assert stored_total == n
     assert rounds > 10
     list_pages = reads(world.standin, "/api/v3/athlete/activities")
@@ -205,6 +205,11 @@ def test_rate_limit_stops_the_sync_and_the_next_run_resumes_without_loss_or_dupl
     assert first.stopped is not None
     assert "429" in first.stopped or "limit" in first.stopped
     assert first.stored < 30
+    # the store remembers the spent budget: a sync in the same quarter hour asks nothing
+    same = sync_all(world.host, world.config, world.box)["anna"]
+    assert same.stored == 0
+    assert same.stopped is not None
+    world.new_rate_window()
     second = sync_all(world.host, world.config, world.box)["anna"]
     assert second.stopped is None
     count = world.store.conn.execute("SELECT COUNT(*) FROM activities").fetchone()[0]
@@ -315,7 +320,7 @@ def test_athletes_share_the_budget_fairly_and_resume_from_their_cursors(world: W
     assert all(r.stopped and "limit" in r.stopped for r in first.values())
     totals = {"anna": first["anna"].stored, "ben": first["ben"].stored}
     for _ in range(5):
-        world.standin.reset_rate_window()
+        world.new_rate_window()
         again = sync_all(world.host, world.config, world.box)
         for name, r in again.items():
             totals[name] += r.stored

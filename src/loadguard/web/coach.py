@@ -70,7 +70,7 @@ def _listed(
     return athlete_list.ordered(shown, sort, desc), chosen
 
 
-@functools.lru_cache(maxsize=50_000)
+@functools.lru_cache(maxsize=20_000)  # about 1 KB each
 def _row_html(env: Environment, row: athlete_list.Row, language: str) -> Markup:
     """One row of the list as HTML, kept until the row changes (a row is a frozen value:
     any change of the athlete's figures, notes or groups makes another): a list of a
