@@ -457,3 +457,10 @@ def test_a_coach_chooses_when_the_digest_comes_or_none(club: Club) -> None:
     assert "No digest" in text_of(club.coach.open("/coach").text)
     with Store(club.db) as store:
         assert key not in {r.key for r in delivery.recipients(store, settings.current())}
+
+
+def test_the_filter_form_sorts_too_where_headings_are_hidden(club: Club) -> None:
+    page = club.coach.open("/coach?sort=name&desc=1").text
+    assert '<option value="name" selected>' in page
+    order = [page.index(f">{n}</a>") for n in ("Eva", "Dag", "Cai", "Bo", "Anna")]
+    assert order == sorted(order)
