@@ -39,12 +39,18 @@ def overview(
         writer.writerows(r.as_dict() for r in rows)
         return
     if not rows:
-        out.print(i18n.say(language, "cli.no_athletes"))
+        out.print(i18n.say(language, "cli.overview.none"))
         return
-    table = Table(box=None, pad_edge=False)
+    table = Table(box=None, pad_edge=False, padding=(0, 1, 0, 0))
     for column in ("light", "name", "plan_week", "stage", "week_km", "soft_share",
-                   "last_pain", "shoes_due", "days_since_run"):  # fmt: skip
-        table.add_column(t(f"coach.col_{column}"), overflow="fold")
+                   "last_pain", "days_since_run", "shoes_due"):  # fmt: skip
+        wraps = column in ("name", "stage", "shoes_due")
+        table.add_column(
+            i18n.say(language, f"cli.overview.{column}"),
+            no_wrap=not wraps,
+            overflow="fold",
+            min_width=(14 if column == "stage" else 8) if wraps else None,
+        )
 
     def num(value: float, digits: int = 0) -> str:
         return i18n.number(value, language, digits)
@@ -61,9 +67,9 @@ def overview(
             km,
             "" if r.soft_share is None else f"{num(r.soft_share * 100)} %",
             "" if r.last_pain is None else f"{r.last_pain}/10",
-            ", ".join(r.shoes_due),
             t("coach.never") if r.days_since_run is None else str(r.days_since_run),
+            ", ".join(r.shoes_due),
         )
     out.print(table)
     if any(r.stage_state != "on_plan" for r in rows):
-        out.print(f"* {i18n.say(language, 'cli.overview_adjusted')}")
+        out.print(f"* {i18n.say(language, 'cli.overview.adjusted')}")
