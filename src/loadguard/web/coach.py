@@ -7,6 +7,7 @@ from __future__ import annotations
 import csv
 import functools
 import io
+from collections.abc import Callable
 from typing import Any
 
 from fastapi import APIRouter, Request
@@ -164,39 +165,61 @@ def invite(request: Request, web: WebDep, coach: CoachDep, form: FormDep) -> Res
     return _show(request, web, coach, invited={"code": code, "email": email})
 
 
+def _change(
+    request: Request, web: Web, coach: User, where: str, change: Callable[[], object], done: str
+) -> Response:
+    """Make one change and see the list again, or the form's error under ``where``."""
+    try:
+        change()
+    except AccountError as exc:
+        return _show(request, web, coach, 400, errors={where: exc})
+    return back_to(f"/coach?done={done}")
+
+
 @router.post("/groups", response_class=HTMLResponse)
 def add_group(request: Request, web: WebDep, coach: CoachDep, form: FormDep) -> Response:
-    try:
-        coaching.add_group(web.store(), coach, field(form, "name"))
-    except AccountError as exc:
-        return _show(request, web, coach, 400, errors={"group": exc})
-    return back_to("/coach?done=group")
+    name = field(form, "name")
+    return _change(
+        request, web, coach, "group", lambda: coaching.add_group(web.store(), coach, name), "group"
+    )
 
 
 @router.post("/channels", response_class=HTMLResponse)
 def add_channel(request: Request, web: WebDep, coach: CoachDep, form: FormDep) -> Response:
     """Where the daily digest goes (an apprise URL, shown redacted from now on)."""
-    try:
-        alert_choices.add_channel_to(web.store(), coach_key(coach.id), field(form, "url"))
-    except AccountError as exc:
-        return _show(request, web, coach, 400, errors={"url": exc})
-    return back_to("/coach?done=channel")
+    url, key = field(form, "url"), coach_key(coach.id)
+    return _change(
+        request,
+        web,
+        coach,
+        "url",
+        lambda: alert_choices.add_channel_to(web.store(), key, url),
+        "channel",
+    )
 
 
 @router.post("/digest", response_class=HTMLResponse)
 def digest_time(request: Request, web: WebDep, coach: CoachDep, form: FormDep) -> Response:
     """When the daily digest goes out (their zone), or off."""
-    try:
-        coaching.set_digest_time(web.store(), coach, field(form, "digest_at"))
-    except AccountError as exc:
-        return _show(request, web, coach, 400, errors={"digest_at": exc})
-    return back_to("/coach?done=digest")
+    at = field(form, "digest_at")
+    return _change(
+        request,
+        web,
+        coach,
+        "digest_at",
+        lambda: coaching.set_digest_time(web.store(), coach, at),
+        "digest",
+    )
 
 
 @router.post("/channels/remove", response_class=HTMLResponse)
 def remove_channel(request: Request, web: WebDep, coach: CoachDep, form: FormDep) -> Response:
-    try:
-        alert_choices.remove_channel_from(web.store(), coach_key(coach.id), field(form, "channel"))
-    except AccountError as exc:
-        return _show(request, web, coach, 400, errors={"url": exc})
-    return back_to("/coach?done=channel_removed")
+    channel, key = field(form, "channel"), coach_key(coach.id)
+    return _change(
+        request,
+        web,
+        coach,
+        "url",
+        lambda: alert_choices.remove_channel_from(web.store(), key, channel),
+        "channel_removed",
+    )
