@@ -53,7 +53,7 @@ EMAIL, PASSWORD = "bench@example.org", "bench-password-1"
 
 def own(athlete: Athlete) -> View:
     """The athlete as they see themself (the runner's pages)."""
-    return View(athlete, None, "own", frozenset())
+    return View.of_runner(athlete)
 
 
 def signed_in(url: str, email: str, password: str) -> requests.Session:

@@ -40,6 +40,11 @@ class View:
     scope: str  # own | all | no_pain
     hide: frozenset[str]  # sources whose runs (and figures from them) are left out
 
+    @classmethod
+    def of_runner(cls, athlete: Athlete) -> View:
+        """The athlete as they see themself: everything."""
+        return cls(athlete, None, "own", frozenset())
+
     @property
     def own(self) -> bool:
         return self.coach is None
@@ -65,7 +70,7 @@ def athlete_for(
     except StoreError:
         raise NotAllowed(athlete_id) from None
     if user.athlete_id == athlete_id and need != "coach":
-        return View(athlete, None, "own", frozenset())
+        return View.of_runner(athlete)
     if need == "own" or not user.has_role("coach"):
         raise NotAllowed(athlete_id)
     link = coaching.active_link(store, user.id, athlete_id)
@@ -73,5 +78,17 @@ def athlete_for(
         raise NotAllowed(athlete_id)
     if need == "pain" and link.scope != "all":
         raise NotAllowed(athlete_id)
-    hide = frozenset() if coaches_see_strava else STRAVA_SOURCES
-    return View(athlete, user, link.scope, hide)
+    return View(athlete, user, link.scope, hidden_from_coaches(coaches_see_strava))
+
+
+def hidden_from_coaches(coaches_see_strava: bool) -> frozenset[str]:
+    """The sources whose runs (and figures made from them) a coach does not see."""
+    return frozenset() if coaches_see_strava else STRAVA_SOURCES
+
+
+def coached(store: Store, coach: User, *, coaches_see_strava: bool = False) -> list[View]:
+    """Every athlete who granted ``coach`` access, as the coach may see them (the list,
+    the digest): the same scope and sources as :func:`athlete_for` gives each one."""
+    scopes = {a: scope for a, scope, _revision in coaching.coached(store, coach.id)}
+    hide = hidden_from_coaches(coaches_see_strava)
+    return [View(a, coach, scopes[a.id], hide) for a in store.athletes(list(scopes))]

@@ -18,7 +18,7 @@ from typing import Any
 
 import polars as pl
 
-from loadguard.app import passes, service
+from loadguard.app import passes, seen, service
 from loadguard.app.access import View
 from loadguard.app.seen import PAIN_RULES, PRIVATE_REASON
 from loadguard.guard import metrics, verdict
@@ -192,9 +192,7 @@ def _row(v: View, plan: Plan, as_of: date, light: str, f: dict[str, Any]) -> Row
     a = v.athlete
     plan_week = (as_of - a.plan_start).days // 7 + 1
     stage_week = f.get("stage_week") or plan_week
-    reason = f.get("stage_reason") or "on plan"
-    if not v.pain and "pain" in reason:
-        reason = PRIVATE_REASON
+    reason = seen.stage_reason(f.get("stage_reason") or "on plan", v)
     stage = plan.stage_for_week(stage_week)
     last_run: date | None = f.get("last_run")
     days = None if last_run is None else (as_of - last_run).days
@@ -232,14 +230,16 @@ def rows(store: Store, views: Iterable[View], as_of: date | None = None) -> list
     """A row per athlete, each as of their own today (or ``as_of``); rows whose athlete's
     data has not changed come from the last pass, the rest from one batched pass per
     plan and day."""
+    views = list(views)
     out: dict[str, Row] = {}
     missing: dict[tuple[str, date, frozenset[str]], list[tuple[Hashable, View]]] = {}
+    revisions = store.revisions([v.athlete.id for v in views])  # one query for the list
     for v in views:
         day = as_of or service.today(v.athlete)
         key: Hashable = (
             store.identity,
             v.athlete,
-            store.revision(v.athlete.id),
+            revisions.get(v.athlete.id, -1),
             day,
             v.scope,
             v.hide,

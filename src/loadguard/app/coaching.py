@@ -153,18 +153,19 @@ def coach_note(store: Store, view: View, body: str, *, shared: bool, finding: st
     """A coach's note on the athlete, maybe acknowledging a finding ('rule|subject|date');
     a shared one goes to the athlete's alert channels."""
     assert view.coach is not None
+    text = _body(body)
     note = store_.add_note(
         store,
         view.athlete.id,
         view.coach.id,
         by_coach=True,
         shared=shared,
-        body=_body(body),
+        body=text,
         finding=finding.strip()[:200] or None,
     )
     if shared:
         conf = current()
-        payload = {"athlete": view.athlete.id, "from": view.coach.name, "body": body.strip()}
+        payload = {"athlete": view.athlete.id, "from": view.coach.name, "body": text}
         if delivery.queue_note(store, conf, f"athlete:{view.athlete.id}", note, payload, _now()):
             delivery.deliver_due(store, conf, _now())
     return note

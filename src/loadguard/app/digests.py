@@ -15,8 +15,8 @@ from typing import Any
 from loadguard import settings
 from loadguard.alerts import delivery
 from loadguard.alerts.recipients import Recipient
-from loadguard.app import seen, service, wording
-from loadguard.app.access import STRAVA_SOURCES, View
+from loadguard.app import access, seen, service, wording
+from loadguard.app.access import View
 from loadguard.guard.findings import SEVERITY_RANK
 from loadguard.store import coaching, outbox, users
 from loadguard.store.db import Store
@@ -29,11 +29,9 @@ _LOOKED: dict[tuple[str, str], datetime] = {}  # (store, coach) -> when last loo
 def views(store: Store, coach: Recipient) -> list[View]:
     """The athletes this coach watches, as the coach may see them."""
     if not coach.key.startswith("coach:u"):  # a coach of the settings file: the operator's
-        return [View(store.athlete(a), None, "all", frozenset()) for a in coach.athletes]
+        return [View(a, None, "all", frozenset()) for a in store.athletes(list(coach.athletes))]
     user = users.user_by_id(store, int(coach.key.removeprefix("coach:u")))
-    hide = frozenset() if settings.current().web.coaches_see_strava else STRAVA_SOURCES
-    scopes = {a: scope for a, scope, _revision in coaching.coached(store, user.id)}
-    return [View(a, user, scopes[a.id], hide) for a in store.athletes(list(scopes))]
+    return access.coached(store, user, coaches_see_strava=settings.current().web.coaches_see_strava)
 
 
 def _links(coach: Recipient, athletes: list[str]) -> dict[str, str]:

@@ -28,17 +28,24 @@ def light(findings: list[Finding], as_of: date) -> str:
     return ("green", "yellow", "red")[worst]
 
 
+def stage_reason(reason: str, view: View) -> str:
+    """The stage's reason as this viewer may read it: one that tells of pain is not told
+    to a coach without the pain scope."""
+    return _told(reason, view.pain)
+
+
+def _told(reason: str, pain: bool) -> str:
+    return PRIVATE_REASON if not pain and "pain" in reason else reason
+
+
 def without_pain(report: Report) -> Report:
     """The report as a coach without the pain scope sees it."""
     kept = [f for f in report.findings if f.rule not in PAIN_RULES]
-    reason = report.stage_reason
-    if "pain" in reason:
-        reason = PRIVATE_REASON
     return dataclasses.replace(
         report,
         findings=kept,
         status=light(kept, report.as_of),
-        stage_reason=reason,
+        stage_reason=_told(report.stage_reason, pain=False),
         pain={"latest": None, "light": None, "mornings": []},
     )
 

@@ -31,7 +31,7 @@ def overview(
         return i18n.say(language, f"web.{key}", **values)
 
     with opened("") as (store, _):
-        everyone = [View(a, None, "own", frozenset()) for a in store.athletes()]
+        everyone = [View.of_runner(a) for a in store.athletes()]
         rows = athlete_list.ordered(athlete_list.rows(store, everyone))
     if as_csv:
         writer = csv.DictWriter(sys.stdout, fieldnames=athlete_list.CSV_FIELDS)

@@ -271,15 +271,6 @@ def unread_for_coach(store: Store, coach_id: int) -> dict[str, int]:
     return {str(r[0]): int(r[1]) for r in rows}
 
 
-def unread_for_athlete(store: Store, athlete_id: str) -> int:
-    row = store.conn.execute(
-        "SELECT COUNT(*) FROM notes WHERE athlete_id = ? AND by_coach = 1 AND shared = 1"
-        " AND read_at IS NULL",
-        (athlete_id,),
-    ).fetchone()
-    return int(row[0])
-
-
 # -- stage adjustments --------------------------------------------------------------
 
 ADJUSTMENT_SCHEMA: dict[str, pl.DataType | type[pl.DataType]] = {

@@ -117,6 +117,14 @@ class Store:
         ).fetchone()
         return int(row[0]) if row else -1
 
+    def revisions(self, athlete_ids: list[str]) -> dict[str, int]:
+        """:meth:`revision` of many athletes in one query (a coach's list)."""
+        marks = ",".join("?" * len(athlete_ids))
+        rows = self.conn.execute(
+            f"SELECT id, revision FROM athletes WHERE id IN ({marks})", athlete_ids
+        ).fetchall()
+        return {str(r[0]): int(r[1]) for r in rows}
+
     @contextmanager
     def atomic(self) -> Iterator[None]:
         """All or nothing: a savepoint inside a batch, else a transaction of its own.

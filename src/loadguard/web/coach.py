@@ -17,8 +17,8 @@ from markupsafe import Markup
 
 from loadguard import settings
 from loadguard.alerts.delivery import WEB_DIGEST_AT, coach_key
-from loadguard.app import alert_choices, athlete_list, coaching
-from loadguard.app.access import STRAVA_SOURCES, View
+from loadguard.app import access, alert_choices, athlete_list, coaching
+from loadguard.app.access import View
 from loadguard.app.accounts import AccountError
 from loadguard.store import coaching as coaching_store
 from loadguard.store import outbox
@@ -40,10 +40,7 @@ LIGHTS = ("red", "yellow", "green")
 
 
 def _views(web: Web, coach: User) -> list[View]:
-    store = web.store()
-    hide = frozenset() if web.conf.web.coaches_see_strava else STRAVA_SOURCES
-    scopes = {a: scope for a, scope, _revision in coaching_store.coached(store, coach.id)}
-    return [View(a, coach, scopes[a.id], hide) for a in store.athletes(list(scopes))]
+    return access.coached(web.store(), coach, coaches_see_strava=web.conf.web.coaches_see_strava)
 
 
 def _listed(

@@ -44,7 +44,7 @@ def _show(
 
     def about(finding: str) -> str:
         """'rule|subject|date' as the reader says it: the rule's title and the day."""
-        rule, _, day = finding.partition("|")[0], "", finding.rpartition("|")[2]
+        rule, *_, day = finding.split("|")
         return f"{wording.rule_title(rule, language)} ({day})"
 
     values: dict[str, Any] = {
@@ -95,7 +95,7 @@ def reply(
     request: Request, web: WebDep, user: UserDep, athlete: AthleteDep, form: FormDep
 ) -> Response:
     """The athlete answers one of their coaches (``coach``: the coach's user id)."""
-    own = View(athlete, None, "own", frozenset())
+    own = View.of_runner(athlete)
     try:
         coach_id = int(field(form, "coach") or "0")
         coaching.reply(web.store(), athlete, coach_id, field(form, "body"))
