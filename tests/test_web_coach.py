@@ -1,95 +1,28 @@
 """A coach's side, over HTTP on a real server: consent by invitation, the athlete list
 (lights, the 14-day rule, order, filters, groups, CSV), notes both ways with alerts,
-stage holds and set-backs the guard follows, and the daily digest."""
+stage holds and set-backs the guard follows. The digest: test_web_coach_digest.py."""
 
 from __future__ import annotations
 
-import csv
 import io
 from collections.abc import Iterator
-from dataclasses import dataclass
-from datetime import UTC, date, datetime, timedelta
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from zoneinfo import ZoneInfo
 
 import pytest
 
-from loadguard import settings
-from loadguard.app import athlete_list, service
+from coachclub import PLAN_START, Club, configure, make_club, rows_of
+from loadguard.app import service
 from loadguard.store import outbox
 from loadguard.store.db import Store
-from loadguard.store.users import User
-from receivers import drop_fit, paved_run, receiver
+from receivers import receiver
 from webapp import A_RUN, Browser, add_coach, add_runner, grant, served, text_of
-
-PLAN_START = date(2026, 3, 2)
-
-
-@dataclass
-class Club:
-    db: Path
-    url: str
-    coach: Browser
-    mette: User
-    runners: dict[str, User]
-
-    def browser(self, name: str) -> Browser:
-        b = Browser(self.url)
-        assert b.login(self.runners[name].email).status_code == 200
-        return b
-
-    def athlete_id(self, name: str) -> str:
-        found = self.runners[name].athlete_id
-        assert found is not None
-        return found
-
-
-def configure(tmp_path: Path, monkeypatch: pytest.MonkeyPatch, text: str = "") -> None:
-    path = tmp_path / "settings.toml"
-    path.write_text(text)
-    monkeypatch.setenv("LOADGUARD_SETTINGS", str(path))
-    settings.current.cache_clear()
-
-
-def run_days_ago(store: Store, athlete_id: str, days: int, tmp: Path) -> None:
-    """A real FIT run ``days`` ago, imported."""
-    start = datetime.now(UTC).replace(microsecond=0, hour=7) - timedelta(days=days)
-    path = drop_fit(paved_run(start, 25.0), tmp / f"in-{athlete_id}-{days}", tmp / "staging")
-    service.import_from(store, store.athlete(athlete_id), str(path))
 
 
 @pytest.fixture
 def club(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[Club]:
-    """Mette coaches five runners: Anna (pain 8 today and a red flag: two critical
-    findings), Bo (a shoe at 815 km), Cai (ran yesterday, nothing wrong), Dag (last run 20
-    days ago, nothing else), Eva (never ran)."""
-    configure(tmp_path, monkeypatch, '[web]\nbase_url = "https://lg.example"\n')
-    db = tmp_path / "lg.sqlite"
-    mette = add_coach(db, "mette@example.org")
-    runners = {
-        n: add_runner(db, f"{n}@example.org", plan_start=PLAN_START)
-        for n in ("anna", "bo", "cai", "dag", "eva")
-    }
-    for runner in runners.values():
-        grant(db, mette, runner)
-    with Store(db) as store:
-        anna = store.athlete(str(runners["anna"].athlete_id))
-        service.log_pain(store, anna, 8, "after", service.today(anna))
-        service.log_symptom(store, anna, "night_pain", service.today(anna))
-        bo = str(runners["bo"].athlete_id)
-        store.add_shoe(bo, "Clifton", initial_km=815.0)
-        run_days_ago(store, bo, 2, tmp_path)
-        run_days_ago(store, str(runners["cai"].athlete_id), 1, tmp_path)
-        run_days_ago(store, str(runners["dag"].athlete_id), 20, tmp_path)
-    athlete_list.forget()
-    with served(db) as server:
-        coach = Browser(server.url)
-        assert coach.login(mette.email).status_code == 200
-        yield Club(db, server.url, coach, mette, runners)
-
-
-def rows_of(answer_text: str) -> list[dict[str, str]]:
-    return list(csv.DictReader(io.StringIO(answer_text)))
+    yield from make_club(tmp_path, monkeypatch)
 
 
 def test_the_list_shows_reds_first_then_yellows_then_the_longest_without_a_run(
@@ -146,26 +79,6 @@ def test_a_group_filters_the_list(club: Club) -> None:
     rows = rows_of(club.coach.open("/coach/athletes.csv?group=Tuesday+group").text)
     assert [(r["name"], r["groups"]) for r in rows] == [("Cai", "Tuesday group")]
     assert club.coach.send_form("/coach/groups", {"name": "  "}).status_code == 400
-
-
-def test_the_digest_names_every_athlete_with_a_new_warning_or_critical_finding(
-    club: Club, tmp_path: Path
-) -> None:
-    with receiver() as hook, Store(club.db) as store:
-        outbox.add_channel(store, f"coach:u{club.mette.id}", f"json://127.0.0.1:{hook.port}/m")
-        assert service.send_digest(store, f"u{club.mette.id}").sent == 1
-        (digest,) = hook.received
-        body = digest["body"]["message"]
-        assert "Anna (" in body
-        assert "Bo (" in body
-        assert "Cai" not in body
-        assert "Dag" not in body
-        assert f"https://lg.example/a/{club.athlete_id('anna')}/" in body
-        assert "Your athletes: https://lg.example/coach" in body
-        assert "Anna reports heel pain at night" in body
-        assert "Shoe 'Clifton': 815 km" in body
-        assert " your " not in body.replace("Your athletes", "")
-        assert service.send_digest(store, f"u{club.mette.id}").sent == 0  # nothing new
 
 
 def test_a_shared_note_reaches_the_athlete_and_a_private_one_stays_with_the_coach(
@@ -377,25 +290,6 @@ def test_runs_from_strava_are_shown_to_a_coach_only_if_the_operator_allows(
         assert coach.open(f"/a/{anna.athlete_id}/runs/{run_id}").status_code == 200
 
 
-def test_the_daemons_delivery_round_queues_a_coachs_digest_once_after_0730(club: Club) -> None:
-    from zoneinfo import ZoneInfo
-
-    from loadguard.alerts import delivery
-    from loadguard.app import digests
-
-    cph = ZoneInfo("Europe/Copenhagen")  # Mette's athletes' zone: hers for the digest
-    with receiver() as hook, Store(club.db) as store:
-        outbox.add_channel(store, f"coach:u{club.mette.id}", f"json://127.0.0.1:{hook.port}/m")
-        day = datetime.now(cph).date()
-        early = datetime.combine(day, datetime.min.time(), cph).replace(hour=7, minute=29)
-        assert digests.web_digests_due(store, early) == 0
-        assert digests.web_digests_due(store, early.replace(minute=31)) == 1
-        assert digests.web_digests_due(store, early.replace(hour=9)) == 0  # one a day
-        sent = delivery.deliver_due(store, settings.current(), early.replace(hour=9))
-        assert sent.sent == 1
-        assert "Anna" in hook.wait_for(1)[0]["body"]["message"]
-
-
 def test_the_athletes_download_holds_their_consent_record_shared_notes_and_stage_changes(
     club: Club,
 ) -> None:
@@ -430,33 +324,6 @@ def test_an_invitation_left_unanswered_for_30_days_is_void(tmp_path: Path) -> No
             store.conn.execute("UPDATE coach_links SET updated_at = ?", (old,))
         with pytest.raises(AccountError, match="too old"):
             coaching.invitation(store, code)
-
-
-def test_a_coach_chooses_when_the_digest_comes_or_none(club: Club) -> None:
-    from zoneinfo import ZoneInfo as Zone
-
-    from loadguard.alerts import delivery
-    from loadguard.app import digests
-
-    key = f"coach:u{club.mette.id}"
-    with Store(club.db) as store:
-        outbox.add_channel(store, key, "json://127.0.0.1:9/never-sent")
-    bad = club.coach.send_form("/coach/digest", {"digest_at": "25:00"})
-    assert bad.status_code == 400
-    assert "&#34;25:00&#34; is not a time like 07:30." in text_of(bad.text)
-    assert club.coach.send_form("/coach/digest", {"digest_at": "06.15"}).status_code == 200
-    assert 'value="06:15"' in club.coach.open("/coach").text
-    cph = Zone("Europe/Copenhagen")
-    with Store(club.db) as store:
-        (mine,) = [r for r in delivery.recipients(store, settings.current()) if r.key == key]
-        assert mine.digest == "06:15"
-        six = datetime.combine(datetime.now(cph).date(), datetime.min.time(), cph)
-        assert digests.web_digests_due(store, six.replace(hour=6, minute=10)) == 0
-        assert digests.web_digests_due(store, six.replace(hour=6, minute=16)) == 1
-    assert club.coach.send_form("/coach/digest", {"digest_at": ""}).status_code == 200
-    assert "No digest" in text_of(club.coach.open("/coach").text)
-    with Store(club.db) as store:
-        assert key not in {r.key for r in delivery.recipients(store, settings.current())}
 
 
 def test_the_filter_form_sorts_too_where_headings_are_hidden(club: Club) -> None:
