@@ -62,10 +62,11 @@ def build(db: Path, athletes: int, seed: int = 1) -> list[str]:
             for athlete_id in ids:
                 cur = store.conn.execute(
                     "INSERT INTO raw_records (athlete_id, source, key, media_type, origin,"
-                    " payload, received_at) VALUES (?, 'bench', 'year', 'x', 'bench', x'00', ?)",
-                    (athlete_id, TODAY.isoformat()),
+                    " payload, received_at) VALUES (?, 'bench', 'year', 'x', 'bench', ?, ?)"
+                    " RETURNING id",
+                    (athlete_id, b"\x00", TODAY.isoformat()),
                 )
-                raw_id = cur.lastrowid
+                raw_id = cur.fetchone()[0]
                 usual = rng.uniform(4.0, 9.0)
                 rows, pain = [], []
                 for day in range(365):
@@ -175,7 +176,6 @@ def main() -> int:
                         " source, created_at) VALUES (?, ?, 'after', ?, 'log', ?)",
                         (athlete.id, day.isoformat(), rng.randint(0, 7), TODAY.isoformat()),
                     )
-                    store.conn.commit()
                     changed.append(load())
         for name, times in (("GET /coach, nothing changed", unchanged),
                             ("GET /coach, one athlete changed", changed)):  # fmt: skip

@@ -3,6 +3,7 @@ developer's real loadguard settings or store."""
 
 from __future__ import annotations
 
+import os
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -10,6 +11,7 @@ import pytest
 
 from loadguard import settings
 from loadguard_strava.standin import StravaStandIn
+from pgserver import SKIP_ENV, PostgresServer, running_postgres
 from standin_helpers import quiet_stravalib_env, running_standin
 
 
@@ -34,3 +36,22 @@ def quiet_stravalib(monkeypatch: pytest.MonkeyPatch) -> None:
 def strava() -> Iterator[StravaStandIn]:
     """A running Strava stand-in with one athlete."""
     yield from running_standin()
+
+
+@pytest.fixture(scope="session")
+def postgres() -> Iterator[PostgresServer]:
+    """A real PostgreSQL server for the session (see tests/pgserver.py)."""
+    if os.environ.get(SKIP_ENV):
+        pytest.skip(f"{SKIP_ENV} is set: the PostgreSQL runs of these tests are left out")
+    with running_postgres() as server:
+        yield server
+
+
+@pytest.fixture(params=["sqlite", "postgresql"])
+def db(request: pytest.FixtureRequest, tmp_path: Path) -> str:
+    """A new store's address, once a SQLite file and once a PostgreSQL database: the
+    store, queue, scheduler and webhook tests run on both."""
+    if request.param == "sqlite":
+        return str(tmp_path / "lg.sqlite")
+    server: PostgresServer = request.getfixturevalue("postgres")
+    return server.new_database()

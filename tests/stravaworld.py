@@ -31,7 +31,7 @@ STRAVA_ATHLETE = 1001
 @dataclass
 class World:
     standin: StravaStandIn
-    db: Path
+    db: str
     store: Store
     athlete: Athlete
 
@@ -77,7 +77,10 @@ class World:
         return found
 
 
-def make_world(tmp_path: Path, monkeypatch: pytest.MonkeyPatch, standin: StravaStandIn) -> World:
+def make_world(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, standin: StravaStandIn, db: str = ""
+) -> World:
+    """A connected runner's world; the store at ``db`` (a PostgreSQL URL), else a file."""
     monkeypatch.setenv("STRAVA_CLIENT_ID", CLIENT_ID)
     monkeypatch.setenv("STRAVA_CLIENT_SECRET", CLIENT_SECRET)
     monkeypatch.setenv("LOADGUARD_STRAVA_API", standin.base_url)
@@ -85,12 +88,11 @@ def make_world(tmp_path: Path, monkeypatch: pytest.MonkeyPatch, standin: StravaS
     monkeypatch.setenv("LOADGUARD_TOKEN_KEY", Fernet.generate_key().decode())
     registry.webhook.cache_clear()
     standin.add_athlete(STRAVA_ATHLETE)
-    db = tmp_path / "lg.sqlite"
-    store = Store(db)
+    store = Store(db or tmp_path / "lg.sqlite")
     athlete = store.add_athlete(
         "anna", "Anna", "heel-fat-pad", date(2026, 3, 2), "Europe/Copenhagen"
     )
-    return World(standin, db, store, athlete)
+    return World(standin, store.target.address, store, athlete)
 
 
 def wait_for(condition: Callable[[], bool], timeout: float = 10.0) -> None:

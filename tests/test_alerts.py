@@ -43,8 +43,8 @@ def configure(tmp_path: Path, monkeypatch: pytest.MonkeyPatch, text: str) -> set
 
 
 @pytest.fixture
-def store(tmp_path: Path) -> Iterator[Store]:
-    with Store(tmp_path / "lg.sqlite") as s:
+def store(db: str) -> Iterator[Store]:
+    with Store(db) as s:
         s.add_athlete("anna", "Anna", "heel-fat-pad", PLAN_START, "Europe/Copenhagen")
         s.add_athlete("bo", "Bo", "heel-fat-pad", PLAN_START, "Europe/Copenhagen")
         yield s
@@ -283,7 +283,7 @@ def test_two_workers_never_send_the_same_alert_twice(
     later = datetime.now(UTC) + timedelta(days=1)
 
     def worker() -> None:
-        with Store(store.path) as own:
+        with Store(store.target) as own:
             delivery.deliver_due(own, conf, later)
 
     threads = [threading.Thread(target=worker) for _ in range(4)]

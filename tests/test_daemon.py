@@ -24,6 +24,7 @@ from loadguard import settings
 from loadguard.app import jobs, service
 from loadguard.app.daemon import Daemon
 from loadguard.store.db import Store
+from loadguard.store.sql import target
 from loadguard_strava.standin import StravaStandIn
 from receivers import Receiver, drop_fit, eventually, paved_run, receiver, recent_start
 from stravaworld import STRAVA_ATHLETE, make_world
@@ -38,9 +39,9 @@ def hook() -> Iterator[Receiver]:
 
 
 @pytest.fixture
-def world(tmp_path: Path, hook: Receiver, monkeypatch: pytest.MonkeyPatch) -> Path:
-    """A store with anna in plan week 2 today, her watch folder and her alert channel."""
-    db = tmp_path / "lg.sqlite"
+def world(tmp_path: Path, hook: Receiver, monkeypatch: pytest.MonkeyPatch, db: str) -> Path:
+    """A store (a file, or PostgreSQL) with anna in plan week 2 today, her watch folder and
+    her alert channel."""
     zone = midday_zone()
     with Store(db) as store:
         today = datetime.now(ZoneInfo(zone)).date()
@@ -80,14 +81,22 @@ def start_daemon() -> subprocess.Popen[str]:
     raise AssertionError(f"the daemon did not start: {proc.stderr.read() if proc.stderr else ''}")
 
 
-def sends(db: Path) -> list[tuple[str, int]]:
-    with sqlite3.connect(db) as conn:
-        return conn.execute("SELECT status, attempts FROM sends ORDER BY id").fetchall()
+def the_db() -> str:
+    """The store the world's daemons use."""
+    return os.environ["LOADGUARD_DB"]
 
 
-def runs_in(db: Path) -> int:
-    with sqlite3.connect(db) as conn:
-        return int(conn.execute("SELECT COUNT(*) FROM activities").fetchone()[0])
+def query(db: str, sql: str, params: tuple[object, ...] = ()) -> list[tuple[object, ...]]:
+    with Store(db) as store:
+        return [tuple(r) for r in store.conn.execute(sql, params).fetchall()]
+
+
+def sends(db: str) -> list[tuple[object, ...]]:
+    return query(db, "SELECT status, attempts FROM sends ORDER BY id")
+
+
+def runs_in(db: str) -> int:
+    return int(str(query(db, "SELECT COUNT(*) FROM activities")[0][0]))
 
 
 def test_a_fit_file_dropped_into_the_watched_folder_alerts_with_no_command(
@@ -133,7 +142,7 @@ def test_a_damaged_watch_file_reaches_the_runner_once_and_a_settings_file_does_n
 def test_a_daemon_killed_mid_way_neither_loses_nor_doubles_an_alert(
     world: Path, hook: Receiver, moment: str
 ) -> None:
-    db = world / "lg.sqlite"
+    db = the_db()
     hook.down = True
     hook.stall = 0.0 if moment == "waiting to retry" else 30.0
     first = start_daemon()
@@ -156,8 +165,7 @@ def test_a_daemon_killed_mid_way_neither_loses_nor_doubles_an_alert(
         second.wait(10)
     assert len(hook.received) == 1  # the same day's second run: the same subject, no new alert
     assert len(sends(db)) == 1
-    with sqlite3.connect(db) as conn:
-        jobs = sorted(r[0] for r in conn.execute("SELECT id FROM scheduler_jobs"))
+    jobs = sorted(str(r[0]) for r in query(db, "SELECT id FROM scheduler_jobs"))
     assert jobs == ["deliver every 0.5s", "watch every 0.2s"]
 
 
@@ -303,35 +311,34 @@ def test_the_weekly_summary_job_sends_the_runner_last_weeks_figures_once(
         conf.read_text().replace("[alerts.anna]\n", '[alerts.anna]\nweekly_summary = "mon 08:00"\n')
     )
     settings.current.cache_clear()
-    db = str(world / "lg.sqlite")
-    with Store(Path(db)) as store:
+    db = the_db()
+    with Store(db) as store:
         store.add_shoe("anna", "Rehab shoe", initial_km=40, heel_stack_mm=30, drop_mm=10)
     jobs.weekly_summary(db, "anna")
     jobs.weekly_summary(db, "anna")  # a restart running it again the same week: once
     (got,) = hook.wait_for(1)
     assert got["body"]["title"] == "loadguard: Anna's week 1"
     assert "Shoes: Rehab shoe 40 km (ok)." in got["body"]["message"]
-    daemon = Daemon(Path(db))
+    daemon = Daemon(target(db))
     try:
         specs = {s.id for s in daemon.start() if s.id.startswith("summary")}
     finally:
         daemon.stop()
-    with Store(Path(db)) as store:
+    with Store(db) as store:
         zone = store.athlete("anna").timezone
     assert specs == {f"summary anna mon 08:00 {zone}"}  # in the runner's own time zone
 
 
 def test_two_daemons_on_one_database_run_each_scheduled_run_once(
-    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, db: str
 ) -> None:
     """APScheduler's job stores must not be shared between schedulers (each would run
     every job): here each run of each job is claimed in the database first."""
-    db = tmp_path / "lg.sqlite"
     conf = tmp_path / "settings.toml"
     conf.write_text("[scheduler]\nretry_s = 0.3\n")
     monkeypatch.setenv("LOADGUARD_SETTINGS", str(conf))
     settings.current.cache_clear()
-    first, second = Daemon(db), Daemon(db)
+    first, second = Daemon(target(db)), Daemon(target(db))
     first.start()
     second.start()
     try:
@@ -340,10 +347,9 @@ def test_two_daemons_on_one_database_run_each_scheduled_run_once(
         first.stop()
         second.stop()
     job = "deliver every 0.3s"
-    with sqlite3.connect(db) as conn:
-        claims = conn.execute(
-            "SELECT run_at, claimed_by, finished_at FROM job_claims WHERE job_id = ?", (job,)
-        ).fetchall()
+    claims = query(
+        db, "SELECT run_at, claimed_by, finished_at FROM job_claims WHERE job_id = ?", (job,)
+    )
     ran = first.runs[job] + second.runs[job]
     assert ran >= 3  # it ran, every 0.3 s (slower on a busy machine)
     assert ran == len(claims)  # each scheduled run by one daemon only: one claim each
@@ -351,10 +357,9 @@ def test_two_daemons_on_one_database_run_each_scheduled_run_once(
     assert all(done is not None for _at, _by, done in claims)
 
 
-def test_a_run_claimed_by_a_process_that_died_is_taken_over(tmp_path: Path) -> None:
+def test_a_run_claimed_by_a_process_that_died_is_taken_over(db: str) -> None:
     from loadguard.store import schedule
 
-    db = tmp_path / "lg.sqlite"
     at = datetime(2026, 12, 4, 7, 30, tzinfo=UTC)
     with Store(db) as store:
         dead = subprocess.run([sys.executable, "-c", "import os; print(os.getpid())"],

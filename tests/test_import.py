@@ -1,4 +1,5 @@
-"""Importing through the orchestration into a real SQLite file: no-ops, failures, duplicates."""
+"""Importing through the orchestration into a real store (a SQLite file, and a PostgreSQL
+database): no-ops, failures, duplicates."""
 
 from __future__ import annotations
 
@@ -24,8 +25,8 @@ RUNS = ("activity-small-fenix2-run.fit", "garmin-fenix-5-run.fit", "2013-02-06-1
 
 
 @pytest.fixture
-def store(tmp_path: Path) -> Store:
-    s = Store(tmp_path / "lg.sqlite")
+def store(db: str) -> Store:
+    s = Store(db)
     s.add_athlete("anna", "Anna", "heel-fat-pad", date(2012, 12, 31), "Europe/Berlin")
     return s
 

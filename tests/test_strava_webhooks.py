@@ -22,9 +22,11 @@ DAY_IN_WEEK_3 = datetime(2026, 3, 18, 6, 30, tzinfo=UTC)  # plan started 2026-03
 
 
 @pytest.fixture
-def hooked(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[tuple[World, GuardServer]]:
+def hooked(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, db: str
+) -> Iterator[tuple[World, GuardServer]]:
     with StravaStandIn("1234", "s3cret") as standin:
-        world = make_world(tmp_path, monkeypatch, standin)
+        world = make_world(tmp_path, monkeypatch, standin, db)
         world.connect()
         server = GuardServer(world.db, port=0).start()
         result = CliRunner().invoke(

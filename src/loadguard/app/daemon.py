@@ -35,6 +35,7 @@ from loadguard.settings import Settings
 from loadguard.sources import registry
 from loadguard.store import schedule
 from loadguard.store.db import Store
+from loadguard.store.sql import Target, target
 
 log = logging.getLogger("loadguard.daemon")
 TABLE = "scheduler_jobs"
@@ -48,9 +49,11 @@ class JobSpec:
     trigger: BaseTrigger
 
 
-def plan_jobs(conf: Settings, db: Path, zones: dict[str, str], syncs: list[str]) -> list[JobSpec]:
+def plan_jobs(
+    conf: Settings, db: Path | Target, zones: dict[str, str], syncs: list[str]
+) -> list[JobSpec]:
     """The jobs these settings call for (``zones``: athlete id -> time zone)."""
-    where = str(db)
+    where = target(db).address
     s = conf.scheduler
     jobs = [
         JobSpec(
@@ -125,7 +128,7 @@ class _OncePerRun(ThreadPoolExecutor):  # type: ignore[misc]
     run of each job once. A run another daemon claimed is passed over here; one whose
     claimer died unfinished is taken over (:mod:`loadguard.store.schedule`)."""
 
-    def __init__(self, db: Path, workers: int) -> None:
+    def __init__(self, db: Target, workers: int) -> None:
         super().__init__(workers)
         self.db = db
 
@@ -159,13 +162,13 @@ class _OncePerRun(ThreadPoolExecutor):  # type: ignore[misc]
 class Daemon:
     """The scheduler for one database. ``start`` returns at once (background threads)."""
 
-    def __init__(self, db: Path, conf: Settings | None = None) -> None:
-        self.db = db
+    def __init__(self, db: Path | Target, conf: Settings | None = None) -> None:
+        self.db = target(db)
         self.conf = conf or settings.current()
         self.runs: Counter[str] = Counter()  # job id -> times run, since start
         self.scheduler = _Scheduler(
-            jobstores={"default": SQLAlchemyJobStore(url=f"sqlite:///{db}", tablename=TABLE)},
-            executors={"default": _OncePerRun(db, 4)},
+            jobstores={"default": SQLAlchemyJobStore(url=self.db.sqlalchemy_url, tablename=TABLE)},
+            executors={"default": _OncePerRun(self.db, 4)},
             job_defaults={"coalesce": True, "max_instances": 1, "misfire_grace_time": None},
             timezone=UTC,
         )

@@ -20,6 +20,7 @@ from loadguard.guard.plan import PlanError, load_plan
 from loadguard.store import accounts
 from loadguard.store import activities as stored
 from loadguard.store.db import Store
+from loadguard.store.sql import Target
 
 
 class StoreHost:
@@ -134,7 +135,7 @@ class StoreHost:
 
 
 @contextmanager
-def opened(db: Path) -> Iterator[StoreHost]:
+def opened(db: Path | Target) -> Iterator[StoreHost]:
     """A host over the store at ``db``, closed afterwards (a connector's commands)."""
     with Store(db) as store:
         yield StoreHost(store)

@@ -11,7 +11,6 @@ import logging
 from collections.abc import Iterator
 from contextlib import contextmanager
 from datetime import UTC, datetime
-from pathlib import Path
 
 from loadguard import settings
 from loadguard.app import digests, service
@@ -43,7 +42,7 @@ def _logged(where: str) -> Iterator[None]:
 
 
 def watch_folders(db: str) -> None:
-    with Store(Path(db)) as store:
+    with Store(db) as store:
         for athlete_id, folder in sorted(settings.current().watch.items()):
             where = f"watch {athlete_id}"
             with _logged(where):
@@ -56,7 +55,7 @@ def watch_folders(db: str) -> None:
 
 
 def deliver(db: str) -> None:
-    with Store(Path(db)) as store, _logged("alerts"):
+    with Store(db) as store, _logged("alerts"):
         digests.web_digests_due(store, datetime.now(UTC))
         done = service.deliver(store)
         if done.sent or done.failed:
@@ -64,17 +63,17 @@ def deliver(db: str) -> None:
 
 
 def digest(db: str, coach: str) -> None:
-    with Store(Path(db)) as store, _logged(f"digest {coach}"):
+    with Store(db) as store, _logged(f"digest {coach}"):
         service.send_digest(store, coach)
 
 
 def weekly_summary(db: str, athlete_id: str) -> None:
-    with Store(Path(db)) as store, _logged(f"summary {athlete_id}"):
+    with Store(db) as store, _logged(f"summary {athlete_id}"):
         service.send_weekly_summary(store, store.athlete(athlete_id))
 
 
 def sync(db: str, source: str) -> None:
-    with Store(Path(db)) as store, _logged(f"sync {source}"):
+    with Store(db) as store, _logged(f"sync {source}"):
         touched = service.scheduled_sync(store, source)
         if touched:
             log.info("sync %s: new activities for %s", source, ", ".join(touched))

@@ -18,7 +18,7 @@ from loadguard.alerts import channels, delivery
 from loadguard.app import service
 from loadguard.cli.common import EXIT_ERROR, State, fail, opened, out
 from loadguard.store import outbox
-from loadguard.store.db import Store, StoreError, default_db_path
+from loadguard.store.db import Store, StoreError, default_db
 
 alerts_app = typer.Typer(
     no_args_is_help=True,
@@ -163,7 +163,7 @@ def daemon_command(
     stop = threading.Event()
     signal.signal(signal.SIGTERM, lambda *_: stop.set())
     try:
-        daemon = Daemon(State.db or default_db_path())
+        daemon = Daemon(State.db or default_db())
         specs = daemon.start()
     except (StoreError, settings.SettingsError) as exc:
         raise fail(str(exc)) from None

@@ -5,7 +5,6 @@ from __future__ import annotations
 from collections.abc import Iterator
 from contextlib import contextmanager
 from datetime import date
-from pathlib import Path
 from typing import Annotated
 
 import typer
@@ -17,7 +16,8 @@ from loadguard.contract import Athlete
 from loadguard.guard.plan import PlanError
 from loadguard.i18n import language_for
 from loadguard.sources import registry
-from loadguard.store.db import Store, StoreError, default_db_path
+from loadguard.store.db import Store, StoreError, default_db
+from loadguard.store.sql import Target
 
 EXIT_ERROR, EXIT_YELLOW, EXIT_RED = 1, 3, 4
 
@@ -26,14 +26,14 @@ err = Console(stderr=True)
 
 
 class State:
-    db: Path | None = None  # set by the callback; nothing is read at import time
+    db: Target | None = None  # set by the callback; nothing is read at import time
 
 
 DbOption = Annotated[
     str | None,
     typer.Option(
         "--db",
-        help="Your loadguard database file, or sqlite:///path (default: $LOADGUARD_DB, else in your user data folder).",
+        help="Your loadguard database: a file, sqlite:///path or postgresql://user@host/name (default: $LOADGUARD_DB, else a file in your user data folder).",
     ),
 ]
 AthleteOption = Annotated[
@@ -50,7 +50,7 @@ def fail(message: str) -> typer.Exit:
 @contextmanager
 def opened(athlete_id: str | None = None) -> Iterator[tuple[Store, Athlete | None]]:
     try:
-        with Store(State.db or default_db_path()) as store:
+        with Store(State.db or default_db()) as store:
             yield store, (store.athlete(athlete_id) if athlete_id != "" else None)
     except (StoreError, PlanError, registry.UnknownConnector, settings.SettingsError) as exc:
         raise fail(str(exc)) from None

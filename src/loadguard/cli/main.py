@@ -45,7 +45,7 @@ from loadguard.cli.users import user_app
 from loadguard.contract import Athlete
 from loadguard.guard.plan import PlanError, available_plans, load_plan
 from loadguard.sources import registry
-from loadguard.store.db import Store, StoreError, db_path, default_db_path
+from loadguard.store.db import Store, StoreError, db_target, default_db
 
 STATUS_EXIT = {"green": 0, "yellow": EXIT_YELLOW, "red": EXIT_RED}
 
@@ -80,7 +80,7 @@ app.add_typer(user_app, name="user", rich_help_panel=WATCH)
 def _options(ctx: typer.Context, db: DbOption = None) -> None:
     """Options for every command."""
     try:
-        State.db = db_path(db) if db else default_db_path()
+        State.db = db_target(db) if db else default_db()
     except (settings.SettingsError, StoreError) as exc:
         raise fail(str(exc)) from None
     ctx.obj = partial(open_host, State.db)  # a connector's commands open the store with it
@@ -262,7 +262,7 @@ def serve(
     Pages at /, webhooks at /webhooks/<provider> (Strava: /webhooks/strava)."""
     from loadguard.web.server import GuardServer
 
-    db = State.db or default_db_path()
+    db = State.db or default_db()
     try:
         server = GuardServer(db, host, port, verbose, scheduler=scheduler)
     except OSError as exc:

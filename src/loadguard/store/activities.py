@@ -77,10 +77,10 @@ def store_raw_with_activities(
     with store.atomic():
         cur = store.conn.execute(
             "INSERT INTO raw_records (athlete_id, source, key, media_type, origin, payload,"
-            " received_at) VALUES (?, ?, ?, ?, ?, ?, ?)",
+            " received_at) VALUES (?, ?, ?, ?, ?, ?, ?) RETURNING id",
             (athlete_id, raw.source, raw.key, raw.media_type, raw.origin, raw.payload, now_iso()),
         )
-        stored = _insert_activities(store, athlete_id, int(cur.lastrowid or 0), normalised)
+        stored = _insert_activities(store, athlete_id, int(cur.fetchone()[0]), normalised)
         store.clear_failure(athlete_id, raw.source, raw.origin)
     return stored
 
@@ -129,7 +129,7 @@ def _insert_activities(
             " distance_m, timer_s, elapsed_s, run_s, walk_s, run_bouts, walk_bouts,"
             " longest_run_s, extras, duplicate_of)"
             " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)"
-            " ON CONFLICT(athlete_id, source, source_id) DO NOTHING",
+            " ON CONFLICT(athlete_id, source, source_id) DO NOTHING RETURNING id",
             (
                 athlete_id,
                 raw_id,
@@ -156,9 +156,10 @@ def _insert_activities(
                 duplicate_of,
             ),
         )
-        if cur.rowcount == 0:  # the same activity id from another raw record: keep the first
+        inserted = cur.fetchone()
+        if inserted is None:  # the same activity id from another raw record: keep the first
             continue
-        activity_id = int(cur.lastrowid or 0)
+        activity_id = int(inserted[0])
         if prepared.surfaces is not None:
             save_mix(store, activity_id, prepared.surfaces)
         if prepared.pain is not None:
@@ -245,7 +246,7 @@ def activities_frame(store: Store, athlete_ids: list[str]) -> pl.DataFrame:
         " TRIM(a.description || ' ' || COALESCE(c.tags, '')),"
         " a.gear_id, a.start_utc, a.utc_offset_s, a.distance_m, a.timer_s, a.elapsed_s, a.run_s,"
         f" a.walk_s, a.run_bouts, a.walk_bouts, a.longest_run_s, a.shoe_id, {stored},"
-        " COALESCE(s.method = 'gps', 0)"
+        " CASE WHEN s.method = 'gps' THEN 1 ELSE 0 END"
         f" FROM activities a LEFT JOIN activity_surfaces s ON s.activity_id = a.id {CORRECTED}"
         f" WHERE a.athlete_id IN ({marks}) AND a.duplicate_of IS NULL AND {COUNTED}"
         " ORDER BY a.athlete_id, a.start_utc",
@@ -341,9 +342,9 @@ def jog_speeds(store: Store, athlete_id: str, key: str, last: int = 20) -> list[
     """How slowly the athlete jogged in their latest runs that had cadence (the
     normaliser keeps it in the activity's extras under ``key``), newest first."""
     rows = store.conn.execute(
-        f"SELECT json_extract(a.extras, '$.' || ?) FROM activities a {CORRECTED}"
+        f"SELECT {json_field(store)} FROM activities a {CORRECTED}"
         f" WHERE a.athlete_id = ? AND a.duplicate_of IS NULL AND {COUNTED}"
-        " AND c.label IS NULL AND json_extract(a.extras, '$.' || ?) IS NOT NULL"
+        f" AND c.label IS NULL AND {json_field(store)} IS NOT NULL"
         " ORDER BY a.start_utc DESC LIMIT ?",
         (key, athlete_id, key, last),
     ).fetchall()
@@ -353,8 +354,16 @@ def jog_speeds(store: Store, athlete_id: str, key: str, last: int = 20) -> list[
 def last_local_day(store: Store, athlete_id: str) -> date | None:
     """The local day of the athlete's latest activity."""
     row = store.conn.execute(
-        "SELECT date(MAX(start_utc + utc_offset_s), 'unixepoch') FROM activities"
-        " WHERE athlete_id = ?",
+        "SELECT MAX(start_utc + utc_offset_s) FROM activities WHERE athlete_id = ?",
         (athlete_id,),
     ).fetchone()
-    return None if row is None or row[0] is None else date.fromisoformat(row[0])
+    if row is None or row[0] is None:
+        return None
+    return datetime.fromtimestamp(int(row[0]), UTC).date()
+
+
+def json_field(store: Store) -> str:
+    """SQL for a run's extras field named by the next parameter, on either database."""
+    if store.dialect == "sqlite":
+        return "json_extract(a.extras, '$.' || ?)"
+    return "(a.extras::jsonb ->> CAST(? AS TEXT))"

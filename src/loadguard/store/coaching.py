@@ -55,10 +55,10 @@ def add_invite(store: Store, coach_id: int, code_hash: str, email: str | None) -
     with store.atomic():
         cur = store.conn.execute(
             "INSERT INTO coach_links (coach_id, email, code_hash, status, created_at, updated_at)"
-            " VALUES (?, ?, ?, 'invited', ?, ?)",
+            " VALUES (?, ?, ?, 'invited', ?, ?) RETURNING id",
             (coach_id, email, code_hash, stamp, stamp),
         )
-    return int(cur.lastrowid or 0)
+        return int(cur.fetchone()[0])
 
 
 def link_by_code(store: Store, code_hash: str) -> Link | None:
@@ -150,7 +150,8 @@ def coached(store: Store, coach_id: int) -> list[tuple[str, str, int]]:
 def add_group(store: Store, coach_id: int, name: str) -> int:
     with store.atomic():
         store.conn.execute(
-            "INSERT OR IGNORE INTO coach_groups (coach_id, name) VALUES (?, ?)", (coach_id, name)
+            "INSERT INTO coach_groups (coach_id, name) VALUES (?, ?) ON CONFLICT DO NOTHING",
+            (coach_id, name),
         )
     row = store.conn.execute(
         "SELECT id FROM coach_groups WHERE coach_id = ? AND name = ?", (coach_id, name)
@@ -169,7 +170,8 @@ def set_member(store: Store, group_id: int, athlete_id: str, member: bool) -> No
     with store.atomic():
         if member:
             store.conn.execute(
-                "INSERT OR IGNORE INTO group_members (group_id, athlete_id) VALUES (?, ?)",
+                "INSERT INTO group_members (group_id, athlete_id) VALUES (?, ?)"
+                " ON CONFLICT DO NOTHING",
                 (group_id, athlete_id),
             )
         else:
@@ -221,10 +223,10 @@ def add_note(
     with store.atomic():
         cur = store.conn.execute(
             "INSERT INTO notes (athlete_id, coach_id, by_coach, shared, finding, body, created_at)"
-            " VALUES (?, ?, ?, ?, ?, ?, ?)",
+            " VALUES (?, ?, ?, ?, ?, ?, ?) RETURNING id",
             (athlete_id, coach_id, int(by_coach), int(shared), finding, body, now_iso()),
         )
-    return int(cur.lastrowid or 0)
+        return int(cur.fetchone()[0])
 
 
 def notes(store: Store, athlete_id: str, coach_id: int | None) -> list[Note]:

@@ -22,7 +22,7 @@ CORRECTED = (
     "LEFT JOIN run_corrections c ON c.athlete_id = a.athlete_id AND c.source = a.source"
     " AND c.source_id = a.source_id"
 )
-COUNTED = "c.deleted_at IS NULL AND c.label IS NOT 'not_mine'"
+COUNTED = "c.deleted_at IS NULL AND c.label IS DISTINCT FROM 'not_mine'"
 SPORT_AS_LABELLED = (
     "CASE c.label WHEN 'run' THEN 'running' WHEN 'walk' THEN 'walking' WHEN 'hike' THEN"
     " 'hiking' WHEN 'cross_training' THEN 'cross_training' ELSE a.sport END"

@@ -1,4 +1,4 @@
-"""The SQLite store: where it lives, opening it, athletes, shoes and import failures.
+"""The store: where it lives (a SQLite file or PostgreSQL), opening it, athletes, shoes and import failures.
 
 Raw records and activities live in :mod:`loadguard.store.activities`.
 """
@@ -6,7 +6,6 @@ Raw records and activities live in :mod:`loadguard.store.activities`.
 from __future__ import annotations
 
 import os
-import sqlite3
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
@@ -18,7 +17,15 @@ import platformdirs
 
 from loadguard import settings
 from loadguard.contract import Athlete, HostError, Shoe
-from loadguard.store.schema import SchemaTooNew, migrate
+from loadguard.store.migrations import SchemaTooNew, migrate
+from loadguard.store.sql import (
+    Connection,
+    Target,
+    TargetError,
+    database_errors,
+    integrity_errors,
+    target,
+)
 
 BATCH_BYTES = 64 * 1024 * 1024
 
@@ -27,30 +34,24 @@ class StoreError(HostError):
     """A request the store cannot honour (unknown athlete, duplicate shoe, ...)."""
 
 
-def db_path(given: str | Path) -> Path:
-    """The SQLite file a ``--db`` or ``LOADGUARD_DB`` names: a path, or ``sqlite:///path``.
-    Another database URL is refused by name (StoreError), never taken for a file name."""
-    text = str(given)
-    if text.startswith("sqlite:///"):
-        return Path(text.removeprefix("sqlite:///"))
-    scheme = text.partition("://")[0]
-    if "://" in text and scheme.replace("+", "").isalnum():
-        raise StoreError(
-            f"{scheme}:// databases are not supported by this version: the store is one"
-            " SQLite file (give a path, or sqlite:///path); PostgreSQL is on its way"
-        )
-    return Path(text)
+def db_target(given: str | Path | Target) -> Target:
+    """The database a ``--db`` or ``LOADGUARD_DB`` names: a SQLite file (a path, or
+    ``sqlite:///path``) or ``postgresql://...``; anything else is refused by name."""
+    try:
+        return target(given)
+    except TargetError as exc:
+        raise StoreError(str(exc)) from None
 
 
-def default_db_path() -> Path:
+def default_db() -> Target:
     """``LOADGUARD_DB`` if set, else the settings' store.path, else the user's data folder."""
     env = os.environ.get("LOADGUARD_DB")
     if env:
-        return db_path(env)
+        return db_target(env)
     configured = settings.current().store.path
     if configured:
-        return configured.expanduser()
-    return Path(platformdirs.user_data_dir("loadguard")) / "loadguard.sqlite"
+        return Target(path=configured.expanduser())
+    return Target(path=Path(platformdirs.user_data_dir("loadguard")) / "loadguard.sqlite")
 
 
 def now_iso() -> str:
@@ -71,20 +72,36 @@ def _date(value: str | None) -> date | None:
 
 
 class Store:
-    """One open SQLite database. Use as a context manager or call :meth:`close`."""
+    """One open database (a SQLite file or PostgreSQL). Use as a context manager or call
+    :meth:`close`."""
 
-    def __init__(self, path: Path) -> None:
-        self.path = path
+    def __init__(self, where: str | Path | Target) -> None:
+        self.target = db_target(where)
         self._depth = 0
+        known: tuple[type[Exception], ...] = (*database_errors(), OSError, SchemaTooNew)
         try:
-            path.parent.mkdir(parents=True, exist_ok=True)
             # Autocommit mode: transactions are explicit, see atomic() and batch().
-            self.conn = sqlite3.connect(path, isolation_level=None)
-            self._configure()
-        except (sqlite3.DatabaseError, OSError, SchemaTooNew) as exc:
-            raise StoreError(f"cannot open the database {path}: {exc}") from None
+            self.conn = Connection(self.target)
+            if self.target.dialect == "sqlite":
+                self._configure_sqlite()
+            migrate(self.conn)
+        except known as exc:
+            reason = str(getattr(exc, "orig", None) or exc).strip().splitlines()[0]
+            raise StoreError(f"cannot open the database {self.target}: {reason}") from None
 
-    def _configure(self) -> None:
+    @property
+    def path(self) -> Path:
+        """The SQLite file, or for PostgreSQL the user's data folder's stand-in name (files
+        kept beside the store, such as map indexes, go in its folder)."""
+        if self.target.path is not None:
+            return self.target.path
+        return Path(platformdirs.user_data_dir("loadguard")) / "postgresql"
+
+    @property
+    def dialect(self) -> str:
+        return self.conn.dialect
+
+    def _configure_sqlite(self) -> None:
         self.conn.execute("PRAGMA foreign_keys = ON")
         self.conn.execute("PRAGMA page_size = 65536")  # large blobs, few overflow pages
         # A rollback journal, not WAL: an import appends megabytes of raw bytes, which
@@ -94,7 +111,6 @@ class Store:
         self.conn.execute("PRAGMA journal_mode = TRUNCATE")
         self.conn.execute("PRAGMA synchronous = NORMAL")
         self.conn.execute("PRAGMA busy_timeout = 10000")
-        migrate(self.conn)
 
     def close(self) -> None:
         self.conn.close()
@@ -125,6 +141,12 @@ class Store:
         ).fetchall()
         return {str(r[0]): int(r[1]) for r in rows}
 
+    @property
+    def _begin(self) -> str:
+        # SQLite: take the write lock at once (no deadlock upgrading a read lock);
+        # PostgreSQL locks rows, not the database.
+        return "BEGIN IMMEDIATE" if self.dialect == "sqlite" else "BEGIN"
+
     @contextmanager
     def atomic(self) -> Iterator[None]:
         """All or nothing: a savepoint inside a batch, else a transaction of its own.
@@ -134,7 +156,7 @@ class Store:
         the webhook worker, the CLI) never deadlock upgrading a read lock to a write.
         """
         if not self.conn.in_transaction:
-            self.conn.execute("BEGIN IMMEDIATE")
+            self.conn.execute(self._begin)
             try:
                 with self.atomic():
                     yield
@@ -176,10 +198,10 @@ class Store:
             held += n
             if held >= max_bytes:
                 self.conn.execute("COMMIT")
-                self.conn.execute("BEGIN IMMEDIATE")
+                self.conn.execute(self._begin)
                 held = 0
 
-        self.conn.execute("BEGIN IMMEDIATE")
+        self.conn.execute(self._begin)
         self._depth += 1
         try:
             yield wrote
@@ -236,7 +258,7 @@ class Store:
             found = self.athletes([athlete_id])
             if found:
                 return found[0]
-            raise StoreError(f"no athlete {athlete_id!r} in {self.path}")
+            raise StoreError(f"no athlete {athlete_id!r} in {self.target}")
         everyone = self.athletes()
         if athlete_id is None:
             if len(everyone) == 1:
@@ -248,7 +270,7 @@ class Store:
         for a in everyone:
             if a.id == athlete_id:
                 return a
-        raise StoreError(f"no athlete {athlete_id!r} in {self.path}")
+        raise StoreError(f"no athlete {athlete_id!r} in {self.target}")
 
     # -- shoes ----------------------------------------------------------------
     def add_shoe(
@@ -273,7 +295,7 @@ class Store:
                 cur = self.conn.execute(
                     "INSERT INTO shoes (athlete_id, name, initial_km, heel_stack_mm, drop_mm,"
                     " minimalist, default_from, gear_id, created_at)"
-                    " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
+                    " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?) RETURNING id",
                     (
                         athlete_id,
                         name,
@@ -286,9 +308,10 @@ class Store:
                         now_iso(),
                     ),
                 )
-        except sqlite3.IntegrityError:
+                shoe_id = cur.fetchone()[0]
+        except integrity_errors():
             raise StoreError(f"athlete {athlete_id!r} already has a shoe named {name!r}") from None
-        return self.shoe(athlete_id, str(cur.lastrowid))
+        return self.shoe(athlete_id, str(shoe_id))
 
     def shoes(self, athlete_id: str) -> list[Shoe]:
         rows = self.conn.execute(
@@ -351,7 +374,8 @@ class Store:
             "INSERT INTO import_failures (athlete_id, source, origin, key, reason, first_seen,"
             " last_tried) VALUES (?, ?, ?, ?, ?, ?, ?)"
             " ON CONFLICT(athlete_id, source, origin) DO UPDATE SET reason = excluded.reason,"
-            " key = excluded.key, last_tried = excluded.last_tried, attempts = attempts + 1",
+            " key = excluded.key, last_tried = excluded.last_tried,"
+            " attempts = import_failures.attempts + 1",
             (athlete_id, source, origin, key, reason, stamp, stamp),
         )
 

@@ -25,14 +25,14 @@ def save_run(
     with store.atomic():
         cur = store.conn.execute(
             "INSERT INTO guard_runs (athlete_id, as_of, trigger, status, ran_at)"
-            " VALUES (?, ?, ?, ?, ?)",
+            " VALUES (?, ?, ?, ?, ?) RETURNING id",
             (athlete_id, as_of.isoformat(), trigger, status, now_iso()),
         )
-        run_id = int(cur.lastrowid or 0)
+        run_id = int(cur.fetchone()[0])
         store.conn.executemany(
             "INSERT INTO findings (run_id, athlete_id, rule, severity, date, plan_week, value,"
-            ' "limit", message, evidence, subject, detail)'
-            " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+            ' "limit", message, evidence, subject, detail, seq)'
+            " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
             [
                 (
                     run_id,
@@ -47,8 +47,9 @@ def save_run(
                     f.evidence,
                     f.subject,
                     f.detail,
+                    seq,
                 )
-                for f in found
+                for seq, f in enumerate(found)
             ],
         )
     return run_id
@@ -65,7 +66,7 @@ def latest_run(store: Store, athlete_id: str) -> tuple[GuardRun, list[Finding]] 
     run = GuardRun(row[0], row[1], date.fromisoformat(row[2]), row[3], row[4], row[5])
     rows = store.conn.execute(
         'SELECT athlete_id, rule, severity, date, plan_week, value, "limit", message, evidence,'
-        " subject, detail FROM findings WHERE run_id = ? ORDER BY rowid",
+        " subject, detail FROM findings WHERE run_id = ? ORDER BY seq",
         (run.id,),
     ).fetchall()
     found = [Finding(r[0], r[1], r[2], date.fromisoformat(r[3]), *r[4:]) for r in rows]

@@ -53,7 +53,7 @@ def record_alert(
         return None
     cur = store.conn.execute(
         "INSERT INTO alerts (athlete_id, rule, subject, severity, date, message, evidence,"
-        " created_at, payload) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
+        " created_at, payload) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?) RETURNING id",
         (
             athlete_id,
             f.rule,
@@ -66,7 +66,7 @@ def record_alert(
             json.dumps(payload),
         ),
     )
-    return int(cur.lastrowid or 0)
+    return int(cur.fetchone()[0])
 
 
 def add_notice(
@@ -82,14 +82,14 @@ def add_notice(
     alert_id: int | None = None,
 ) -> int | None:
     """Store a notice with a send per channel; None when this (recipient, kind, ref) exists."""
-    cur = store.conn.execute(
-        "INSERT OR IGNORE INTO notices (recipient, kind, ref, athlete_id, alert_id, payload,"
-        " created_at) VALUES (?, ?, ?, ?, ?, ?, ?)",
+    row = store.conn.execute(
+        "INSERT INTO notices (recipient, kind, ref, athlete_id, alert_id, payload,"
+        " created_at) VALUES (?, ?, ?, ?, ?, ?, ?) ON CONFLICT DO NOTHING RETURNING id",
         (recipient, kind, ref, athlete_id, alert_id, json.dumps(payload), now_iso()),
-    )
-    if not cur.rowcount:
+    ).fetchone()
+    if row is None:
         return None
-    notice_id = int(cur.lastrowid or 0)
+    notice_id = int(row[0])
     store.conn.executemany(
         "INSERT INTO sends (notice_id, channel, next_try_at) VALUES (?, ?, ?)",
         [(notice_id, c, iso(due_at)) for c in channels],
@@ -240,7 +240,8 @@ def stored_channels(store: Store) -> dict[str, list[str]]:
 
 def add_channel(store: Store, recipient: str, url: str) -> bool:
     cur = store.conn.execute(
-        "INSERT OR IGNORE INTO alert_channels (recipient, url, created_at) VALUES (?, ?, ?)",
+        "INSERT INTO alert_channels (recipient, url, created_at) VALUES (?, ?, ?)"
+        " ON CONFLICT DO NOTHING",
         (recipient, url, now_iso()),
     )
     return cur.rowcount == 1

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import date
+from datetime import UTC, date, datetime, time, timedelta
 
 import polars as pl
 
@@ -58,14 +58,19 @@ def remove_logged_pain(store: Store, athlete_id: str, day: date, moment: str) ->
     return None if row is None else int(row[0])
 
 
+def _epoch(day: date) -> int:
+    """A local day's start as the epoch seconds of local time (start_utc + offset)."""
+    return int(datetime.combine(day, time(), UTC).timestamp())
+
+
 def run_on(store: Store, athlete_id: str, day: date) -> int | None:
     """The (last) counted run of a local day, to link a pain entry to."""
     row = store.conn.execute(
         f"SELECT a.id FROM activities a {CORRECTED} WHERE a.athlete_id = ?"
         f" AND {SPORT_AS_LABELLED} = 'running' AND a.duplicate_of IS NULL AND {COUNTED}"
-        " AND date(a.start_utc + a.utc_offset_s, 'unixepoch') = ? ORDER BY a.start_utc DESC"
-        " LIMIT 1",
-        (athlete_id, day.isoformat()),
+        " AND a.start_utc + a.utc_offset_s >= ? AND a.start_utc + a.utc_offset_s < ?"
+        " ORDER BY a.start_utc DESC LIMIT 1",
+        (athlete_id, _epoch(day), _epoch(day + timedelta(days=1))),
     ).fetchone()
     return None if row is None else int(row[0])
 

@@ -19,8 +19,8 @@ def claim_run(store: Store, job_id: str, run_at: datetime) -> bool:
     me = worker()
     with store.atomic():
         cur = store.conn.execute(
-            "INSERT OR IGNORE INTO job_claims (job_id, run_at, claimed_by, claimed_at)"
-            " VALUES (?, ?, ?, ?)",
+            "INSERT INTO job_claims (job_id, run_at, claimed_by, claimed_at)"
+            " VALUES (?, ?, ?, ?) ON CONFLICT DO NOTHING",
             (job_id, stamp, me, now_iso()),
         )
         if cur.rowcount:

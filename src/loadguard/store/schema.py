@@ -1,9 +1,7 @@
-"""SQLite schema as an ordered list of migrations; applied on open, never edited once shipped."""
+"""The schema as an ordered list of migrations, in SQLite's spelling; applied on open (on
+PostgreSQL as :mod:`loadguard.store.migrations` spells them), never edited once shipped."""
 
 from __future__ import annotations
-
-import sqlite3
-from datetime import UTC, datetime
 
 from loadguard.store.schema_later import LATER
 
@@ -296,60 +294,3 @@ MIGRATIONS: tuple[str, ...] = (
     # limits) and password resets; tokens are stored as hashes only
     *LATER,
 )
-
-
-class SchemaTooNew(Exception):
-    """The database was written by a newer loadguard."""
-
-
-def _statements(script: str) -> list[str]:
-    """A migration's statements one by one (a trigger's body stays whole)."""
-    found, held = [], ""
-    for line in script.splitlines(keepends=True):
-        held += line
-        if sqlite3.complete_statement(held):
-            found.append(held.strip())
-            held = ""
-    if held.strip():
-        found.append(held.strip())
-    return found
-
-
-def _version(conn: sqlite3.Connection) -> int:
-    row = conn.execute("SELECT COALESCE(MAX(version), 0) FROM schema_migrations").fetchone()
-    current = int(row[0])
-    if current > len(MIGRATIONS):
-        raise SchemaTooNew(
-            f"the database is at schema version {current}, newer than this loadguard "
-            f"({len(MIGRATIONS)}): upgrade loadguard"
-        )
-    return current
-
-
-def migrate(conn: sqlite3.Connection) -> int:
-    """Apply pending migrations in order; returns the schema version now in force.
-
-    Safe when several connections open a new database at once (the web server's
-    threads, a CLI beside the daemon): the pending ones are applied under the write
-    lock, after looking again at what another connection may have applied meanwhile.
-    """
-    conn.execute(
-        "CREATE TABLE IF NOT EXISTS schema_migrations (version INTEGER PRIMARY KEY, applied_at TEXT)"
-    )
-    if _version(conn) == len(MIGRATIONS):
-        return len(MIGRATIONS)  # the usual case: no write lock taken
-    conn.execute("BEGIN IMMEDIATE")
-    try:
-        current = _version(conn)
-        for version, sql in enumerate(MIGRATIONS[current:], start=current + 1):
-            for statement in _statements(sql):
-                conn.execute(statement)
-            conn.execute(
-                "INSERT INTO schema_migrations VALUES (?, ?)",
-                (version, datetime.now(UTC).isoformat(timespec="seconds")),
-            )
-    except BaseException:
-        conn.execute("ROLLBACK")
-        raise
-    conn.execute("COMMIT")
-    return len(MIGRATIONS)

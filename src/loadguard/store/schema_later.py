@@ -203,4 +203,10 @@ LATER: tuple[str, ...] = (
     -- 'off': none)
     ALTER TABLE alert_choices ADD COLUMN digest_at TEXT NOT NULL DEFAULT '';
     """,
+    """
+    -- 14: a finding's place in its guard run, the order the rules gave (SQLite's rowid
+    -- served until the store could be PostgreSQL, which has none)
+    ALTER TABLE findings ADD COLUMN seq INTEGER NOT NULL DEFAULT 0;
+    UPDATE findings SET seq = rowid;
+    """,
 )

@@ -6,6 +6,7 @@ import json
 from typing import Any
 
 from loadguard.store.db import Store, StoreError, now_iso
+from loadguard.store.sql import integrity_errors
 from loadguard.surfaces.classes import SURFACE_CLASSES
 from loadguard.surfaces.mix import SurfaceMix
 
@@ -46,14 +47,12 @@ def add_place(
         with store.atomic():
             cur = store.conn.execute(
                 "INSERT INTO places (athlete_id, name, surface, geojson, created_at)"
-                " VALUES (?, ?, ?, ?, ?)",
+                " VALUES (?, ?, ?, ?, ?) RETURNING id",
                 (athlete_id, name, surface, json.dumps(geometry), now_iso()),
             )
-    except Exception as exc:
-        if "UNIQUE" in str(exc):
-            raise StoreError(f"athlete {athlete_id!r} already has a place named {name!r}") from None
-        raise
-    return int(cur.lastrowid or 0)
+            return int(cur.fetchone()[0])
+    except integrity_errors():
+        raise StoreError(f"athlete {athlete_id!r} already has a place named {name!r}") from None
 
 
 def places(store: Store, athlete_id: str) -> list[tuple[str, str, dict[str, Any]]]:

@@ -6,11 +6,11 @@ Only SQL lives here; hashing, token making and the rules (rate limits, expiry) a
 
 from __future__ import annotations
 
-import sqlite3
 from dataclasses import dataclass
 from datetime import datetime
 
 from loadguard.store.db import Store, StoreError, now_iso
+from loadguard.store.sql import integrity_errors
 
 
 @dataclass(frozen=True)
@@ -56,12 +56,13 @@ def add_user(
         with store.atomic():
             cur = store.conn.execute(
                 "INSERT INTO users (email, name, password_hash, roles, athlete_id, language,"
-                " created_at) VALUES (?, ?, ?, ?, ?, ?, ?)",
+                " created_at) VALUES (?, ?, ?, ?, ?, ?, ?) RETURNING id",
                 (email, name, password_hash, ",".join(roles), athlete_id, language, now_iso()),
             )
-    except sqlite3.IntegrityError:
+            user_id = int(cur.fetchone()[0])
+    except integrity_errors():
         raise StoreError(f"an account for {email} exists already") from None
-    return user_by_id(store, int(cur.lastrowid or 0))
+    return user_by_id(store, user_id)
 
 
 def user_by_id(store: Store, user_id: int) -> User:
@@ -103,7 +104,7 @@ def update_user(
     try:
         with store.atomic():
             store.conn.execute(f"UPDATE users SET {', '.join(sets)} WHERE id = ?", (*args, user_id))
-    except sqlite3.IntegrityError:
+    except integrity_errors():
         raise StoreError(f"athlete {athlete_id!r} is linked to another account") from None
 
 

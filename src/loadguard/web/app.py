@@ -18,6 +18,7 @@ from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from loadguard import settings
 from loadguard.app.access import NotAllowed
+from loadguard.store.sql import Target
 from loadguard.web import alerts, auth, coach, consent, forms, hooks, links, mydata, notes, runner
 from loadguard.web.context import DECLARED, Forbidden, SignInNeeded, Web, page, viewer
 
@@ -120,7 +121,7 @@ async def _too_large(send: Send, limit: int, *, bad: bool = False) -> None:
     await send({"type": "http.response.body", "body": text})
 
 
-def create_app(db: Path, wake: threading.Event | None = None) -> FastAPI:
+def create_app(db: Path | Target, wake: threading.Event | None = None) -> FastAPI:
     conf = settings.current()
     web = Web(db, conf, wake)
     app = FastAPI(title="loadguard", docs_url=None, redoc_url=None, openapi_url=None)

@@ -28,6 +28,7 @@ from loadguard.app import access, accounts
 from loadguard.contract import Athlete, Explained
 from loadguard.i18n import LANGUAGES, number, say, word
 from loadguard.store.db import Store
+from loadguard.store.sql import Target
 from loadguard.store.users import User
 
 SESSION_COOKIE = "lg_session"
@@ -49,7 +50,9 @@ class Web:
     thread (FastAPI runs plain routes in a thread pool; SQLite connections are
     per thread)."""
 
-    def __init__(self, db: Path, conf: settings.Settings, wake: threading.Event | None) -> None:
+    def __init__(
+        self, db: Path | Target, conf: settings.Settings, wake: threading.Event | None
+    ) -> None:
         self.db = db
         self.conf = conf
         self.wake = wake or threading.Event()

@@ -18,6 +18,7 @@ import uvicorn
 from loadguard.app import service
 from loadguard.app.daemon import Daemon
 from loadguard.store.db import Store
+from loadguard.store.sql import Target
 from loadguard.web.app import create_app
 
 log = logging.getLogger("loadguard.serve")
@@ -28,7 +29,7 @@ class GuardServer:
 
     def __init__(
         self,
-        db: Path,
+        db: Path | Target,
         host: str = "127.0.0.1",
         port: int = 8080,
         verbose: bool = False,

@@ -1,0 +1,219 @@
+"""Where a store lives and one connection to it: a SQLite file (the embedded default) or
+a PostgreSQL database, chosen by what ``--db`` / ``LOADGUARD_DB`` says.
+
+SQLAlchemy makes the connections (URLs, drivers, PostgreSQL's pool, errors that are the
+same classes on both). The store's SQL is written once, in what both databases speak
+(``ON CONFLICT``, ``RETURNING``, ``?`` parameters); :class:`Connection` hands it to the
+driver in its own parameter style. What differs is kept here and in
+:mod:`loadguard.store.migrations` (the schema's PostgreSQL spelling).
+"""
+
+from __future__ import annotations
+
+import threading
+from collections.abc import Iterator, Sequence
+from dataclasses import dataclass
+from functools import lru_cache
+from pathlib import Path
+from typing import TYPE_CHECKING, Any, Protocol
+
+if TYPE_CHECKING:
+    from sqlalchemy.engine import Connection as SAConnection
+    from sqlalchemy.engine import CursorResult, Engine
+
+Params = Sequence[Any]
+
+
+class Cursor(Protocol):
+    """What a statement gives back (sqlite3's cursor, SQLAlchemy's result)."""
+
+    @property
+    def rowcount(self) -> int: ...
+
+    @property
+    def description(self) -> Any: ...
+
+    def fetchone(self) -> Any: ...
+
+    def fetchall(self) -> list[Any]: ...
+
+    def __iter__(self) -> Iterator[Any]: ...
+
+
+class TargetError(ValueError):
+    """A database address that names no database this version can open."""
+
+
+@dataclass(frozen=True)
+class Target:
+    """One database: ``path`` for a SQLite file, ``url`` for PostgreSQL."""
+
+    path: Path | None = None
+    url: str | None = None
+
+    @property
+    def dialect(self) -> str:
+        return "sqlite" if self.path is not None else "postgresql"
+
+    @property
+    def address(self) -> str:
+        """What :func:`target` reads back as this database (a job's argument)."""
+        return str(self.path) if self.path is not None else str(self.url)
+
+    @property
+    def sqlalchemy_url(self) -> str:
+        return f"sqlite:///{self.path}" if self.path is not None else str(self.url)
+
+    def __str__(self) -> str:
+        """How messages name it: the file, or the URL without its password."""
+        if self.path is not None:
+            return str(self.path)
+        from sqlalchemy.engine import make_url
+
+        return make_url(self.url or "").render_as_string(hide_password=True)
+
+
+def target(given: str | Path | Target) -> Target:
+    """The database ``given`` names: a path or ``sqlite:///path``, or a
+    ``postgresql://user:password@host:port/name`` URL (``postgres://`` too)."""
+    if isinstance(given, Target):
+        return given
+    text = str(given).strip()
+    if not text:
+        raise TargetError("the database address is empty: give a file path or a URL")
+    if text.startswith("sqlite:///"):
+        return Target(path=Path(text.removeprefix("sqlite:///")))
+    scheme, sep, rest = text.partition("://")
+    if not sep or not scheme.replace("+", "").isalnum():
+        return Target(path=Path(text))
+    if scheme in ("postgresql", "postgres", "postgresql+psycopg"):
+        if not rest.partition("?")[0].strip("/"):
+            raise TargetError(f"{text!r} names no server or database")
+        return Target(url=f"postgresql+psycopg://{rest}")
+    raise TargetError(
+        f"{scheme}:// databases are not supported: give a SQLite file (a path, or"
+        " sqlite:///path) or postgresql://user@host/database"
+    )
+
+
+_engines: dict[str, Engine] = {}
+_engines_lock = threading.Lock()
+
+
+def _engine(where: Target) -> Engine:
+    """PostgreSQL's engine, one per URL per process (it holds the connection pool)."""
+    url = where.url or ""
+    with _engines_lock:
+        found = _engines.get(url)
+        if found is None:
+            from sqlalchemy import create_engine, event
+
+            found = create_engine(url, pool_size=4, max_overflow=16, pool_pre_ping=True)
+            event.listen(found, "connect", _postgres_connected)
+            _engines[url] = found
+        return found
+
+
+def _postgres_connected(dbapi_connection: Any, record: object) -> None:
+    # Sums and averages of integers come back as numeric: read them as floats, the type
+    # SQLite gives (the guard's frames and figures expect it).
+    from psycopg.types.numeric import FloatLoader
+
+    dbapi_connection.adapters.register_loader("numeric", FloatLoader)
+
+
+def dispose_engines() -> None:
+    """Close every pooled PostgreSQL connection (tests stopping a server, forked workers)."""
+    with _engines_lock:
+        for engine in _engines.values():
+            engine.dispose()
+        _engines.clear()
+
+
+@lru_cache(maxsize=2048)
+def _pyformat(sql: str) -> str:
+    """``?`` parameters as psycopg's ``%s`` (a literal ``%`` doubled), outside quotes."""
+    out: list[str] = []
+    quote = ""
+    for ch in sql:
+        if quote:
+            if ch == quote:
+                quote = ""
+        elif ch in "'\"":
+            quote = ch
+        elif ch == "?":
+            out.append("%s")
+            continue
+        out.append("%%" if ch == "%" else ch)
+    return "".join(out)
+
+
+class Connection:
+    """One open connection, in autocommit mode: transactions are explicit statements
+    (``BEGIN``, savepoints), see :meth:`loadguard.store.db.Store.atomic`."""
+
+    def __init__(self, where: Target) -> None:
+        self.target = where
+        self.dialect = where.dialect
+        self._sa: SAConnection
+        if where.path is not None:
+            import sqlite3
+
+            # SQLite: a plain driver connection per store (cheap to open; a file replaced
+            # at the same path is never served from a pool's stale handle).
+            where.path.parent.mkdir(parents=True, exist_ok=True)
+            self._sqlite: Any = sqlite3.connect(where.path, isolation_level=None)
+        else:
+            self._sqlite = None
+            self._sa = _engine(where).connect().execution_options(isolation_level="AUTOCOMMIT")
+
+    def execute(self, sql: str, params: Params = ()) -> Cursor:
+        """Run one statement; the result has ``fetchone``, ``fetchall``, ``rowcount`` and
+        iterates over rows (tuples)."""
+        if self._sqlite is not None:
+            found: Cursor = self._sqlite.execute(sql, params)
+            return found
+        result: CursorResult[Any] = self._sa.exec_driver_sql(_pyformat(sql), tuple(params))
+        return result  # type: ignore[return-value]
+
+    def executemany(self, sql: str, rows: Sequence[Params] | Iterator[Params]) -> None:
+        listed = [tuple(r) for r in rows]
+        if self._sqlite is not None:
+            self._sqlite.executemany(sql, listed)
+        elif listed:
+            self._sa.exec_driver_sql(_pyformat(sql), listed)
+
+    @property
+    def in_transaction(self) -> bool:
+        if self._sqlite is not None:
+            return bool(self._sqlite.in_transaction)
+        from psycopg.pq import TransactionStatus
+
+        raw: Any = self._sa.connection.dbapi_connection
+        return bool(raw.info.transaction_status != TransactionStatus.IDLE)
+
+    def close(self) -> None:
+        if self._sqlite is not None:
+            self._sqlite.close()
+        else:
+            if self.in_transaction:
+                self._sa.exec_driver_sql("ROLLBACK")
+            self._sa.close()
+
+
+def integrity_errors() -> tuple[type[Exception], ...]:
+    """What a broken UNIQUE or CHECK constraint raises, on either database."""
+    import sqlite3
+
+    from sqlalchemy.exc import IntegrityError
+
+    return (sqlite3.IntegrityError, IntegrityError)
+
+
+def database_errors() -> tuple[type[Exception], ...]:
+    """What a database that can't be reached or read raises, on either database."""
+    import sqlite3
+
+    from sqlalchemy.exc import DBAPIError
+
+    return (sqlite3.DatabaseError, DBAPIError)
