@@ -78,8 +78,9 @@ class PostgresServer:
         self._run(_binary("pg_ctl"), "-D", str(self.data), *args)
 
     def restart(self) -> None:
-        """Stop at once (connections cut) and start again on the same port."""
-        self.ctl("stop", "-m", "immediate", "-w")
+        """Stop (every connection cut, what was committed kept: "fast", as a service
+        restart does) and start again on the same port."""
+        self.ctl("stop", "-m", "fast", "-w")
         self.ctl("start", "-w", "-t", "60", "-l", str(self.folder / "log"), "-o", self._options())
 
     def url(self, database: str = "postgres") -> str:

@@ -56,6 +56,9 @@ def watch_folders(db: str) -> None:
 
 def deliver(db: str) -> None:
     with Store(db) as store, _logged("alerts"):
+        # sends a dead worker left claimed go back to pending (another machine's after
+        # outbox.STALE_CLAIM): any number of workers deliver, none waits for a restart
+        service.recover_sends(store)
         digests.web_digests_due(store, datetime.now(UTC))
         done = service.deliver(store)
         if done.sent or done.failed:

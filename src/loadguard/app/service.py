@@ -25,6 +25,7 @@ from loadguard.app.reading import normaliser
 from loadguard.contract import (
     Athlete,
     ConnectorError,
+    Host,
     NotAnActivity,
     RawRecord,
     Streams,
@@ -185,16 +186,35 @@ def process_events(store: Store, limit: int = 100) -> int:
     events = accounts_store.pending_events(store, limit)
     touched: set[str] = set()
     for event in events:
-        try:
-            receiver = registry.webhook(event.source)
-            touched.update(receiver.process(StoreHost(store), event.payload))
-        except Exception as exc:  # one bad event must not stop the queue
-            accounts_store.finish_event(store, event.id, "failed", f"{type(exc).__name__}: {exc}")
-        else:
-            accounts_store.finish_event(store, event.id, "done")
+        touched.update(_process(store, StoreHost(store), event))
     for athlete_id in sorted(touched):
         run_guard(store, store.athlete(athlete_id), "webhook")
     return len(events)
+
+
+def process_event(store: Store, event_id: int) -> bool:
+    """One queued event (a task on a worker), then the guard for the athletes it touched.
+    False when it was processed before (a task run again after its worker died, or the
+    sweep's second copy): nothing is done twice."""
+    from loadguard.app.host import StoreHost
+
+    event = accounts_store.pending_event(store, event_id)
+    if event is None:
+        return False
+    for athlete_id in sorted(_process(store, StoreHost(store), event)):
+        run_guard(store, store.athlete(athlete_id), "webhook")
+    return True
+
+
+def _process(store: Store, host: Host, event: accounts_store.Event) -> set[str]:
+    try:
+        receiver = registry.webhook(event.source)
+        touched = set(receiver.process(host, event.payload))
+    except Exception as exc:  # one bad event must not stop the queue
+        accounts_store.finish_event(store, event.id, "failed", f"{type(exc).__name__}: {exc}")
+        return set()
+    accounts_store.finish_event(store, event.id, "done")
+    return touched
 
 
 def update_athlete(

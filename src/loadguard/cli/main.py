@@ -42,6 +42,7 @@ from loadguard.cli.render import render
 from loadguard.cli.runs import run_app, runs
 from loadguard.cli.shoes import shoe_app
 from loadguard.cli.users import user_app
+from loadguard.cli.worker import worker_command
 from loadguard.contract import Athlete
 from loadguard.guard.plan import PlanError, available_plans, load_plan
 from loadguard.sources import registry
@@ -256,6 +257,13 @@ def serve(
     scheduler: Annotated[
         bool, typer.Option(help="Run the scheduler too (watch folders, alerts, digests).")
     ] = True,
+    work: Annotated[
+        bool,
+        typer.Option(
+            help="Run queued tasks in this process too (PostgreSQL: off when `loadguard"
+            " worker`s do them)."
+        ),
+    ] = True,
 ) -> None:
     """The web app for runners, new runs as Strava sends them, and the watch of `daemon`.
 
@@ -264,7 +272,7 @@ def serve(
 
     db = State.db or default_db()
     try:
-        server = GuardServer(db, host, port, verbose, scheduler=scheduler)
+        server = GuardServer(db, host, port, verbose, scheduler=scheduler, work=work)
     except OSError as exc:
         raise fail(f"cannot listen on {host}:{port}: {exc}") from None
     except settings.SettingsError as exc:
@@ -295,6 +303,7 @@ app.command("symptom", rich_help_panel=HEEL)(symptom_command)
 app.command("condition", rich_help_panel=HEEL)(condition_command)
 app.command("serve", rich_help_panel=WATCH)(serve)
 app.command("daemon", rich_help_panel=WATCH)(daemon_command)
+app.command("worker", rich_help_panel=WATCH)(worker_command)
 
 _plugged = False
 

@@ -102,15 +102,34 @@ def update_account(
         )
 
 
-def queue_event(store: Store, source: str, key: str, payload: dict[str, Any]) -> bool:
-    """Queue an event once; False when the same event (same key) was queued before."""
+def queue_event(store: Store, source: str, key: str, payload: dict[str, Any]) -> int | None:
+    """Queue an event once: its id, or None when the same event (same key) was queued
+    before."""
     with store.atomic():
-        cur = store.conn.execute(
+        row = store.conn.execute(
             "INSERT INTO events (source, key, payload, received_at) VALUES (?, ?, ?, ?)"
-            " ON CONFLICT(source, key) DO NOTHING",
+            " ON CONFLICT(source, key) DO NOTHING RETURNING id",
             (source, key, json.dumps(payload), now_iso()),
-        )
-    return cur.rowcount == 1
+        ).fetchone()
+    return None if row is None else int(row[0])
+
+
+def pending_event(store: Store, event_id: int) -> Event | None:
+    row = store.conn.execute(
+        "SELECT id, source, key, payload, attempts FROM events WHERE id = ? AND status = 'pending'",
+        (event_id,),
+    ).fetchone()
+    return None if row is None else Event(row[0], row[1], row[2], json.loads(row[3]), row[4])
+
+
+def stale_events(store: Store, older_than: str) -> list[int]:
+    """Pending events received before ``older_than`` (UTC ISO): ones whose task may never
+    have been queued (the server stopped between storing and queueing)."""
+    rows = store.conn.execute(
+        "SELECT id FROM events WHERE status = 'pending' AND received_at < ? ORDER BY id",
+        (older_than,),
+    ).fetchall()
+    return [int(r[0]) for r in rows]
 
 
 def pending_events(store: Store, limit: int = 100) -> list[Event]:

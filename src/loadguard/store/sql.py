@@ -10,6 +10,7 @@ driver in its own parameter style. What differs is kept here and in
 
 from __future__ import annotations
 
+import contextlib
 import threading
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
@@ -108,7 +109,9 @@ def _engine(where: Target) -> Engine:
         if found is None:
             from sqlalchemy import create_engine, event
 
-            found = create_engine(url, pool_size=4, max_overflow=16, pool_pre_ping=True)
+            # The web app keeps a store per worker thread (40 in its pool), the daemon
+            # and a worker's tasks a few more: room for all, idle ones kept to 5.
+            found = create_engine(url, pool_size=5, max_overflow=50, pool_pre_ping=True)
             event.listen(found, "connect", _postgres_connected)
             _engines[url] = found
         return found
@@ -173,6 +176,10 @@ class Connection:
         if self._sqlite is not None:
             found: Cursor = self._sqlite.execute(sql, params)
             return found
+        if self._sa.invalidated:
+            # the server went away (a restart, a failover): this statement runs on a
+            # new connection; the one that failed was reported to its caller
+            self._sa.rollback()
         result: CursorResult[Any] = self._sa.exec_driver_sql(_pyformat(sql), tuple(params))
         return result  # type: ignore[return-value]
 
@@ -181,6 +188,8 @@ class Connection:
         if self._sqlite is not None:
             self._sqlite.executemany(sql, listed)
         elif listed:
+            if self._sa.invalidated:
+                self._sa.rollback()
             self._sa.exec_driver_sql(_pyformat(sql), listed)
 
     @property
@@ -189,6 +198,8 @@ class Connection:
             return bool(self._sqlite.in_transaction)
         from psycopg.pq import TransactionStatus
 
+        if self._sa.invalidated:
+            return False
         raw: Any = self._sa.connection.dbapi_connection
         return bool(raw.info.transaction_status != TransactionStatus.IDLE)
 
@@ -196,8 +207,9 @@ class Connection:
         if self._sqlite is not None:
             self._sqlite.close()
         else:
-            if self.in_transaction:
-                self._sa.exec_driver_sql("ROLLBACK")
+            with contextlib.suppress(*database_errors()):
+                if self.in_transaction:
+                    self._sa.exec_driver_sql("ROLLBACK")
             self._sa.close()
 
 

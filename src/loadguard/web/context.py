@@ -25,10 +25,11 @@ from starlette.datastructures import FormData
 
 from loadguard import settings
 from loadguard.app import access, accounts
+from loadguard.app.tasks import TaskQueue, queue_for
 from loadguard.contract import Athlete, Explained
 from loadguard.i18n import LANGUAGES, number, say, word
 from loadguard.store.db import Store
-from loadguard.store.sql import Target
+from loadguard.store.sql import Target, target
 from loadguard.store.users import User
 
 SESSION_COOKIE = "lg_session"
@@ -56,11 +57,20 @@ class Web:
         self.db = db
         self.conf = conf
         self.wake = wake or threading.Event()
+        self._tasks: TaskQueue | None = None
+        self._tasks_lock = threading.Lock()
         self._local = threading.local()
         root = files("loadguard.web")
         self.templates = Jinja2Templates(directory=str(root.joinpath("templates")))
         self.templates.env.globals.update(word=word, number=number, languages=LANGUAGES)
         self.templates.env.filters["when"] = when
+
+    def tasks(self) -> TaskQueue:
+        """Where work goes (:mod:`loadguard.app.tasks`), made on first use."""
+        with self._tasks_lock:
+            if self._tasks is None:
+                self._tasks = queue_for(target(self.db), self.wake)
+            return self._tasks
 
     def store(self) -> Store:
         found: Store | None = getattr(self._local, "store", None)

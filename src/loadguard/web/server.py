@@ -9,6 +9,7 @@ does the slow part (fetching, storing, the guard) through
 from __future__ import annotations
 
 import logging
+import os
 import socket
 import threading
 from pathlib import Path
@@ -18,7 +19,7 @@ import uvicorn
 from loadguard.app import service
 from loadguard.app.daemon import Daemon
 from loadguard.store.db import Store
-from loadguard.store.sql import Target
+from loadguard.store.sql import Target, target
 from loadguard.web.app import create_app
 
 log = logging.getLogger("loadguard.serve")
@@ -35,8 +36,10 @@ class GuardServer:
         verbose: bool = False,
         *,
         scheduler: bool = False,
+        work: bool = True,
     ) -> None:
         self.db = db
+        self.work = work
         self.daemon: Daemon | None = Daemon(db) if scheduler else None
         self.wake = threading.Event()
         self.errors: list[str] = []
@@ -82,7 +85,7 @@ class GuardServer:
         """Serve and work in background threads (tests, embedding); see run."""
         if self.daemon:
             self.daemon.start()
-        self._worker.start()
+        self._start_worker()
         self._http = threading.Thread(
             target=self._uvicorn.run,
             kwargs={"sockets": [self._socket]},
@@ -94,11 +97,28 @@ class GuardServer:
             self._stopping.wait(0.01)
         return self
 
+    def _start_worker(self) -> None:
+        """The worker for queued tasks: the embedded engine's thread on SQLite; on
+        PostgreSQL a Procrastinate worker in this process, unless ``work`` is off (the
+        scaled set-up, where `loadguard worker` processes do it)."""
+        if target(self.db).dialect == "sqlite":
+            self._worker.start()
+        elif self.work:
+            self._worker = threading.Thread(
+                target=self._work_queue, name="loadguard-tasks", daemon=True
+            )
+            self._worker.start()
+
+    def _work_queue(self) -> None:
+        from loadguard.app.pgqueue import run_worker
+
+        run_worker(target(self.db), 2, f"serve:{os.getpid()}", self._stopping)
+
     def run(self) -> None:
         """Serve in this thread until interrupted (the CLI; Ctrl-C stops)."""
         if self.daemon:
             self.daemon.start()
-        self._worker.start()
+        self._start_worker()
         try:
             self._uvicorn.run(sockets=[self._socket])
         finally:
@@ -110,6 +130,8 @@ class GuardServer:
         if self.daemon:
             self.daemon.stop()
         self._uvicorn.should_exit = True
+        if self._worker.is_alive() and self._worker.name == "loadguard-tasks":
+            self._worker.join(timeout=20)
         if self._http is not None:
             self._http.join(timeout=10)
         self._socket.close()

@@ -16,7 +16,7 @@ from __future__ import annotations
 
 import time
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Any
 
 import requests
@@ -78,8 +78,9 @@ class Budget:
     host: Host | None = None
 
     def share(self, host: Host) -> Budget:
-        self.host = host
-        return self
+        """This budget kept in ``host``'s store: a copy of its own, so a receiver that
+        serves several threads at once (workers' tasks) never mixes their stores."""
+        return replace(self, host=host)
 
     def _current(self, now: float) -> None:
         """Counters of windows that have ended are zero now."""
