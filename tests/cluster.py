@@ -58,6 +58,18 @@ class Cluster:
         assert proc.poll() is None, log.read_text()
         return proc
 
+    def describe(self) -> str:
+        """The state of things, for a failed assertion's message."""
+        parts = [
+            f"events: {self.query('SELECT status, COUNT(*) FROM events GROUP BY 1')}",
+            f"sends: {self.query('SELECT status, attempts, claimed_by, last_error FROM sends')}",
+            f"jobs: {self.query('SELECT task_name, status, COUNT(*) FROM procrastinate_jobs GROUP BY 1, 2')}",
+        ]
+        for log in self.logs:
+            lines = [x for x in log.read_text().splitlines() if "stravalib" not in x]
+            parts.append(f"{log.name}:\n" + "\n".join(lines[-25:]))
+        return "\n".join(parts)
+
     def tasks_done_by_each(self, task: str) -> list[int]:
         """How many ``task`` jobs each worker finished (from its log)."""
         return [

@@ -71,7 +71,8 @@ def test_200_webhook_events_in_a_burst_with_two_workers_store_every_activity_onc
     with ThreadPoolExecutor(32) as pool:  # Strava delivers 20 of them twice
         answers = list(pool.map(cluster.deliver, [*events, *events[:20]]))
     assert answers == [200] * 220
-    assert until(lambda: cluster.count("SELECT COUNT(*) FROM events WHERE status = 'done'") == 200)
+    done = "SELECT COUNT(*) FROM events WHERE status = 'done'"
+    assert until(lambda: cluster.count(done) == 200, timeout=240), cluster.describe()
     stored = cluster.query(
         "SELECT COUNT(*), COUNT(DISTINCT source_id) FROM activities WHERE source = 'strava'"
     )
@@ -79,7 +80,9 @@ def test_200_webhook_events_in_a_burst_with_two_workers_store_every_activity_onc
     assert cluster.count("SELECT COUNT(*) FROM raw_records") == 200
     assert cluster.count("SELECT COUNT(*) FROM events") == 200
     # each worker's log has a line per task it finished (written just after the event)
-    assert until(lambda: sum(cluster.tasks_done_by_each("process_event")) == 200)
+    assert until(lambda: sum(cluster.tasks_done_by_each("process_event")) == 200), (
+        cluster.describe()
+    )
     assert min(cluster.tasks_done_by_each("process_event")) > 0  # both took a share
 
 
@@ -114,7 +117,8 @@ def test_a_worker_killed_mid_send_doubles_no_alert_and_another_sends_it(
     hook.stall = 30.0  # the channel takes the alert but never answers
     first = cluster.start_worker(scheduler=True)
     assert cluster.push(long_run(cluster)) == 200
-    assert until(lambda: cluster.count("SELECT COUNT(*) FROM sends WHERE status = 'sending'") == 1)
+    sending = "SELECT COUNT(*) FROM sends WHERE status = 'sending'"
+    assert until(lambda: cluster.count(sending) == 1), cluster.describe()
     first.send_signal(signal.SIGKILL)
     first.wait(10)
     hook.stall = 0.0
