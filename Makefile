@@ -3,7 +3,7 @@
 PYTHON ?= python3
 UV := $(shell command -v uv 2>/dev/null || echo .tools/bin/uv)
 
-.PHONY: demo test lint bench setup
+.PHONY: demo test lint bench setup cluster
 
 $(UV):
 	$(PYTHON) -m venv .tools
@@ -25,6 +25,11 @@ lint: setup
 test: lint
 	$(UV) run pytest -q
 
+# The scaled set-up on this machine: PostgreSQL (Debian's postgresql package), the web
+# app and two workers (scripts/cluster.py). Ctrl-C stops it.
+cluster: setup
+	$(UV) run python scripts/cluster.py
+
 bench: setup
 	$(UV) run python bench/bench_import.py
 	$(UV) run python bench/bench_guard.py
@@ -33,3 +38,4 @@ bench: setup
 	$(UV) run python bench/bench_alerts.py
 	$(UV) run python bench/bench_web.py
 	$(UV) run python bench/bench_coach_list.py
+	$(UV) run python bench/bench_scale.py

@@ -1,6 +1,7 @@
-"""A real PostgreSQL server for the tests: Debian's ``postgresql`` binaries, a cluster made
-in a temporary folder, listening on 127.0.0.1 at a free port, stopped at the end. Each
-test gets a database of its own, cloned from a migrated template.
+"""A real PostgreSQL server for the tests, the benchmarks and `make cluster`: Debian's
+``postgresql`` binaries, a cluster made in a temporary folder (or a kept one), listening
+on 127.0.0.1, stopped at the end. Each test gets a database of its own, cloned from a
+migrated template.
 
 As root (CI) the server runs as the ``postgres`` user, as PostgreSQL insists.
 """
@@ -43,10 +44,13 @@ def _free_port() -> int:
 class PostgresServer:
     """``start()``, then :meth:`new_database` for each test, then ``stop()``."""
 
-    def __init__(self) -> None:
-        self.folder = Path(tempfile.mkdtemp(prefix="loadguard-pg-"))
+    def __init__(self, folder: Path | None = None, port: int | None = None) -> None:
+        """In a new temporary folder, or in ``folder`` (kept, made once: `make cluster`)."""
+        self.keep = folder is not None
+        self.folder = folder or Path(tempfile.mkdtemp(prefix="loadguard-pg-"))
+        self.folder.mkdir(parents=True, exist_ok=True)
         self.data = self.folder / "data"
-        self.port = _free_port()
+        self.port = port or _free_port()
         self.as_postgres = os.geteuid() == 0
         self._count = 0
         self._lock = threading.Lock()
@@ -60,18 +64,22 @@ class PostgresServer:
     def start(self) -> None:
         if self.as_postgres:
             shutil.chown(self.folder, "postgres", "postgres")
-        self._run(
-            _binary("initdb"), "-D", str(self.data), "-U", "loadguard", "-A", "trust",
-            "-E", "UTF8", "--locale", "C.UTF-8", "--no-sync",
-        )  # fmt: skip
+        if not (self.data / "PG_VERSION").exists():
+            self._run(
+                _binary("initdb"), "-D", str(self.data), "-U", "loadguard", "-A", "trust",
+                "-E", "UTF8", "--locale", "C.UTF-8", "--no-sync",
+            )  # fmt: skip
         self.ctl("start", "-w", "-t", "60", "-l", str(self.folder / "log"), "-o", self._options())
 
     def _options(self) -> str:
-        # a test server: no fsync, sockets in its own folder, enough connections for the
-        # web tests' pools and two workers
+        # sockets in its own folder, enough connections for the web tests' pools and
+        # workers; a throw-away test server skips fsync, a kept one does not
+        fast = (
+            "" if self.keep else " -c fsync=off -c synchronous_commit=off -c full_page_writes=off"
+        )
         return (
-            f"-p {self.port} -c listen_addresses=127.0.0.1 -k {self.folder} -c fsync=off"
-            " -c synchronous_commit=off -c full_page_writes=off -c max_connections=300"
+            f"-p {self.port} -c listen_addresses=127.0.0.1 -k {self.folder}"
+            f" -c max_connections=300{fast}"
         )
 
     def ctl(self, *args: str) -> None:
@@ -92,6 +100,12 @@ class PostgresServer:
             "-d", database, "-v", "ON_ERROR_STOP=1", "-At", "-c", statement,
         )  # fmt: skip
         return done.stdout.strip()
+
+    def database(self, name: str) -> str:
+        """The URL of database ``name``, made if missing (migrated when first opened)."""
+        if not self.sql(f"SELECT 1 FROM pg_database WHERE datname = '{name}'"):
+            self.sql(f"CREATE DATABASE {name}")
+        return self.url(name)
 
     def new_database(self) -> str:
         """A new, empty (migrated) database's URL."""
@@ -119,9 +133,10 @@ class PostgresServer:
 
         dispose_engines()
         try:
-            self.ctl("stop", "-m", "immediate", "-w")
+            self.ctl("stop", "-m", "fast" if self.keep else "immediate", "-w")
         finally:
-            shutil.rmtree(self.folder, ignore_errors=True)
+            if not self.keep:
+                shutil.rmtree(self.folder, ignore_errors=True)
 
 
 @contextmanager

@@ -30,7 +30,7 @@ class GuardServer:
 
     def __init__(
         self,
-        db: Path | Target,
+        db: str | Path | Target,
         host: str = "127.0.0.1",
         port: int = 8080,
         verbose: bool = False,
@@ -38,9 +38,9 @@ class GuardServer:
         scheduler: bool = False,
         work: bool = True,
     ) -> None:
-        self.db = db
+        self.db = target(db)
         self.work = work
-        self.daemon: Daemon | None = Daemon(db) if scheduler else None
+        self.daemon: Daemon | None = Daemon(self.db) if scheduler else None
         self.wake = threading.Event()
         self.errors: list[str] = []
         self._stopping = threading.Event()
@@ -59,7 +59,7 @@ class GuardServer:
         self._socket.listen(2048)
         self.address = self._socket.getsockname()[:2]
         config = uvicorn.Config(
-            create_app(db, self.wake),
+            create_app(self.db, self.wake),
             log_level="info" if verbose else "warning",
             access_log=verbose,
             timeout_keep_alive=5,
