@@ -35,20 +35,19 @@ from cryptography.fernet import Fernet
 
 sys.path.insert(0, str(Path(__file__).parents[1] / "tests"))
 
-from bench_guard import run_guard  # noqa: E402
-from bench_import import replica, running_files  # noqa: E402
-from pgserver import PostgresServer  # noqa: E402
-
-from loadguard.app import service  # noqa: E402
-from loadguard.app.host import StoreHost  # noqa: E402
-from loadguard.store import activities as stored  # noqa: E402
-from loadguard.store.db import Store  # noqa: E402
-from loadguard.web.server import GuardServer  # noqa: E402
-from loadguard_strava import config as strava_config  # noqa: E402
-from loadguard_strava.api import StravaApi  # noqa: E402
-from loadguard_strava.connect import connect  # noqa: E402
-from loadguard_strava.standin import StravaStandIn  # noqa: E402
-from loadguard_strava.tokens import TokenBox  # noqa: E402
+from bench_guard import run_guard
+from bench_import import replica, running_files
+from loadguard.app import service
+from loadguard.app.host import StoreHost
+from loadguard.store import activities as stored
+from loadguard.store.db import Store
+from loadguard.web.server import GuardServer
+from loadguard_strava import config as strava_config
+from loadguard_strava.api import StravaApi
+from loadguard_strava.connect import connect
+from loadguard_strava.standin import StravaStandIn
+from loadguard_strava.tokens import TokenBox
+from pgserver import PostgresServer
 
 EXE = Path(sys.executable).with_name("loadguard")
 TODAY = date(2026, 12, 1)
@@ -155,50 +154,45 @@ def populate(db: str, athletes: int, weeks: int, seed: int = 1) -> int:
     """Runners three times a week for ``weeks`` weeks, a shoe each (plain SQL, the same on
     both stores)."""
     rng = random.Random(seed)
-    with Store(db) as store:
-        with store.atomic():
-            store.conn.executemany(
-                "INSERT INTO athletes (id, name, plan_id, plan_start, timezone, language,"
-                " created_at) VALUES (?, ?, 'heel-fat-pad', ?, 'UTC', 'en', ?)",
-                [
-                    (
-                        f"a{i:05d}",
-                        f"Runner {i}",
-                        (TODAY - timedelta(days=rng.randint(20, 400))).isoformat(),
-                        TODAY.isoformat(),
-                    )  # fmt: skip
-                    for i in range(athletes)
-                ],
-            )
-            store.conn.executemany(
-                "INSERT INTO raw_records (athlete_id, source, key, media_type, origin, payload,"
-                " received_at) VALUES (?, 'bench', 'x', 'x', 'bench', ?, ?)",
-                [(f"a{i:05d}", b"\x00", TODAY.isoformat()) for i in range(athletes)],
-            )
-            raws = dict(store.conn.execute("SELECT athlete_id, id FROM raw_records").fetchall())
-            rows = []
-            for i in range(athletes):
-                who = f"a{i:05d}"
-                usual = rng.uniform(4.0, 9.0)
-                for day in range(weeks * 7):
-                    when = TODAY - timedelta(days=day)
-                    if when.weekday() not in (1, 3, 6):
-                        continue
-                    km = usual * (1.4 if when.weekday() == 6 else 1.0) * rng.uniform(0.85, 1.15)
-                    start = int(
-                        datetime(when.year, when.month, when.day, 6, tzinfo=UTC).timestamp()
-                    )
-                    secs = km * 1000 / rng.uniform(2.6, 3.2)
-                    rows.append(
-                        (who, raws[who], f"{who}-{day}", start, km * 1000, secs, secs, secs)
-                    )
-            store.conn.executemany(
-                "INSERT INTO activities (athlete_id, raw_id, source, source_id, sport, sub_sport,"
-                " start_utc, utc_offset_s, offset_from, distance_m, timer_s, elapsed_s,"
-                " longest_run_s) VALUES (?, ?, 'bench', ?, 'running', 'generic', ?, 0, 'source',"
-                " ?, ?, ?, ?)",
-                rows,
-            )
+    with Store(db) as store, store.atomic():
+        store.conn.executemany(
+            "INSERT INTO athletes (id, name, plan_id, plan_start, timezone, language,"
+            " created_at) VALUES (?, ?, 'heel-fat-pad', ?, 'UTC', 'en', ?)",
+            [
+                (
+                    f"a{i:05d}",
+                    f"Runner {i}",
+                    (TODAY - timedelta(days=rng.randint(20, 400))).isoformat(),
+                    TODAY.isoformat(),
+                )
+                for i in range(athletes)
+            ],
+        )
+        store.conn.executemany(
+            "INSERT INTO raw_records (athlete_id, source, key, media_type, origin, payload,"
+            " received_at) VALUES (?, 'bench', 'x', 'x', 'bench', ?, ?)",
+            [(f"a{i:05d}", b"\x00", TODAY.isoformat()) for i in range(athletes)],
+        )
+        raws = dict(store.conn.execute("SELECT athlete_id, id FROM raw_records").fetchall())
+        rows = []
+        for i in range(athletes):
+            who = f"a{i:05d}"
+            usual = rng.uniform(4.0, 9.0)
+            for day in range(weeks * 7):
+                when = TODAY - timedelta(days=day)
+                if when.weekday() not in (1, 3, 6):
+                    continue
+                km = usual * (1.4 if when.weekday() == 6 else 1.0) * rng.uniform(0.85, 1.15)
+                start = int(datetime(when.year, when.month, when.day, 6, tzinfo=UTC).timestamp())
+                secs = km * 1000 / rng.uniform(2.6, 3.2)
+                rows.append((who, raws[who], f"{who}-{day}", start, km * 1000, secs, secs, secs))
+        store.conn.executemany(
+            "INSERT INTO activities (athlete_id, raw_id, source, source_id, sport, sub_sport,"
+            " start_utc, utc_offset_s, offset_from, distance_m, timer_s, elapsed_s,"
+            " longest_run_s) VALUES (?, ?, 'bench', ?, 'running', 'generic', ?, 0, 'source',"
+            " ?, ?, ?, ?)",
+            rows,
+        )
     return len(rows)
 
 
