@@ -20,6 +20,7 @@ from typer.testing import CliRunner
 from loadguard.cli.main import with_plugins
 from loadguard.sources import registry
 from loadguard.store.db import Store
+from loadguard.store.sql import dispose_engines
 from loadguard.web.server import GuardServer
 from loadguard_strava.standin import StravaStandIn
 from stravaworld import STRAVA_ATHLETE, World, make_world
@@ -110,6 +111,7 @@ class Cluster:
                 proc.kill()
         self.server.stop()
         self.world.store.close()
+        dispose_engines()
 
 
 def start_cluster(

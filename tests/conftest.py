@@ -10,6 +10,7 @@ from pathlib import Path
 import pytest
 
 from loadguard import settings
+from loadguard.store.sql import dispose_engines
 from loadguard_strava.standin import StravaStandIn
 from pgserver import SKIP_ENV, PostgresServer, running_postgres
 from standin_helpers import quiet_stravalib_env, running_standin
@@ -48,10 +49,12 @@ def postgres() -> Iterator[PostgresServer]:
 
 
 @pytest.fixture(params=["sqlite", "postgresql"])
-def db(request: pytest.FixtureRequest, tmp_path: Path) -> str:
+def db(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[str]:
     """A new store's address, once a SQLite file and once a PostgreSQL database: the
     store, queue, scheduler and webhook tests run on both."""
     if request.param == "sqlite":
-        return str(tmp_path / "lg.sqlite")
+        yield str(tmp_path / "lg.sqlite")
+        return
     server: PostgresServer = request.getfixturevalue("postgres")
-    return server.new_database()
+    yield server.new_database()
+    dispose_engines()  # the test's pooled connections close with it

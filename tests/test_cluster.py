@@ -114,15 +114,14 @@ def test_a_worker_killed_mid_import_loses_no_event_and_another_worker_finishes_i
 def test_a_worker_killed_mid_send_doubles_no_alert_and_another_sends_it(
     cluster: Cluster, hook: Receiver
 ) -> None:
-    hook.stall = 30.0  # the channel takes the alert but never answers
+    hook.down, hook.stall = True, 30.0  # the channel hangs on the first send
     first = cluster.start_worker(scheduler=True)
     assert cluster.push(long_run(cluster)) == 200
     sending = "SELECT COUNT(*) FROM sends WHERE status = 'sending'"
     assert until(lambda: cluster.count(sending) == 1), cluster.describe()
     first.send_signal(signal.SIGKILL)
     first.wait(10)
-    hook.stall = 0.0
-    hook.received.clear()
+    hook.down, hook.stall = False, 0.0
     cluster.start_worker(scheduler=True)
     alerts = cluster.count("SELECT COUNT(*) FROM alerts")
     assert alerts == 2
