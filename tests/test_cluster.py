@@ -118,7 +118,7 @@ def test_a_worker_killed_mid_send_doubles_no_alert_and_another_sends_it(
     first = cluster.start_worker(scheduler=True)
     assert cluster.push(long_run(cluster)) == 200
     sending = "SELECT COUNT(*) FROM sends WHERE status = 'sending'"
-    assert until(lambda: cluster.count(sending) == 1), cluster.describe()
+    assert until(lambda: cluster.count(sending) >= 1), cluster.describe()
     first.send_signal(signal.SIGKILL)
     first.wait(10)
     hook.down, hook.stall = False, 0.0
