@@ -137,8 +137,11 @@ def archive(folder: Path, files: int) -> tuple[int, float]:
     return copies * len(found), sum(p.stat().st_size for p in folder.iterdir()) / 1e6
 
 
-def import_seconds(db: Callable[[], str], folder: Path, files: int, repeat: int) -> float:
-    best = math.inf
+def import_seconds(
+    db: Callable[[], str], folder: Path, files: int, repeat: int
+) -> tuple[float, float]:
+    """The best import time, and the store's size after it (MB)."""
+    best, size = math.inf, 0.0
     for _ in range(repeat):
         with Store(db()) as store:
             athlete = store.add_athlete("a", "A", "heel-fat-pad", date(2012, 1, 2), "UTC")
@@ -146,7 +149,12 @@ def import_seconds(db: Callable[[], str], folder: Path, files: int, repeat: int)
             summary = service.import_from(store, athlete, str(folder))
             best = min(best, time.perf_counter() - began)
             assert summary.new == files, summary.failed
-    return best
+            if store.dialect == "sqlite":
+                size = store.path.stat().st_size / 1e6
+            else:
+                query = "SELECT pg_database_size(current_database())"
+                size = store.conn.execute(query).fetchone()[0] / 1e6
+    return best, size
 
 
 # -- guard ---------------------------------------------------------------------------
@@ -255,15 +263,18 @@ def main() -> None:
             if args.part in ("import", "all"):
                 files, mb = archive(tmp / "archive", args.files)
                 n = iter(range(1000))
-                lite = import_seconds(lambda: str(tmp / f"i{next(n)}.sqlite"), tmp / "archive",
-                                      files, args.repeat)  # fmt: skip
-                pg = import_seconds(postgres.new_database, tmp / "archive", files, args.repeat)
+                lite, lite_mb = import_seconds(
+                    lambda: str(tmp / f"i{next(n)}.sqlite"), tmp / "archive", files, args.repeat
+                )
+                pg, pg_mb = import_seconds(
+                    postgres.new_database, tmp / "archive", files, args.repeat
+                )
                 print(f"import: {files} files, {mb:.1f} MB (best of {args.repeat})")
                 print(
-                    f"  SQLite (baseline):  {lite:6.2f} s = {mb / lite:5.1f} MB/s, {files / lite:5.0f} files/s"
+                    f"  SQLite (baseline):  {lite:6.2f} s = {mb / lite:5.1f} MB/s, {files / lite:5.0f} files/s; store {lite_mb:.0f} MB"
                 )
                 print(f"  PostgreSQL:         {pg:6.2f} s = {mb / pg:5.1f} MB/s, {files / pg:5.0f} files/s"
-                      f"  = {lite / pg:.2f}x the baseline's speed")  # fmt: skip
+                      f"  = {lite / pg:.2f}x the baseline's speed; store {pg_mb:.0f} MB")  # fmt: skip
             if args.part in ("guard", "all"):
                 lite_db, pg_db = str(tmp / "g.sqlite"), postgres.new_database()
                 for db in (lite_db, pg_db):
