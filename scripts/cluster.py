@@ -31,6 +31,7 @@ def main() -> int:
     parser.add_argument("--port", type=int, default=8080)
     parser.add_argument("--pg-port", type=int, default=55432)
     args = parser.parse_args()
+    signal.signal(signal.SIGTERM, signal.default_int_handler)  # SIGTERM stops all, too
     server = PostgresServer(ROOT / ".cluster", args.pg_port)
     server.start()
     url = server.database("loadguard")

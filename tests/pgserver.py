@@ -64,6 +64,12 @@ class PostgresServer:
     def start(self) -> None:
         if self.as_postgres:
             shutil.chown(self.folder, "postgres", "postgres")
+        if self.keep and (self.data / "postmaster.pid").exists():
+            try:
+                self.ctl("status")
+                return  # a kept cluster left running: use it
+            except subprocess.CalledProcessError:
+                pass
         if not (self.data / "PG_VERSION").exists():
             self._run(
                 _binary("initdb"), "-D", str(self.data), "-U", "loadguard", "-A", "trust",
