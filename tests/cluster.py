@@ -8,7 +8,6 @@ import os
 import signal
 import subprocess
 import sys
-import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
@@ -23,6 +22,7 @@ from loadguard.store.db import Store
 from loadguard.store.sql import dispose_engines
 from loadguard.web.server import GuardServer
 from loadguard_strava.standin import StravaStandIn
+from receivers import eventually
 from stravaworld import STRAVA_ATHLETE, World, make_world
 
 EXE = Path(sys.executable).with_name("loadguard")
@@ -132,9 +132,5 @@ def start_cluster(
 
 
 def until(check: Callable[[], bool], timeout: float = 60.0) -> bool:
-    end = time.monotonic() + timeout
-    while time.monotonic() < end:
-        if check():
-            return True
-        time.sleep(0.1)
-    return check()
+    """A cluster's pace: a minute unless told otherwise."""
+    return eventually(check, timeout)
