@@ -102,7 +102,7 @@ def webhooks(db: str, workers: int, runners: int, events: int, tmp: Path) -> flo
         ]
         for n in range(workers):
             log = tmp / f"worker{n}.log"
-            until(lambda log=log: "running on" in log.read_text(), 60)  # type: ignore[misc]
+            until(lambda log=log: "running; Ctrl-C stops" in log.read_text(), 60)  # type: ignore[misc]
         first = datetime(2026, 12, 1, 6, tzinfo=UTC)
         pushed = []
         for k in range(events):

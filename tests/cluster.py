@@ -54,7 +54,9 @@ class Cluster:
             )
         self.workers.append(proc)
         self.logs.append(log)
-        if not until(lambda: "running on" in log.read_text() or proc.poll() is not None, 60):
+        if not until(
+            lambda: "running; Ctrl-C stops" in log.read_text() or proc.poll() is not None, 60
+        ):
             raise AssertionError("the worker did not start within a minute")
         assert proc.poll() is None, log.read_text()
         return proc

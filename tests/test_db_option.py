@@ -26,7 +26,7 @@ def test_an_unreachable_postgresql_server_is_named_with_the_reason_and_makes_no_
         result = CliRunner().invoke(app, [*args, "overview"], env={**where, "COLUMNS": "80"})
         assert result.exit_code == 1
         said = " ".join(result.output.split())
-        assert f"cannot open the database postgresql+psycopg://lg:***@127.0.0.1:{port}/lg" in said
+        assert f"cannot open the database postgresql://lg:***@127.0.0.1:{port}/lg" in said
         assert "connection refused" in said.lower()
         assert "hunter2" not in said
         assert "Traceback" not in said

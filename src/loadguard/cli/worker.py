@@ -53,7 +53,8 @@ def worker_command(
             daemon.start()
     except (StoreError, settings.SettingsError) as exc:
         raise fail(str(exc)) from None
-    out.print(f"loadguard worker {name} running on {db}; Ctrl-C stops", highlight=False)
+    out.print(f"loadguard worker {name} running; Ctrl-C stops", highlight=False)
+    out.print(f"  store: {db}", highlight=False, soft_wrap=True)
     try:
         run_worker(db, concurrency, name)
     except KeyboardInterrupt:

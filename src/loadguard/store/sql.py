@@ -71,7 +71,8 @@ class Target:
             return str(self.path)
         from sqlalchemy.engine import make_url
 
-        return make_url(self.url or "").render_as_string(hide_password=True)
+        shown = make_url(self.url or "").set(drivername="postgresql")
+        return shown.render_as_string(hide_password=True)
 
 
 def target(given: str | Path | Target) -> Target:
