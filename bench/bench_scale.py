@@ -31,12 +31,12 @@ from pathlib import Path
 
 import polars as pl
 import requests
-from cryptography.fernet import Fernet
 
 sys.path.insert(0, str(Path(__file__).parents[1] / "tests"))
 
 from bench_guard import run_guard
 from bench_import import replica, running_files
+from bench_webhook import strava_environment
 from loadguard.app import service
 from loadguard.app.host import StoreHost
 from loadguard.store import activities as stored
@@ -237,12 +237,7 @@ def main() -> None:
     parser.add_argument("--weeks", type=int, default=26)
     parser.add_argument("--repeat", type=int, default=2)
     args = parser.parse_args()
-    os.environ.update(
-        STRAVA_CLIENT_ID="1234",
-        STRAVA_CLIENT_SECRET="s3cret",
-        LOADGUARD_STRAVA_VERIFY_TOKEN="bench",
-        LOADGUARD_TOKEN_KEY=Fernet.generate_key().decode(),
-    )
+    strava_environment()
     postgres = PostgresServer()
     postgres.start()
     try:

@@ -48,16 +48,21 @@ def runs(db: Path) -> int:
         return int(store.conn.execute("SELECT COUNT(*) FROM guard_runs").fetchone()[0])
 
 
-def main() -> None:
-    parser = argparse.ArgumentParser()
-    parser.add_argument("--events", type=int, default=200)
-    args = parser.parse_args()
+def strava_environment() -> None:
+    """The stand-in app's credentials and a fresh token key, as a deployment sets them."""
     os.environ.update(
         STRAVA_CLIENT_ID="1234",
         STRAVA_CLIENT_SECRET="s3cret",
         LOADGUARD_STRAVA_VERIFY_TOKEN="bench",
         LOADGUARD_TOKEN_KEY=Fernet.generate_key().decode(),
     )
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser()
+    parser.add_argument("--events", type=int, default=200)
+    args = parser.parse_args()
+    strava_environment()
     limits = (10**6, 10**7)
     with (
         StravaStandIn(rate_limit=limits, read_rate_limit=limits) as standin,

@@ -7,10 +7,12 @@ SIGKILL leaves its job ``doing`` with a heartbeat that stops, and :func:`retry_s
 (a periodic task, deferred once per tick however many workers run) hands it to another.
 
 Tasks (each safe to run twice, see :mod:`loadguard.app.tasks`): ``process_event``
-(locked per provider athlete, so one runner's events run in order), ``guard_pass``,
-``deliver``, ``sync``, ``watch_folders``; periodic: ``retry_stalled`` and
-``sweep_events`` (an event stored but never queued, the server having stopped between
-the two, is queued by the sweep).
+(locked per provider athlete, so one runner's events run in order; the guard pass for
+the athletes it touched runs in it) and ``deliver`` (deferred after it); periodic:
+``retry_stalled`` and ``sweep_events`` (an event stored but never queued, the server
+having stopped between the two, is queued by the sweep). Scheduled syncs, watched
+folders, digests and summaries are the daemon's jobs, which each worker runs with its
+claims (:mod:`loadguard.store.schedule`): each run once among them.
 """
 
 from __future__ import annotations
@@ -65,22 +67,9 @@ def make_app(where: Target) -> procrastinate.App:
             if service.process_event(store, event_id):
                 _defer(app, "deliver", "deliver", None)
 
-    @app.task(name="guard_pass", retry=again)
-    def guard_pass(athlete_id: str, trigger: str = "queue") -> None:
-        with Store(db) as store:
-            service.run_guard(store, store.athlete(athlete_id), trigger)
-
     @app.task(name="deliver")
     def deliver() -> None:
         jobs.deliver(db)
-
-    @app.task(name="sync")
-    def sync(source: str) -> None:
-        jobs.sync(db, source)
-
-    @app.task(name="watch_folders")
-    def watch_folders() -> None:
-        jobs.watch_folders(db)
 
     @app.periodic(cron="* * * * * */5", periodic_id="retry_stalled")
     @app.task(name="retry_stalled", queueing_lock="retry_stalled", pass_context=True)

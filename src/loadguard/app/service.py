@@ -25,7 +25,6 @@ from loadguard.app.reading import normaliser
 from loadguard.contract import (
     Athlete,
     ConnectorError,
-    Host,
     NotAnActivity,
     RawRecord,
     Streams,
@@ -181,12 +180,10 @@ def ingest(store: Store, athlete: Athlete, raw: RawRecord) -> list[stored.Stored
 def process_events(store: Store, limit: int = 100) -> int:
     """Work through queued webhook events in arrival order; the athletes they touched are
     checked again. Returns how many events were processed."""
-    from loadguard.app.host import StoreHost  # the host calls back into this module
-
     events = accounts_store.pending_events(store, limit)
     touched: set[str] = set()
     for event in events:
-        touched.update(_process(store, StoreHost(store), event))
+        touched.update(_process(store, event))
     for athlete_id in sorted(touched):
         run_guard(store, store.athlete(athlete_id), "webhook")
     return len(events)
@@ -196,20 +193,21 @@ def process_event(store: Store, event_id: int) -> bool:
     """One queued event (a task on a worker), then the guard for the athletes it touched.
     False when it was processed before (a task run again after its worker died, or the
     sweep's second copy): nothing is done twice."""
-    from loadguard.app.host import StoreHost
-
     event = accounts_store.pending_event(store, event_id)
     if event is None:
         return False
-    for athlete_id in sorted(_process(store, StoreHost(store), event)):
+    for athlete_id in sorted(_process(store, event)):
         run_guard(store, store.athlete(athlete_id), "webhook")
     return True
 
 
-def _process(store: Store, host: Host, event: accounts_store.Event) -> set[str]:
+def _process(store: Store, event: accounts_store.Event) -> set[str]:
+    """One event through its connector's receiver; the athletes it touched."""
+    from loadguard.app.host import StoreHost  # the host calls back into this module
+
     try:
         receiver = registry.webhook(event.source)
-        touched = set(receiver.process(host, event.payload))
+        touched = set(receiver.process(StoreHost(store), event.payload))
     except Exception as exc:  # one bad event must not stop the queue
         accounts_store.finish_event(store, event.id, "failed", f"{type(exc).__name__}: {exc}")
         return set()

@@ -1,5 +1,5 @@
-"""Work as tasks, behind one API: a webhook event, a guard pass, alert delivery, a
-connector's sync, the watched folders.
+"""Work as tasks, behind one API: a webhook event (and the guard pass it calls for), alert
+delivery.
 
 Two engines, chosen by the store:
 

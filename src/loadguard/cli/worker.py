@@ -1,4 +1,4 @@
-"""`loadguard worker`: run queued tasks (webhook events, guard passes, deliveries, syncs)
+"""`loadguard worker`: run queued tasks (webhook events and their guard passes, deliveries)
 and the scheduled jobs, beside any number of other workers on a PostgreSQL store."""
 
 from __future__ import annotations

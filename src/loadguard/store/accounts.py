@@ -116,10 +116,9 @@ def queue_event(store: Store, source: str, key: str, payload: dict[str, Any]) ->
 
 def pending_event(store: Store, event_id: int) -> Event | None:
     row = store.conn.execute(
-        "SELECT id, source, key, payload, attempts FROM events WHERE id = ? AND status = 'pending'",
-        (event_id,),
+        f"SELECT {_EVENT_COLUMNS} FROM events WHERE id = ? AND status = 'pending'", (event_id,)
     ).fetchone()
-    return None if row is None else Event(row[0], row[1], row[2], json.loads(row[3]), row[4])
+    return None if row is None else _event(row)
 
 
 def stale_events(store: Store, older_than: str) -> list[int]:
@@ -134,11 +133,17 @@ def stale_events(store: Store, older_than: str) -> list[int]:
 
 def pending_events(store: Store, limit: int = 100) -> list[Event]:
     rows = store.conn.execute(
-        "SELECT id, source, key, payload, attempts FROM events WHERE status = 'pending'"
-        " ORDER BY id LIMIT ?",
+        f"SELECT {_EVENT_COLUMNS} FROM events WHERE status = 'pending' ORDER BY id LIMIT ?",
         (limit,),
     ).fetchall()
-    return [Event(r[0], r[1], r[2], json.loads(r[3]), r[4]) for r in rows]
+    return [_event(r) for r in rows]
+
+
+_EVENT_COLUMNS = "id, source, key, payload, attempts"
+
+
+def _event(row: tuple[Any, ...]) -> Event:
+    return Event(row[0], row[1], row[2], json.loads(row[3]), row[4])
 
 
 def finish_event(store: Store, event_id: int, status: str, note: str = "") -> None:

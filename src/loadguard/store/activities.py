@@ -20,6 +20,7 @@ from loadguard.sources.normalise import Normalised
 from loadguard.store.corrections import CORRECTED, COUNTED, SPORT_AS_LABELLED
 from loadguard.store.db import Store, StoreError, now_iso
 from loadguard.store.pain import add_pain
+from loadguard.store.sql import json_field
 from loadguard.store.surfaces import save_mix
 from loadguard.surfaces.classes import SURFACE_CLASSES
 
@@ -341,10 +342,11 @@ def gear_distance_m(store: Store, athlete_id: str, gear_id: str) -> float:
 def jog_speeds(store: Store, athlete_id: str, key: str, last: int = 20) -> list[float]:
     """How slowly the athlete jogged in their latest runs that had cadence (the
     normaliser keeps it in the activity's extras under ``key``), newest first."""
+    extra = json_field(store.dialect, "a.extras")
     rows = store.conn.execute(
-        f"SELECT {json_field(store)} FROM activities a {CORRECTED}"
+        f"SELECT {extra} FROM activities a {CORRECTED}"
         f" WHERE a.athlete_id = ? AND a.duplicate_of IS NULL AND {COUNTED}"
-        f" AND c.label IS NULL AND {json_field(store)} IS NOT NULL"
+        f" AND c.label IS NULL AND {extra} IS NOT NULL"
         " ORDER BY a.start_utc DESC LIMIT ?",
         (key, athlete_id, key, last),
     ).fetchall()
@@ -360,10 +362,3 @@ def last_local_day(store: Store, athlete_id: str) -> date | None:
     if row is None or row[0] is None:
         return None
     return datetime.fromtimestamp(int(row[0]), UTC).date()
-
-
-def json_field(store: Store) -> str:
-    """SQL for a run's extras field named by the next parameter, on either database."""
-    if store.dialect == "sqlite":
-        return "json_extract(a.extras, '$.' || ?)"
-    return "(a.extras::jsonb ->> CAST(? AS TEXT))"

@@ -78,7 +78,11 @@ class Store:
     def __init__(self, where: str | Path | Target) -> None:
         self.target = db_target(where)
         self._depth = 0
-        known: tuple[type[Exception], ...] = (*database_errors(), OSError, SchemaTooNew)
+        known: tuple[type[Exception], ...] = (
+            *database_errors(self.target.dialect),
+            OSError,
+            SchemaTooNew,
+        )
         try:
             # Autocommit mode: transactions are explicit, see atomic() and batch().
             self.conn = Connection(self.target)
@@ -309,7 +313,7 @@ class Store:
                     ),
                 )
                 shoe_id = cur.fetchone()[0]
-        except integrity_errors():
+        except integrity_errors(self.dialect):
             raise StoreError(f"athlete {athlete_id!r} already has a shoe named {name!r}") from None
         return self.shoe(athlete_id, str(shoe_id))
 

@@ -177,11 +177,7 @@ class Connection:
         if self._sqlite is not None:
             found: Cursor = self._sqlite.execute(sql, params)
             return found
-        if self._sa.invalidated:
-            # the server went away (a restart, a failover): this statement runs on a
-            # new connection; the one that failed was reported to its caller
-            self._sa.rollback()
-        result: CursorResult[Any] = self._sa.exec_driver_sql(_pyformat(sql), tuple(params))
+        result: CursorResult[Any] = self._live().exec_driver_sql(_pyformat(sql), tuple(params))
         return result  # type: ignore[return-value]
 
     def executemany(self, sql: str, rows: Sequence[Params] | Iterator[Params]) -> None:
@@ -189,9 +185,14 @@ class Connection:
         if self._sqlite is not None:
             self._sqlite.executemany(sql, listed)
         elif listed:
-            if self._sa.invalidated:
-                self._sa.rollback()
-            self._sa.exec_driver_sql(_pyformat(sql), listed)
+            self._live().exec_driver_sql(_pyformat(sql), listed)
+
+    def _live(self) -> SAConnection:
+        """PostgreSQL's connection; after the server went away (a restart, a failover)
+        a new one: the statement that failed was reported to its caller."""
+        if self._sa.invalidated:
+            self._sa.rollback()
+        return self._sa
 
     @property
     def in_transaction(self) -> bool:
@@ -208,25 +209,37 @@ class Connection:
         if self._sqlite is not None:
             self._sqlite.close()
         else:
-            with contextlib.suppress(*database_errors()):
+            with contextlib.suppress(*database_errors(self.dialect)):
                 if self.in_transaction:
                     self._sa.exec_driver_sql("ROLLBACK")
             self._sa.close()
 
 
-def integrity_errors() -> tuple[type[Exception], ...]:
-    """What a broken UNIQUE or CHECK constraint raises, on either database."""
-    import sqlite3
+def integrity_errors(dialect: str) -> tuple[type[Exception], ...]:
+    """What a broken UNIQUE or CHECK constraint raises on this database (SQLAlchemy,
+    600 ms to import, only for PostgreSQL: a SQLite command never loads it)."""
+    if dialect == "sqlite":
+        import sqlite3
 
+        return (sqlite3.IntegrityError,)
     from sqlalchemy.exc import IntegrityError
 
-    return (sqlite3.IntegrityError, IntegrityError)
+    return (IntegrityError,)
 
 
-def database_errors() -> tuple[type[Exception], ...]:
-    """What a database that can't be reached or read raises, on either database."""
-    import sqlite3
+def database_errors(dialect: str) -> tuple[type[Exception], ...]:
+    """What a database that can't be reached or read raises on this database."""
+    if dialect == "sqlite":
+        import sqlite3
 
+        return (sqlite3.DatabaseError,)
     from sqlalchemy.exc import DBAPIError
 
-    return (sqlite3.DatabaseError, DBAPIError)
+    return (DBAPIError,)
+
+
+def json_field(dialect: str, column: str) -> str:
+    """SQL for the field of a JSON text ``column`` named by the next parameter."""
+    if dialect == "sqlite":
+        return f"json_extract({column}, '$.' || ?)"
+    return f"({column}::jsonb ->> CAST(? AS TEXT))"

@@ -51,7 +51,7 @@ def add_place(
                 (athlete_id, name, surface, json.dumps(geometry), now_iso()),
             )
             return int(cur.fetchone()[0])
-    except integrity_errors():
+    except integrity_errors(store.dialect):
         raise StoreError(f"athlete {athlete_id!r} already has a place named {name!r}") from None
 
 

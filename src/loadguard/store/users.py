@@ -60,7 +60,7 @@ def add_user(
                 (email, name, password_hash, ",".join(roles), athlete_id, language, now_iso()),
             )
             user_id = int(cur.fetchone()[0])
-    except integrity_errors():
+    except integrity_errors(store.dialect):
         raise StoreError(f"an account for {email} exists already") from None
     return user_by_id(store, user_id)
 
@@ -104,7 +104,7 @@ def update_user(
     try:
         with store.atomic():
             store.conn.execute(f"UPDATE users SET {', '.join(sets)} WHERE id = ?", (*args, user_id))
-    except integrity_errors():
+    except integrity_errors(store.dialect):
         raise StoreError(f"athlete {athlete_id!r} is linked to another account") from None
 
 

@@ -46,14 +46,14 @@ async def event(name: str, request: Request, web: WebDep) -> Response:
         return JSONResponse({"error": str(exc)}, 400)
     from starlette.concurrency import run_in_threadpool
 
-    event_id = await run_in_threadpool(
-        lambda: queue_event(web.store(), name, accepted.key, dict(accepted.payload))
-    )
-    if event_id is not None:
-        # one provider athlete's events run in order, whichever worker takes them
-        owner = accepted.payload.get("owner_id")
-        lock = f"{name}:{owner}" if owner is not None else None
-        await run_in_threadpool(
-            lambda: web.tasks().defer("process_event", lock=lock, event_id=event_id)
-        )
-    return JSONResponse({"queued": event_id is not None})
+    # one provider athlete's events run in order, whichever worker takes them
+    owner = accepted.payload.get("owner_id")
+    lock = f"{name}:{owner}" if owner is not None else None
+
+    def queue() -> bool:
+        event_id = queue_event(web.store(), name, accepted.key, dict(accepted.payload))
+        if event_id is not None:
+            web.tasks().defer("process_event", lock=lock, event_id=event_id)
+        return event_id is not None
+
+    return JSONResponse({"queued": await run_in_threadpool(queue)})

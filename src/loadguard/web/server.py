@@ -39,7 +39,6 @@ class GuardServer:
         work: bool = True,
     ) -> None:
         self.db = target(db)
-        self.work = work
         self.daemon: Daemon | None = Daemon(self.db) if scheduler else None
         self.wake = threading.Event()
         self.errors: list[str] = []
@@ -67,7 +66,14 @@ class GuardServer:
             proxy_headers=True,
         )
         self._uvicorn = uvicorn.Server(config)
-        self._worker = threading.Thread(target=self._work, name="loadguard-events", daemon=True)
+        # the worker for queued tasks: the embedded engine's thread on SQLite; on PostgreSQL
+        # a Procrastinate worker in this process, unless ``work`` is off (the scaled
+        # set-up, where `loadguard worker` processes do it)
+        embedded = self.db.dialect == "sqlite"
+        self._worker = threading.Thread(
+            target=self._work if embedded else self._work_queue, name="loadguard-tasks", daemon=True
+        )
+        self._works = embedded or work
         self._http: threading.Thread | None = None
 
     def __enter__(self) -> GuardServer:
@@ -98,21 +104,13 @@ class GuardServer:
         return self
 
     def _start_worker(self) -> None:
-        """The worker for queued tasks: the embedded engine's thread on SQLite; on
-        PostgreSQL a Procrastinate worker in this process, unless ``work`` is off (the
-        scaled set-up, where `loadguard worker` processes do it)."""
-        if target(self.db).dialect == "sqlite":
-            self._worker.start()
-        elif self.work:
-            self._worker = threading.Thread(
-                target=self._work_queue, name="loadguard-tasks", daemon=True
-            )
+        if self._works:
             self._worker.start()
 
     def _work_queue(self) -> None:
         from loadguard.app.pgqueue import run_worker
 
-        run_worker(target(self.db), 2, f"serve:{os.getpid()}", self._stopping)
+        run_worker(self.db, 2, f"serve:{os.getpid()}", self._stopping)
 
     def run(self) -> None:
         """Serve in this thread until interrupted (the CLI; Ctrl-C stops)."""
@@ -130,7 +128,7 @@ class GuardServer:
         if self.daemon:
             self.daemon.stop()
         self._uvicorn.should_exit = True
-        if self._worker.is_alive() and self._worker.name == "loadguard-tasks":
+        if self._worker.is_alive():
             self._worker.join(timeout=20)
         if self._http is not None:
             self._http.join(timeout=10)
