@@ -20,6 +20,7 @@ PACKAGES = [
     PACKAGE,
     ROOT / "connectors" / "fit" / "src" / "loadguard_fit",
     ROOT / "connectors" / "strava" / "src" / "loadguard_strava",
+    ROOT / "connectors" / "gpx_tcx" / "src" / "loadguard_gpx_tcx",
 ]
 LINT_IMPORTS = Path(sys.executable).with_name("lint-imports")
 

@@ -87,7 +87,7 @@ def test_a_batch_goes_on_past_a_damaged_file_a_settings_file_and_a_wrong_type(
         text,
         A_RUN,
     )
-    assert "notes.txt: not a .fit file or a .zip of them" in said
+    assert "notes.txt: not a .fit, .gpx or .tcx file (or .gz) or a .zip of them" in said
     assert "activity-unexpected-eof.fit:" in said
     assert "1 file was not an activity" in said
     assert "1 run;" in said

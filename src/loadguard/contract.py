@@ -30,6 +30,7 @@ import numpy.typing as npt
 # Stream columns a connector may fill; every array has the same length.
 #   t            float64  seconds since the activity's start_utc
 #   lat, lon     float64  degrees (NaN where the device had no fix)
+#   altitude_m   float32  metres above sea level
 #   distance_m   float64  cumulative metres
 #   speed_mps    float32  metres per second
 #   cadence_spm  float32  steps per minute (FIT strides/min are doubled by the connector)
@@ -38,6 +39,7 @@ STREAM_COLUMNS: tuple[str, ...] = (
     "t",
     "lat",
     "lon",
+    "altitude_m",
     "distance_m",
     "speed_mps",
     "cadence_spm",
@@ -131,6 +133,11 @@ class Activity:
     def __post_init__(self) -> None:
         if self.start_utc.tzinfo is None:
             raise ValueError(f"{self.source}:{self.source_id}: start_utc must be timezone-aware")
+
+
+# The extras key for an activity's id at the service it lives at ("strava:123"); two
+# activities with the same one are the same run, whichever way each arrived.
+EXTERNAL_ID = "external_id"
 
 
 @runtime_checkable

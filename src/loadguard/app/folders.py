@@ -1,4 +1,4 @@
-"""Watched folders: which .fit files are new or changed since the last look.
+"""Watched folders: which activity files (.fit, .gpx, .tcx) are new or changed since the last look.
 
 A synced watch folder (``[watch] anna = "/media/GARMIN/Activity"``) is scanned on a
 schedule; a file is taken once it has not been written to for ``SETTLE_S`` (a
@@ -14,10 +14,12 @@ import os
 from dataclasses import dataclass
 from pathlib import Path
 
+from loadguard import files
 from loadguard.store.db import Store, now_iso
 
 SETTLE_S = 0.2
-SUFFIXES = (".fit", ".zip")
+# What a watch or a synced app folder holds: activity files, plain or gzipped, and zips.
+SUFFIXES = frozenset({"fit", "gpx", "tcx", "zip"})
 
 
 @dataclass(frozen=True)
@@ -32,13 +34,13 @@ class WatchError(Exception):
 
 
 def scan(folder: Path, now_ns: int) -> list[Seen]:
-    """The settled .fit/.zip files under ``folder`` (recursively)."""
+    """The settled activity files and zips under ``folder`` (recursively)."""
     if not folder.is_dir():
         raise WatchError(f"watched folder {folder} does not exist or is not a folder")
     found: list[Seen] = []
     for root, _dirs, names in os.walk(folder):
         for name in names:
-            if not name.lower().endswith(SUFFIXES):
+            if files.suffix_of(name) not in SUFFIXES:
                 continue
             path = Path(root, name)
             try:
@@ -50,14 +52,14 @@ def scan(folder: Path, now_ns: int) -> list[Seen]:
     return sorted(found, key=lambda s: (s.mtime_ns, str(s.path)))
 
 
-def changed(store: Store, athlete_id: str, files: list[Seen]) -> list[Seen]:
+def changed(store: Store, athlete_id: str, found: list[Seen]) -> list[Seen]:
     known = {
         row[0]: (row[1], row[2])
         for row in store.conn.execute(
             "SELECT path, size, mtime_ns FROM watched_files WHERE athlete_id = ?", (athlete_id,)
         )
     }
-    return [f for f in files if known.get(str(f.path)) != (f.size, f.mtime_ns)]
+    return [f for f in found if known.get(str(f.path)) != (f.size, f.mtime_ns)]
 
 
 def remember(store: Store, athlete_id: str, seen: Seen) -> None:

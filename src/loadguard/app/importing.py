@@ -9,7 +9,9 @@ from dataclasses import dataclass, field
 from loadguard.app.reading import normaliser
 from loadguard.contract import Athlete, ConnectorError, FetchFailure, NotAnActivity, RawRecord
 from loadguard.guard import metrics
-from loadguard.sources import registry
+from loadguard.guard.metrics import NAMED_GEAR
+from loadguard.sources import anyfile, registry
+from loadguard.sources.normalise import Normalised
 from loadguard.store import activities as stored
 from loadguard.store.db import Store
 
@@ -42,18 +44,23 @@ def import_from(
     athlete: Athlete,
     target: str,
     *,
-    source: str = "fit",
+    source: str = anyfile.AUTO,
     progress: Progress | None = None,
 ) -> ImportSummary:
-    """Read everything ``target`` holds through a connector into the store.
+    """Read everything ``target`` holds through a connector into the store (``auto``:
+    each file through the connector for its kind, an export through its reader).
 
     Unchanged items are skipped by content key; a bad item is recorded as a
     failure (listed, retryable) and the batch goes on.
     """
     summary = ImportSummary()
     read = normaliser(store, athlete)
+    shoes = {shoe.name for shoe in store.shoes(athlete.id)}
     with store.batch() as wrote:
-        fetched = registry.connector(source).fetch(target)
+        if source == anyfile.AUTO:
+            fetched = anyfile.fetch(target)
+        else:
+            fetched = registry.connector(source).fetch(target)
         for raw in _fresh(store, athlete, fetched, summary, progress):
             try:
                 result = read(raw)
@@ -67,6 +74,7 @@ def import_from(
                 with store.atomic():
                     store.record_failure(athlete.id, raw.source, raw.origin, str(exc), raw.key)
             else:
+                _add_named_shoes(store, athlete, result, shoes)
                 written = stored.store_raw_with_activities(store, athlete.id, raw, result)
                 summary.new += 1
                 summary.activities += len(written)
@@ -76,6 +84,17 @@ def import_from(
             if progress:
                 progress(raw.origin, summary)
     return summary
+
+
+def _add_named_shoes(store: Store, athlete: Athlete, result: Normalised, known: set[str]) -> None:
+    """A shoe for each shoe an export named that the athlete does not have yet, so its runs
+    count on it (:data:`loadguard.guard.metrics.NAMED_GEAR`)."""
+    for prepared in result:
+        gear = prepared.activity.gear_id or ""
+        name = gear.removeprefix(NAMED_GEAR).strip()
+        if gear.startswith(NAMED_GEAR) and name and name not in known:
+            store.add_shoe(athlete.id, name)
+            known.add(name)
 
 
 def _fresh(
@@ -112,5 +131,7 @@ def retry_failures(
     total = ImportSummary()
     targets = sorted({(f.source, f.origin.split("!", 1)[0]) for f in store.failures(athlete.id)})
     for source, target in targets:
-        total.add(import_from(store, athlete, target, source=source, progress=progress))
+        known = source in registry.available()  # else an archive's reader or the auto walk
+        how = source if known else anyfile.AUTO
+        total.add(import_from(store, athlete, target, source=how, progress=progress))
     return total

@@ -23,6 +23,7 @@ from loadguard import settings
 from loadguard.app import service
 from loadguard.contract import Athlete, ConnectorError, NotAnActivity
 from loadguard.sources import registry
+from loadguard.sources.normalise import activities_of
 from loadguard.store import activities as stored
 from loadguard.store import maps
 from loadguard.store.db import Store, StoreError
@@ -56,7 +57,7 @@ def track_points(store: Store, athlete: Athlete) -> list[tuple[float, float]]:
     seen: set[tuple[float, float]] = set()
     for _raw_id, raw in stored.raw_records(store, athlete.id):
         try:
-            activities = registry.connector(raw.source).normalise(raw)
+            activities = activities_of(raw)
         except (NotAnActivity, ConnectorError, registry.UnknownConnector):
             continue
         for activity in activities:

@@ -33,7 +33,7 @@ from loadguard.guard import pain_scale, verdict
 from loadguard.guard.plan import Plan, load_plan
 from loadguard.guard.report import Report, build_report
 from loadguard.sources import registry
-from loadguard.sources.normalise import Normalised
+from loadguard.sources.normalise import Normalised, activities_of
 from loadguard.store import accounts as accounts_store
 from loadguard.store import activities as stored
 from loadguard.store import findings as findings_store
@@ -53,7 +53,7 @@ def streams_of(store: Store, activity_id: int) -> Streams | None:
     if found is None:
         return None
     raw, source_id = found
-    for activity in registry.connector(raw.source).normalise(raw):
+    for activity in activities_of(raw):
         if activity.source_id == source_id:
             return activity.streams
     return None

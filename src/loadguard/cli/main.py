@@ -120,10 +120,19 @@ def _progress_import(
 def import_(
     paths: Annotated[
         list[str] | None,
-        typer.Argument(help="FIT files, folders (a mounted watch) or export zips."),
+        typer.Argument(
+            help="FIT, GPX or TCX files (or .gz), folders (a mounted watch) or export zips"
+            " (Garmin's, Strava's)."
+        ),
     ] = None,
     athlete: AthleteOption = None,
-    source: Annotated[str, typer.Option(help="What kind of files they are.")] = "fit",
+    source: Annotated[
+        str,
+        typer.Option(
+            help="Read every file as this kind (fit, gpx, tcx, ...); by default each file"
+            " is read by its own kind and a Strava export by its index."
+        ),
+    ] = "auto",
     retry: Annotated[bool, typer.Option(help="Try the files that failed before again.")] = False,
     verbose: Annotated[
         bool, typer.Option("--verbose", help="Also list the files that are not activities.")

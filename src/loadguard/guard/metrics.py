@@ -139,15 +139,30 @@ def with_longest_previous(runs: pl.DataFrame, window_days: int) -> pl.DataFrame:
     return runs.with_columns(longest_prev_km=longest)
 
 
+# A run whose gear an export named rather than numbered (Strava's bulk export) carries
+# this prefix and the shoe's name: it is the athlete's shoe of that name.
+NAMED_GEAR = "named:"
+
+
 def with_shoes(runs: pl.DataFrame, shoes: pl.DataFrame) -> pl.DataFrame:
-    """Resolve each run's shoe: explicit assignment > provider gear id > default shoe that day."""
+    """Resolve each run's shoe: explicit assignment > provider gear id (or the shoe's name,
+    for an export's) > default shoe that day."""
     kind = runs.schema["athlete_id"]
     shoes = shoes.filter(pl.col("athlete_id").is_in(kind.categories.implode())).with_columns(  # type: ignore[attr-defined]
         pl.col("athlete_id").cast(kind)
     )
-    by_gear = shoes.filter(pl.col("gear_id").is_not_null()).select(
-        "athlete_id", "gear_id", gear_shoe=pl.col("shoe_id")
-    )
+    by_gear = pl.concat(
+        [
+            shoes.filter(pl.col("gear_id").is_not_null()).select(
+                "athlete_id", "gear_id", gear_shoe=pl.col("shoe_id")
+            ),
+            shoes.select(
+                "athlete_id",
+                gear_id=pl.lit(NAMED_GEAR) + pl.col("name"),
+                gear_shoe=pl.col("shoe_id"),
+            ),
+        ]
+    ).unique(["athlete_id", "gear_id"], keep="first", maintain_order=True)
     defaults = (
         shoes.filter(pl.col("default_from").is_not_null())
         .select(

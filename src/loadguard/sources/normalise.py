@@ -12,8 +12,10 @@ from dataclasses import dataclass, replace
 from datetime import timedelta
 from zoneinfo import ZoneInfo
 
-from loadguard.contract import Activity, RawRecord
+from loadguard.contract import EXTERNAL_ID, Activity, RawRecord
+from loadguard.files import Labels, unlabelled
 from loadguard.guard import runwalk
+from loadguard.guard.metrics import NAMED_GEAR
 from loadguard.guard.pain_scale import pain_in_text
 from loadguard.guard.plan import RunWalkLimits
 from loadguard.guard.runwalk import RunWalk
@@ -48,6 +50,28 @@ def local_offset(activity: Activity, zone: ZoneInfo) -> tuple[timedelta, str]:
 JOG_MPS = "jog_mps"
 
 
+def activities_of(raw: RawRecord) -> list[Activity]:
+    """The activities in a raw record, as its connector reads them, with what an export's
+    index said about the file (title, description, shoe, sport) laid over them."""
+    inner, labels = unlabelled(raw)
+    found = registry.connector(inner.source).normalise(inner)
+    return found if labels is None else [_labelled(a, labels) for a in found]
+
+
+def _labelled(activity: Activity, labels: Labels) -> Activity:
+    extras = dict(activity.extras)
+    if labels.external_id:
+        extras[EXTERNAL_ID] = labels.external_id
+    return replace(
+        activity,
+        name=labels.name or activity.name,
+        description=labels.description or activity.description,
+        sport=labels.sport or activity.sport,
+        gear_id=f"{NAMED_GEAR}{labels.gear}" if labels.gear else activity.gear_id,
+        extras=extras,
+    )
+
+
 def _structure(activity: Activity, limits: RunWalkLimits | None) -> RunWalk | None:
     if limits is None:
         return runwalk.analyse(activity.streams)
@@ -69,7 +93,7 @@ def normalise(
     bytes). Raises ConnectorError for a bad record."""
     zone = ZoneInfo(timezone)
     out: Normalised = []
-    for activity in registry.connector(raw.source).normalise(raw):
+    for activity in activities_of(raw):
         offset, offset_from = local_offset(activity, zone)
         structure = _structure(activity, runwalk_limits)
         extras = dict(activity.extras)

@@ -88,3 +88,12 @@ def sync(name: str) -> Callable[[Any], list[str]]:
         raise UnknownConnector(f"no scheduled sync {name!r} (installed: {', '.join(sync_names())})")
     pull: Callable[[Any], list[str]] = ep.load()
     return pull
+
+
+ARCHIVES = "loadguard.archives"
+
+
+def archive_readers() -> list[Any]:
+    """The export-archive readers installed (``loadguard.archives`` entry points), loaded
+    now: only when a zip is imported."""
+    return [ep.load()() for _, ep in sorted(_entry_points(ARCHIVES).items())]

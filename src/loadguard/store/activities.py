@@ -14,7 +14,7 @@ from datetime import UTC, date, datetime
 
 import polars as pl
 
-from loadguard.contract import Activity, RawRecord
+from loadguard.contract import EXTERNAL_ID, Activity, RawRecord
 from loadguard.guard.metrics import SHOE_SCHEMA
 from loadguard.sources.normalise import Normalised
 from loadguard.store.corrections import CORRECTED, COUNTED, SPORT_AS_LABELLED
@@ -45,26 +45,33 @@ def has_raw(store: Store, athlete_id: str, source: str, key: str) -> bool:
 
 
 def _find_duplicate(store: Store, athlete_id: str, activity: Activity) -> int | None:
+    """The counted activity this one repeats: the same id at the service both came from
+    (an export's run seen again through the API), else the same sport started within
+    DUPLICATE_START_S and as long within DUPLICATE_DISTANCE."""
     start = int(activity.start_utc.timestamp())
     tolerance = max(50.0, activity.distance_m * DUPLICATE_DISTANCE)
-    row = store.conn.execute(
-        "SELECT id FROM activities WHERE athlete_id = ? AND duplicate_of IS NULL"
-        " AND sport = ? AND start_utc BETWEEN ? AND ? AND ABS(distance_m - ?) <= ?"
-        " AND NOT (source = ? AND source_id = ?)"
-        " ORDER BY ABS(start_utc - ?) LIMIT 1",
+    rows = store.conn.execute(
+        "SELECT id, sport, distance_m, extras FROM activities WHERE athlete_id = ?"
+        " AND duplicate_of IS NULL AND start_utc BETWEEN ? AND ?"
+        " AND NOT (source = ? AND source_id = ?) ORDER BY ABS(start_utc - ?)",
         (
             athlete_id,
-            activity.sport,
             start - DUPLICATE_START_S,
             start + DUPLICATE_START_S,
-            activity.distance_m,
-            tolerance,
             activity.source,
             activity.source_id,
             start,
         ),
-    ).fetchone()
-    return None if row is None else int(row[0])
+    ).fetchall()
+    external = activity.extras.get(EXTERNAL_ID)
+    if external:
+        for row in rows:
+            if json.loads(row[3] or "{}").get(EXTERNAL_ID) == external:
+                return int(row[0])
+    for row in rows:
+        if row[1] == activity.sport and abs(row[2] - activity.distance_m) <= tolerance:
+            return int(row[0])
+    return None
 
 
 def store_raw_with_activities(

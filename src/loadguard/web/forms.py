@@ -32,7 +32,7 @@ from loadguard.web.context import (
 )
 
 router = APIRouter(prefix="/a/{athlete_id}")
-UPLOAD_TYPES = (".fit", ".zip")
+UPLOAD_TYPES = (*(f".{kind}{gz}" for kind in ("fit", "gpx", "tcx") for gz in ("", ".gz")), ".zip")
 CHUNK = 1 << 20
 PAIN_FIELDS = {"bad_date": "day", "future": "day", "moment": "moment"}  # error key -> field
 
@@ -192,7 +192,11 @@ def _save(upload: UploadFile, folder: Path, limit: int) -> Path:
     """The upload on disk under its own (bare) name; StoreError past the size limit."""
     name = PurePath((upload.filename or "upload").replace("\\", "/")).name or "upload"
     if not name.lower().endswith(UPLOAD_TYPES):
-        raise StoreError(f"{name}: not a .fit file or a .zip of them", key="file_type", name=name)
+        raise StoreError(
+            f"{name}: not a .fit, .gpx or .tcx file (or .gz) or a .zip of them",
+            key="file_type",
+            name=name,
+        )
     target = folder / name
     written = 0
     with target.open("wb") as out:

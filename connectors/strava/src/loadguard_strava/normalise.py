@@ -15,7 +15,7 @@ from typing import Any
 
 import numpy as np
 
-from loadguard.contract import Activity, ConnectorError, FloatArray, RawRecord, Streams
+from loadguard.contract import EXTERNAL_ID, Activity, ConnectorError, FloatArray, RawRecord, Streams
 
 SOURCE = "strava"
 MEDIA_TYPE = "application/vnd.loadguard.strava+json"
@@ -153,7 +153,10 @@ def normalise_payload(payload: bytes) -> list[Activity]:
     offset = activity.get("utc_offset")
     gear = activity.get("gear_id")
     streams = data.get("streams")
-    extras: dict[str, float | int | str] = {"sport_type": kind}
+    extras: dict[str, float | int | str] = {
+        "sport_type": kind,
+        EXTERNAL_ID: f"strava:{activity['id']}",
+    }
     for field in ("average_heartrate", "average_cadence", "total_elevation_gain"):
         value = activity.get(field)
         if isinstance(value, int | float) and not isinstance(value, bool):

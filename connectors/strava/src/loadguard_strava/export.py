@@ -1,0 +1,120 @@
+"""Strava's bulk export ("Download your archive": ``export_12345.zip``).
+
+The archive holds ``activities.csv``, one row per activity (its id, date, name, type,
+description, shoe and the file it came from), and ``activities/`` with the files as
+they were uploaded (``.fit.gz``, ``.gpx.gz``, ``.tcx.gz``, or plain). Each file is read
+by the connector for its kind (the core hands over a reader) and carries its row's
+title, description, sport and shoe as labels, and its Strava id, so a run seen later
+through the API is recognised as the same run. Only the standard library is used
+here: importing an archive never loads stravalib.
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+import zipfile
+from collections.abc import Iterator, Sequence
+
+from loadguard import files
+from loadguard.contract import FetchFailure, RawRecord
+from loadguard.files import Labels, ReadFile
+
+from .normalise import SPORTS
+
+INDEX = "activities.csv"
+MAX_INDEX_BYTES = 64 * 1024 * 1024
+# The columns read, by the names Strava gives them (the file repeats some names, such
+# as "Distance" in km and again in metres: the first of each is meant here).
+ID, NAME, TYPE, DESCRIPTION, GEAR, FILENAME = (
+    "Activity ID",
+    "Activity Name",
+    "Activity Type",
+    "Activity Description",
+    "Activity Gear",
+    "Filename",
+)
+
+
+class StravaExport:
+    """Reads Strava's bulk export archive."""
+
+    name = "strava-export"
+
+    def claims(self, names: Sequence[str]) -> bool:
+        return INDEX in names and any(n.startswith("activities/") for n in names)
+
+    def fetch(self, target: str, read: ReadFile) -> Iterator[RawRecord | FetchFailure]:
+        try:
+            archive = zipfile.ZipFile(target)
+        except files.ZIP_ERRORS as err:
+            yield self._failure(target, f"{target} is not a readable zip archive: {files.why(err)}")
+            return
+        with archive:
+            try:
+                rows = _rows(archive)
+            except (ValueError, csv.Error, *files.ZIP_ERRORS) as err:
+                yield self._failure(f"{target}!{INDEX}", f"{target}!{INDEX}: {files.why(err)}")
+                return
+            for number, row in enumerate(rows, start=2):
+                yield from self._activity(archive, target, number, row, read)
+
+    def _activity(
+        self,
+        archive: zipfile.ZipFile,
+        target: str,
+        line: int,
+        row: dict[str, str],
+        read: ReadFile,
+    ) -> Iterator[RawRecord | FetchFailure]:
+        filename = row.get(FILENAME, "").strip()
+        if not filename:
+            return  # an activity entered by hand: no file, nothing recorded
+        origin = f"{target}!{filename}"
+        try:
+            payload = files.read_member(archive, archive.getinfo(filename))
+        except KeyError:
+            yield self._failure(origin, f"{origin}: {INDEX} line {line} names it, the zip lacks it")
+            return
+        except (files.Unreadable, *files.ZIP_ERRORS) as err:
+            yield self._failure(origin, f"cannot read {origin}: {files.why(err)}")
+            return
+        raw = read(files.suffix_of(filename), payload, origin)
+        if raw is None:
+            yield self._failure(origin, f"{origin}: not a kind of file loadguard reads")
+            return
+        yield files.labelled(raw, labels(row))
+
+    def _failure(self, origin: str, reason: str) -> FetchFailure:
+        return FetchFailure(self.name, origin, reason)
+
+
+def _rows(archive: zipfile.ZipFile) -> list[dict[str, str]]:
+    info = archive.getinfo(INDEX)
+    if info.file_size > MAX_INDEX_BYTES:
+        raise ValueError(f"the index is too large ({info.file_size} bytes)")
+    text = files.read_member(archive, info).decode("utf-8-sig")
+    reader = csv.reader(io.StringIO(text, newline=""))
+    header = next(reader, [])
+    if ID not in header or FILENAME not in header:
+        raise ValueError(f"not Strava's activity index: no {ID!r} or {FILENAME!r} column")
+    first = {name: header.index(name) for name in header}
+    return [
+        {name: values[i] if i < len(values) else "" for name, i in first.items()}
+        for values in reader
+        if values
+    ]
+
+
+def labels(row: dict[str, str]) -> Labels:
+    """What a row of ``activities.csv`` says about its file."""
+    kind = row.get(TYPE, "").replace(" ", "")
+    sport = SPORTS.get(kind, ("", ""))[0]
+    activity_id = row.get(ID, "").strip()
+    return Labels(
+        name=row.get(NAME, "").strip(),
+        description=row.get(DESCRIPTION, "").strip(),
+        gear=row.get(GEAR, "").strip(),
+        sport=sport,
+        external_id=f"strava:{activity_id}" if activity_id.isdigit() else "",
+    )
