@@ -38,6 +38,7 @@ from loadguard.cli.common import (
 from loadguard.cli.maps import osm_app, places_app, surfaces_app
 from loadguard.cli.overview import overview
 from loadguard.cli.pain import condition_command, pain_command, symptom_command
+from loadguard.cli.plan import plan_app
 from loadguard.cli.render import render
 from loadguard.cli.runs import run_app, runs
 from loadguard.cli.shoes import shoe_app
@@ -303,6 +304,7 @@ app.command("check", rich_help_panel=START)(check)
 app.command("overview", rich_help_panel=START)(overview)
 app.command("import", rich_help_panel=START)(import_)
 app.command("plans", rich_help_panel=START)(plans)
+app.add_typer(plan_app, name="plan", rich_help_panel=START)
 app.command("runs", rich_help_panel=RUNS)(runs)
 app.add_typer(run_app, name="run", rich_help_panel=RUNS)
 app.command("failures", rich_help_panel=RUNS)(failures)

@@ -152,6 +152,26 @@ class RunWalkLimits(_Strict):
     evidence: str
 
 
+class Schedule(_Strict):
+    """When the planned sessions fall: ``days`` counts from a plan week's first day (0-6),
+    each session opening with a walk of ``warmup_s``; a continuous run grows by
+    ``growth`` a week from the longest run of the last ``window_days``, or starts at
+    ``first_continuous_min`` without one."""
+
+    days: tuple[int, ...] = Field(min_length=1, max_length=7)
+    warmup_s: float = Field(ge=0, le=1800)
+    growth: float = Field(ge=0, le=0.5)
+    window_days: int = Field(ge=1, le=90)
+    first_continuous_min: Positive
+    evidence: str
+
+    @model_validator(mode="after")
+    def _check(self) -> Self:
+        if sorted(set(self.days)) != list(self.days) or not all(0 <= d <= 6 for d in self.days):
+            raise ValueError(f"days must be distinct days 0-6 in order, got {list(self.days)}")
+        return self
+
+
 class Plan(_Strict):
     id: str = Field(pattern=r"^[a-z0-9][a-z0-9-]*$")
     title: str
@@ -170,6 +190,7 @@ class Plan(_Strict):
     paved_floor: PavedFloor | None = None  # None: every paved metre counts
     inactive: Inactive | None = None  # None: no word on a long break
     runwalk: RunWalkLimits | None = None  # None: the run/walk analysis' own defaults
+    schedule: Schedule | None = None  # None: no planned sessions (no workouts, no calendar)
 
     @model_validator(mode="after")
     def _check(self) -> Self:
@@ -208,6 +229,8 @@ class Plan(_Strict):
             keys.append(("paved_floor", self.paved_floor.evidence))
         if self.inactive is not None:
             keys.append(("inactive", self.inactive.evidence))
+        if self.schedule is not None:
+            keys.append(("schedule", self.schedule.evidence))
         if self.runwalk is not None:
             keys.append(("runwalk", self.runwalk.evidence))
         return keys

@@ -369,3 +369,15 @@ def last_local_day(store: Store, athlete_id: str) -> date | None:
     if row is None or row[0] is None:
         return None
     return datetime.fromtimestamp(int(row[0]), UTC).date()
+
+
+def longest_run_s(store: Store, athlete_id: str, since: datetime) -> float | None:
+    """The longest counted run's moving time since ``since`` (None: no run)."""
+    sport = SPORT_AS_LABELLED
+    row = store.conn.execute(
+        f"SELECT MAX(a.timer_s) FROM activities a {CORRECTED}"
+        f" WHERE a.athlete_id = ? AND a.duplicate_of IS NULL AND {COUNTED}"
+        f" AND {sport} = 'running' AND a.start_utc >= ?",
+        (athlete_id, int(since.timestamp())),
+    ).fetchone()
+    return None if row is None or row[0] is None else float(row[0])

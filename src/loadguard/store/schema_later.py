@@ -209,4 +209,13 @@ LATER: tuple[str, ...] = (
     ALTER TABLE findings ADD COLUMN seq INTEGER NOT NULL DEFAULT 0;
     UPDATE findings SET seq = rowid;
     """,
+    """
+    -- 15: an athlete's private calendar feed of planned sessions: the URL's token is kept
+    -- hashed (a copy of the store does not open anyone's feed); a new one replaces it
+    CREATE TABLE calendar_feeds (
+        athlete_id  TEXT PRIMARY KEY REFERENCES athletes(id) ON DELETE CASCADE,
+        token_hash  TEXT NOT NULL UNIQUE,
+        created_at  TEXT NOT NULL
+    );
+    """,
 )

@@ -19,7 +19,19 @@ from starlette.types import ASGIApp, Message, Receive, Scope, Send
 from loadguard import settings
 from loadguard.app.access import NotAllowed
 from loadguard.store.sql import Target
-from loadguard.web import alerts, auth, coach, consent, forms, hooks, links, mydata, notes, runner
+from loadguard.web import (
+    alerts,
+    auth,
+    coach,
+    consent,
+    forms,
+    hooks,
+    links,
+    mydata,
+    notes,
+    plan,
+    runner,
+)
 from loadguard.web.context import DECLARED, Forbidden, SignInNeeded, Web, page, viewer
 
 SMALL_BODY = 1 << 20  # any form but an upload
@@ -35,6 +47,7 @@ ROUTERS = (
     coach.router,
     consent.router,
     notes.router,
+    plan.router,
 )
 # Routes anyone may reach, signed in or not; every other route declares its rule by the
 # access dependency it takes (context.DECLARED). The access test fails for a route
@@ -49,6 +62,7 @@ PUBLIC = frozenset(
         "/signup",
         "/reset",
         "/reset/{token}",
+        "/calendar/{token}.ics",  # the token is the access: a private feed, revocable
     }
 )
 
