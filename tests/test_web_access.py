@@ -15,7 +15,7 @@ from pathlib import Path
 import pytest
 from fastapi.routing import APIRoute
 
-from loadguard.app import coaching, service
+from loadguard.app import coaching, service, workouts
 from loadguard.store import coaching as coaching_store
 from loadguard.store.db import Store
 from loadguard.web.app import ROUTERS, declared_rule
@@ -95,6 +95,7 @@ def world(tmp_path_factory: pytest.TempPathFactory) -> Iterator[World]:
         service.import_from(store, athlete, str(A_RUN))
         store.add_shoe(athlete.id, "Anna's trainer", initial_km=10.0)
         run_id = service.recent_runs(store, athlete, 1)[0]["id"]
+        session_day = workouts.planned(store, athlete, 1, "en")[0].workout.day.isoformat()
         code = coaching.invite(store, people["other_coach"], "")
         assert coaching_store.link(store, link) is not None
     emails = {"runner": anna.email, "other_runner": bo.email} | {
@@ -113,6 +114,7 @@ def world(tmp_path_factory: pytest.TempPathFactory) -> Iterator[World]:
             "source": "strava",
             "link_id": str(link),
             "code": code,
+            "day": session_day,
         }
         yield World(db, browsers, values)
 

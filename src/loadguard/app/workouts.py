@@ -15,7 +15,7 @@ from pathlib import Path
 
 from loadguard.app import service
 from loadguard.contract import Athlete
-from loadguard.guard.sessions import Session, next_sessions
+from loadguard.guard.sessions import Session, next_sessions, plan_week
 from loadguard.i18n import number, say, word
 from loadguard.sources import registry
 from loadguard.store import activities as stored
@@ -42,6 +42,8 @@ def planned(
         raise StoreError(f"--weeks must be 1 to {MAX_WEEKS}, got {weeks}", key="weeks")
     day = as_of or service.today(athlete)
     report = service.check(store, athlete, day)
+    next_week = athlete.plan_start + timedelta(days=7 * max(1, plan_week(athlete.plan_start, day)))
+    coming = service.check(store, athlete, max(next_week, day))
     window = report.plan.schedule.window_days if report.plan.schedule else 30
     since = datetime.combine(day - timedelta(days=window), datetime.min.time(), tzinfo=UTC)
     sessions = next_sessions(
@@ -49,7 +51,8 @@ def planned(
         athlete.plan_start,
         day,
         report.stage_week,
-        held=report.stage_reason.startswith("held"),
+        coming.stage_week,
+        held=coming.stage_reason.startswith("held"),
         weeks=weeks,
         longest_recent_s=stored.longest_run_s(store, athlete.id, since),
     )

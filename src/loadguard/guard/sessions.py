@@ -52,12 +52,15 @@ def next_sessions(
     plan_start: date,
     as_of: date,
     stage_week: int,
+    next_stage_week: int,
     held: bool,
     weeks: int,
     longest_recent_s: float | None,
 ) -> list[Session]:
     """The sessions from ``as_of`` (included) for ``weeks`` weeks. ``stage_week`` is the
-    stage week in force on ``as_of``; ``held``: it stays there."""
+    stage week in force on ``as_of``; ``next_stage_week`` the one the guard gives the next
+    plan week from what is logged so far (pain this week may hold or step it back);
+    ``held``: the weeks after that stay there too."""
     schedule = plan.schedule
     if schedule is None or weeks < 1:
         return []
@@ -70,7 +73,10 @@ def next_sessions(
         if (day - plan_start).days % 7 not in schedule.days:
             continue
         ahead = week - today_week
-        stage_at = stage_week if held else stage_week + ahead
+        if ahead <= 0:
+            stage_at = stage_week
+        else:
+            stage_at = next_stage_week if held else next_stage_week + ahead - 1
         stage = plan.stage_for_week(min(stage_at, plan.weeks)) or plan.stages[-1]
         out.append(_session(schedule, stage, day, week, stage_at, ahead, longest_recent_s))
     return out

@@ -14,10 +14,12 @@ import os
 import re
 import tomllib
 from collections.abc import Mapping
+from datetime import date
 from functools import cache
 from importlib.resources import files
 from typing import Any
 
+from babel.dates import format_skeleton
 from babel.numbers import format_decimal
 
 from loadguard.contract import Athlete
@@ -44,6 +46,11 @@ def number(value: float, language: str, digits: int = 0, *, sign: bool = False) 
     body = "#,##0" + ("." + "0" * digits if digits else "")
     pattern = f"+{body};-{body}" if sign else body
     return str(format_decimal(value, format=pattern, locale=LOCALES[language]))
+
+
+def day(value: date, language: str) -> str:
+    """A day as a reader of ``language`` writes it: "Fri 4 Dec" / "fre. 4. dec."."""
+    return str(format_skeleton("MMMEd", value, locale=LOCALES[language]))
 
 
 class LocalNumber(float):

@@ -13,7 +13,7 @@ from fastapi.responses import HTMLResponse, Response
 
 from loadguard.app import ical, service, workouts
 from loadguard.contract import ConnectorError
-from loadguard.i18n import language_for
+from loadguard.i18n import day, language_for
 from loadguard.store import calendars
 from loadguard.web.context import AthleteDep, FormDep, UserDep, WebDep, field, language_of, page
 
@@ -39,7 +39,9 @@ def _page(
     plans = _plans(web, athlete, language)
     values = {
         "athlete": athlete,
-        "sessions": [(p, workouts.describe(p, language)) for p in plans],
+        "sessions": [
+            (p, workouts.describe(p, language), day(p.workout.day, language)) for p in plans
+        ],
         "since": calendars.has_feed(web.store(), athlete.id),
         "link": link,
     }
