@@ -38,4 +38,5 @@ bench: setup
 	$(UV) run python bench/bench_alerts.py
 	$(UV) run python bench/bench_web.py
 	$(UV) run python bench/bench_coach_list.py
+	$(UV) run python bench/bench_gpx_tcx.py
 	$(UV) run python bench/bench_scale.py
