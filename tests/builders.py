@@ -5,8 +5,10 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, time, timedelta
 
+import numpy as np
 import polars as pl
 
+from loadguard.contract import Activity
 from loadguard.guard import metrics, verdict
 from loadguard.guard.metrics import Metrics
 from loadguard.guard.plan import Plan, load_plan
@@ -118,3 +120,11 @@ def findings(
 ) -> list[dict[str, object]]:
     m = compute(runs, as_of, shoe_frame)
     return verdict.RULES[rule](m, plan(), as_of).to_dicts()
+
+
+def column(activity: Activity, name: str) -> np.ndarray:
+    """One stream column of a normalised activity (the test fails if it is absent)."""
+    assert activity.streams is not None
+    values = activity.streams.get(name)
+    assert values is not None
+    return values

@@ -14,6 +14,7 @@ from pathlib import Path
 import numpy as np
 import pytest
 
+from builders import column
 from fitdata import DATA, path_of
 from loadguard.contract import (
     Activity,
@@ -46,13 +47,6 @@ def activities(name: str) -> list[Activity]:
 def only(name: str) -> Activity:
     (activity,) = activities(name)
     return activity
-
-
-def column(activity: Activity, name: str) -> np.ndarray:
-    assert activity.streams is not None
-    values = activity.streams.get(name)
-    assert values is not None
-    return values
 
 
 # The contract

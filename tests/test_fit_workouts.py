@@ -114,17 +114,7 @@ def with_sdk(data: bytes) -> Decoded:
     messages: dict[str, list[dict[str, Any]]] = decoded[0]
     errors: list[Exception] = decoded[1]
     assert errors == []
-    (file_id,) = messages["file_id_mesgs"]
-    (header,) = messages["workout_mesgs"]
-    steps = [step_view(step) for step in messages["workout_step_mesgs"]]
-    return Decoded(
-        file_type=file_id["type"],
-        sport=header.get("sport"),
-        wkt_name=header.get("wkt_name"),
-        num_valid_steps=header["num_valid_steps"],
-        steps=steps,
-        message_types={name.removesuffix("_mesgs") for name in messages},
-    )
+    return decoded_from({name.removesuffix("_mesgs"): found for name, found in messages.items()})
 
 
 def fitparse_messages(data: bytes | Path) -> list[Any]:
@@ -138,15 +128,19 @@ def with_fitparse(data: bytes) -> Decoded:
     by_name: dict[str, list[dict[str, Any]]] = {}
     for message in messages:
         by_name.setdefault(message.name, []).append(message.get_values())
+    return decoded_from(by_name)
+
+
+def decoded_from(by_name: dict[str, list[dict[str, Any]]]) -> Decoded:
+    """What either decoder found, by message name (file_id, workout, workout_step)."""
     (file_id,) = by_name["file_id"]
     (header,) = by_name["workout"]
-    steps = [step_view(step) for step in by_name["workout_step"]]
     return Decoded(
         file_type=file_id["type"],
         sport=header.get("sport"),
         wkt_name=header.get("wkt_name"),
         num_valid_steps=header["num_valid_steps"],
-        steps=steps,
+        steps=[step_view(step) for step in by_name["workout_step"]],
         message_types=set(by_name),
     )
 

@@ -17,6 +17,7 @@ import gpxpy.gpx
 import numpy as np
 import pytest
 
+from builders import column
 from fitdata import DATA as FIT_DATA
 from loadguard.contract import Activity, Connector, RawRecord
 from loadguard_gpx_tcx import GpxConnector, TcxConnector, gpx
@@ -69,13 +70,6 @@ def activities(name: str) -> list[Activity]:
 def only(name: str) -> Activity:
     (activity,) = activities(name)
     return activity
-
-
-def column(activity: Activity, name: str) -> np.ndarray:
-    assert activity.streams is not None
-    values = activity.streams.get(name)
-    assert values is not None
-    return values
 
 
 def sample_at(activity: Activity, moment: datetime) -> int:
