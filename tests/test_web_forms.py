@@ -291,3 +291,17 @@ def test_a_danish_runner_reads_form_errors_in_danish(anne: Runner) -> None:
     for answer in (pain, future, shoe, lava):
         assert answer.status_code == 400
         assert "is not" not in text_of(answer.text)
+
+
+def test_gpx_tcx_and_gzipped_files_upload_beside_fit_files(anna: Runner, tmp_path: Path) -> None:
+    import gzip
+
+    shared = FIT.parent / "gpx-tcx" / "sports-lib"
+    packed = tmp_path / "samples-gpx-garmin.gpx.gz"
+    packed.write_bytes(gzip.compress((shared / "samples-gpx-garmin.gpx").read_bytes()))
+    said = upload(anna, shared / "samples-tcx-polar.tcx", packed)
+    assert "2 new files, 2 runs" in said
+    assert count(anna.db, "activities") == 2
+    with sqlite3.connect(anna.db) as conn:
+        sources = sorted(r[0] for r in conn.execute("SELECT source FROM raw_records"))
+    assert sources == ["gpx", "tcx"]
