@@ -23,9 +23,9 @@ TCX_RUN = SHARED / "gpx-tcx" / "sports-lib" / "samples-tcx-polar.tcx"  # 10.8 km
 FIT_RUN = SHARED / "fit" / "python-fitparse" / "activity-small-fenix2-run.fit"  # 9.0 km
 RIDE_GPX = SHARED / "gpx-tcx" / "sports-lib" / "samples-gpx-strava.gpx"  # a run's track
 
-# Strava's activities.csv header as it is: "Elapsed Time", "Distance" (km, then metres),
-# "Max Heart Rate", "Relative Effort" and "Commute" appear twice.
-HEADER = (
+# The first line of Strava's activities.csv as it is: "Elapsed Time", "Distance" (km, then
+# metres), "Max Heart Rate", "Relative Effort" and "Commute" appear twice.
+HEADER_LINE = (
     "Activity ID,Activity Date,Activity Name,Activity Type,Activity Description,Elapsed Time,"
     "Distance,Max Heart Rate,Relative Effort,Commute,Activity Private Note,Activity Gear,"
     "Filename,Athlete Weight,Bike Weight,Elapsed Time,Moving Time,Distance,Max Speed,"
@@ -43,7 +43,8 @@ HEADER = (
     "Dirt Distance,Newly Explored Distance,Newly Explored Dirt Distance,Activity Count,"
     "Total Steps,Carbon Saved,Pool Length,Training Load,Intensity,"
     "Average Grade Adjusted Pace,Timer Time,Total Cycles,Media"
-).split(",")
+)
+HEADER = next(csv.reader([HEADER_LINE]))
 PROFILE = "Athlete ID,Email Address,First Name,Last Name,Sex,Description,Weight,City\n"
 
 
@@ -73,13 +74,13 @@ def read(path: Path) -> Activity:
 
 
 def from_file(
-    id: int, path: Path, kind: str, name: str, description: str = "", gear: str = ""
+    strava_id: int, path: Path, kind: str, name: str, description: str = "", gear: str = ""
 ) -> Row:
     """A row filled from the file itself (start, times, distance), the file gzipped."""
     own = read(path)
     suffix = path.suffix.lstrip(".").lower()
     return Row(
-        id,
+        strava_id,
         kind,
         name,
         description,
@@ -88,7 +89,7 @@ def from_file(
         own.distance_m,
         own.timer_s,
         own.elapsed_s,
-        f"activities/{id}.{suffix}.gz",
+        f"activities/{strava_id}.{suffix}.gz",
         gzip.compress(path.read_bytes(), mtime=0),
     )
 

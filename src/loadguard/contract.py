@@ -138,6 +138,9 @@ class Activity:
 # The extras key for an activity's id at the service it lives at ("strava:123"); two
 # activities with the same one are the same run, whichever way each arrived.
 EXTERNAL_ID = "external_id"
+# A run's gear_id when an export named its shoe rather than numbering it ("named:" and
+# the shoe's name): it counts on the athlete's shoe of that name.
+NAMED_GEAR = "named:"
 
 
 @runtime_checkable
@@ -352,7 +355,10 @@ class Host(Protocol):
 
     def add_shoe(self, athlete_id: str, name: str, *, initial_km: float, gear_id: str) -> Shoe: ...
 
-    def set_initial_km(self, shoe_id: int, km: float) -> None: ...
+    def set_initial_km(self, shoe_id: int, km: float, gear_id: str | None = None) -> None:
+        """The km a provider's shoe had before its first synced activity; ``gear_id`` links
+        the provider's id to a shoe the runner already had by that name."""
+        ...
 
     def retire_shoe(self, athlete_id: str, ref: str, on: date) -> Shoe: ...
 

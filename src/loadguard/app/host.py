@@ -108,8 +108,8 @@ class StoreHost:
     def add_shoe(self, athlete_id: str, name: str, *, initial_km: float, gear_id: str) -> Shoe:
         return self.store.add_shoe(athlete_id, name, initial_km=initial_km, gear_id=gear_id)
 
-    def set_initial_km(self, shoe_id: int, km: float) -> None:
-        self.store.set_initial_km(shoe_id, km)
+    def set_initial_km(self, shoe_id: int, km: float, gear_id: str | None = None) -> None:
+        self.store.set_initial_km(shoe_id, km, gear_id)
 
     def retire_shoe(self, athlete_id: str, ref: str, on: date) -> Shoe:
         return self.store.retire_shoe(athlete_id, ref, on)

@@ -7,9 +7,15 @@ from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 
 from loadguard.app.reading import normaliser
-from loadguard.contract import Athlete, ConnectorError, FetchFailure, NotAnActivity, RawRecord
+from loadguard.contract import (
+    NAMED_GEAR,
+    Athlete,
+    ConnectorError,
+    FetchFailure,
+    NotAnActivity,
+    RawRecord,
+)
 from loadguard.guard import metrics
-from loadguard.guard.metrics import NAMED_GEAR
 from loadguard.sources import anyfile, registry
 from loadguard.sources.normalise import Normalised
 from loadguard.store import activities as stored
@@ -88,7 +94,7 @@ def import_from(
 
 def _add_named_shoes(store: Store, athlete: Athlete, result: Normalised, known: set[str]) -> None:
     """A shoe for each shoe an export named that the athlete does not have yet, so its runs
-    count on it (:data:`loadguard.guard.metrics.NAMED_GEAR`)."""
+    count on it (:data:`loadguard.contract.NAMED_GEAR`)."""
     for prepared in result:
         gear = prepared.activity.gear_id or ""
         name = gear.removeprefix(NAMED_GEAR).strip()

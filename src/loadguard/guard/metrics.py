@@ -15,6 +15,7 @@ from datetime import date, timedelta
 
 import polars as pl
 
+from loadguard.contract import NAMED_GEAR
 from loadguard.guard.cap import with_cap
 from loadguard.guard.plan import Plan
 from loadguard.guard.stages import stage_weeks, with_stage_week
@@ -137,11 +138,6 @@ def with_longest_previous(runs: pl.DataFrame, window_days: int) -> pl.DataFrame:
         .over("athlete_id")
     )
     return runs.with_columns(longest_prev_km=longest)
-
-
-# A run whose gear an export named rather than numbered (Strava's bulk export) carries
-# this prefix and the shoe's name: it is the athlete's shoe of that name.
-NAMED_GEAR = "named:"
 
 
 def with_shoes(runs: pl.DataFrame, shoes: pl.DataFrame) -> pl.DataFrame:

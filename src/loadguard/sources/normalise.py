@@ -12,10 +12,9 @@ from dataclasses import dataclass, replace
 from datetime import timedelta
 from zoneinfo import ZoneInfo
 
-from loadguard.contract import EXTERNAL_ID, Activity, RawRecord
+from loadguard.contract import EXTERNAL_ID, NAMED_GEAR, Activity, RawRecord
 from loadguard.files import Labels, unlabelled
 from loadguard.guard import runwalk
-from loadguard.guard.metrics import NAMED_GEAR
 from loadguard.guard.pain_scale import pain_in_text
 from loadguard.guard.plan import RunWalkLimits
 from loadguard.guard.runwalk import RunWalk

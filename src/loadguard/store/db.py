@@ -346,11 +346,13 @@ class Store:
                 return s
         raise StoreError(f"athlete {athlete_id!r} has no shoe {ref!r} (see `loadguard shoe list`)")
 
-    def set_initial_km(self, shoe_id: int, km: float) -> None:
-        """Reconcile a provider's shoe: the km it had before its first synced activity."""
+    def set_initial_km(self, shoe_id: int, km: float, gear_id: str | None = None) -> None:
+        """Reconcile a provider's shoe: the km it had before its first synced activity
+        (``gear_id``: the provider's id for a shoe the runner already had by name)."""
         with self.atomic():
             self.conn.execute(
-                "UPDATE shoes SET initial_km = ? WHERE id = ?", (max(0.0, km), shoe_id)
+                "UPDATE shoes SET initial_km = ?, gear_id = COALESCE(?, gear_id) WHERE id = ?",
+                (max(0.0, km), gear_id, shoe_id),
             )
 
     def delete_provider_shoes(self, athlete_id: str) -> int:

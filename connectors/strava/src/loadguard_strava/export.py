@@ -34,6 +34,8 @@ ID, NAME, TYPE, DESCRIPTION, GEAR, FILENAME = (
     "Activity Gear",
     "Filename",
 )
+# The sports a shoe is worn for: a ride's "Activity Gear" names a bike, not a shoe.
+ON_FOOT = frozenset({"running", "walking", "hiking"})
 
 
 class StravaExport:
@@ -56,8 +58,8 @@ class StravaExport:
             except (ValueError, csv.Error, *files.ZIP_ERRORS) as err:
                 yield self._failure(f"{target}!{INDEX}", f"{target}!{INDEX}: {files.why(err)}")
                 return
-            for number, row in enumerate(rows, start=2):
-                yield from self._activity(archive, target, number, row, read)
+            for line, row in rows:
+                yield from self._activity(archive, target, line, row, read)
 
     def _activity(
         self,
@@ -89,7 +91,9 @@ class StravaExport:
         return FetchFailure(self.name, origin, reason)
 
 
-def _rows(archive: zipfile.ZipFile) -> list[dict[str, str]]:
+def _rows(archive: zipfile.ZipFile) -> list[tuple[int, dict[str, str]]]:
+    """Each row with the line of the file it starts on (a description can hold line
+    breaks, so a row can span lines)."""
     info = archive.getinfo(INDEX)
     if info.file_size > MAX_INDEX_BYTES:
         raise ValueError(f"the index is too large ({info.file_size} bytes)")
@@ -99,11 +103,13 @@ def _rows(archive: zipfile.ZipFile) -> list[dict[str, str]]:
     if ID not in header or FILENAME not in header:
         raise ValueError(f"not Strava's activity index: no {ID!r} or {FILENAME!r} column")
     first = {name: header.index(name) for name in header}
-    return [
-        {name: values[i] if i < len(values) else "" for name, i in first.items()}
-        for values in reader
-        if values
-    ]
+    rows = []
+    line = reader.line_num + 1
+    for values in reader:
+        if values:
+            rows.append((line, {n: values[i] if i < len(values) else "" for n, i in first.items()}))
+        line = reader.line_num + 1
+    return rows
 
 
 def labels(row: dict[str, str]) -> Labels:
@@ -114,7 +120,7 @@ def labels(row: dict[str, str]) -> Labels:
     return Labels(
         name=row.get(NAME, "").strip(),
         description=row.get(DESCRIPTION, "").strip(),
-        gear=row.get(GEAR, "").strip(),
+        gear=row.get(GEAR, "").strip() if sport in ON_FOOT else "",
         sport=sport,
         external_id=f"strava:{activity_id}" if activity_id.isdigit() else "",
     )

@@ -17,7 +17,7 @@ from typing import Any
 from pydantic import ValidationError
 from stravalib import model
 
-from loadguard.contract import Athlete, ConnectorError, Host
+from loadguard.contract import NAMED_GEAR, Athlete, ConnectorError, Host
 
 from .api import Budget, RateLimited, ReconnectNeeded, StravaApi, StravaError
 from .config import StravaConfig
@@ -261,17 +261,22 @@ def sync_gear(host: Host, athlete: Athlete, api: StravaApi, today: date | None =
     shoes = profile.get("shoes") if isinstance(profile, Mapping) else None
     day = today or datetime.now(UTC).date()
     known = {s.gear_id: s for s in host.shoes(athlete.id) if s.gear_id}
+    by_name = {s.name: s for s in host.shoes(athlete.id) if not s.gear_id}
     for shoe in shoes or []:
         if not isinstance(shoe, Mapping) or not shoe.get("id"):
             continue
         gear_id = str(shoe["id"])
-        total_km = float(shoe.get("distance") or 0.0) / 1000.0
-        synced_km = host.gear_distance_m(athlete.id, gear_id) / 1000.0
-        initial = max(0.0, total_km - synced_km)
         name = str(shoe.get("nickname") or shoe.get("name") or gear_id)
+        total_km = float(shoe.get("distance") or 0.0) / 1000.0
+        synced_m = host.gear_distance_m(athlete.id, gear_id)
+        synced_m += host.gear_distance_m(athlete.id, f"{NAMED_GEAR}{name}")  # from an export
+        initial = max(0.0, total_km - synced_m / 1000.0)
         if gear_id in known:
             host.set_initial_km(known[gear_id].id, initial)
             current = known[gear_id]
+        elif name in by_name:  # the shoe an export brought by name: the same shoe
+            current = by_name[name]
+            host.set_initial_km(current.id, initial, gear_id)
         else:
             current = host.add_shoe(
                 athlete.id, _unique(host, athlete.id, name), initial_km=initial, gear_id=gear_id
