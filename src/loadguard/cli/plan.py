@@ -10,7 +10,7 @@ from typing import Annotated
 import typer
 
 from loadguard import settings
-from loadguard.app import ical, workouts
+from loadguard.app import workouts
 from loadguard.cli.common import AthleteOption, fail, language, opened, out, parse_date, say
 from loadguard.store.db import StoreError
 
@@ -108,6 +108,8 @@ def calendar(
             return
         if out_file is None:
             raise fail("give --new (a feed link), --revoke, or --out FILE.ics")
+        from loadguard.app import ical  # icalendar: 120 ms, only for this command
+
         lang = language(who)
         try:
             plans = workouts.planned(store, who, weeks, lang)

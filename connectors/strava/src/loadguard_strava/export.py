@@ -76,7 +76,7 @@ class StravaExport:
         try:
             payload = files.read_member(archive, archive.getinfo(filename))
         except KeyError:
-            yield self._failure(origin, f"{origin}: {INDEX} line {line} names it, the zip lacks it")
+            yield self._failure(origin, f"{INDEX} line {line} names it, the zip lacks it")
             return
         except (files.Unreadable, *files.ZIP_ERRORS) as err:
             yield self._failure(origin, f"cannot read {origin}: {files.why(err)}")
