@@ -308,3 +308,39 @@ def test_a_second_track_with_times_is_a_second_activity() -> None:
     both = one.replace("</trk>", "</trk>" + one[one.index("<trk>") : one.index("</gpx>")])
     assert len(gpx.activities(two.encode(), "s")) == 1  # a track without times is not one
     assert [a.source_id for a in gpx.activities(both.encode(), "s")] == ["s:0", "s:1"]
+
+
+def tcx_activity(sport: str, start: str, seconds: int, metres: float) -> str:
+    """One <Activity> with one lap and two track points, as Garmin writes it."""
+    begin = datetime.fromisoformat(start)
+    end = (begin + timedelta(seconds=seconds)).isoformat().replace("+00:00", "Z")
+    points = "".join(
+        f"<Trackpoint><Time>{t}</Time><DistanceMeters>{d}</DistanceMeters></Trackpoint>"
+        for t, d in ((start, 0.0), (end, metres))
+    )
+    return (
+        f'<Activity Sport="{sport}"><Id>{start}</Id><Lap StartTime="{start}">'
+        f"<TotalTimeSeconds>{seconds}</TotalTimeSeconds><DistanceMeters>{metres}</DistanceMeters>"
+        f"<Track>{points}</Track></Lap></Activity>"
+    )
+
+
+def test_several_activities_in_one_tcx_are_each_an_activity_with_its_sport() -> None:
+    head = '<TrainingCenterDatabase xmlns="http://www.garmin.com/xmlschemas/TrainingCenterDatabase/v2"><Activities>'
+    body = tcx_activity("Running", "2024-05-01T06:00:00Z", 1800, 5000.0) + tcx_activity(
+        "Biking", "2024-05-01T17:00:00Z", 3600, 25000.0
+    )
+    raw = TcxConnector().record(f"{head}{body}</Activities></TrainingCenterDatabase>".encode(), "x")
+    run, ride = TcxConnector().normalise(raw)
+    assert (run.sport, run.distance_m, run.timer_s) == ("running", 5000.0, 1800.0)
+    assert (ride.sport, ride.distance_m, ride.timer_s) == ("cycling", 25000.0, 3600.0)
+    assert ride.start_utc == datetime(2024, 5, 1, 17, tzinfo=UTC)
+
+
+def test_a_gpx_type_in_stravas_numbers_or_words_names_the_sport() -> None:
+    track = gpx_track([(60.0, 0), (60.01, 600)]).decode()
+    for kind, sport in (("1", "cycling"), ("9", "running"), ("walking", "walking")):
+        typed = track.replace("<trk>", f"<trk><type>{kind}</type>", 1)
+        (activity,) = gpx.activities(typed.encode(), "s")
+        assert activity.sport == sport, kind
+        assert "sport_from" not in activity.extras
