@@ -183,6 +183,21 @@ def test_shoes_come_from_the_gear_with_retired_and_nicknames_and_their_km_agree(
     assert total_km == pytest.approx(first["distance"] / 1000.0, abs=0.01)
 
 
+def test_the_first_sync_counts_a_shoes_new_runs_once_not_in_its_starting_km_too(
+    world: World,
+) -> None:
+    world.connect()
+    gear = world.api().get("/athlete")["shoes"][0]["id"]
+    world.standin.add_activity(
+        STRAVA_ATHLETE, start=BEFORE_PLAN, distance_m=10000, moving_s=3000, gear_id=gear
+    )
+    sync_all(world.host, world.config, world.box)
+    strava_km = next(s for s in world.api().get("/athlete")["shoes"] if s["id"] == gear)
+    shoe = next(s for s in world.store.shoes("anna") if s.gear_id == gear)
+    ours = shoe.initial_km + world.host.gear_distance_m("anna", gear) / 1000
+    assert ours == pytest.approx(strava_km["distance"] / 1000, abs=0.01)
+
+
 def test_a_token_near_expiry_is_refreshed_first_and_the_new_pair_is_stored(world: World) -> None:
     world.connect()
     before = world.account().secret

@@ -253,24 +253,30 @@ def _epoch(value: Any) -> int:
         return 0
 
 
-def sync_gear(host: Host, athlete: Athlete, api: StravaApi, today: date | None = None) -> int:
+# A shoe as Strava counts it: our shoe's id, its total km at Strava, its name.
+GearTotal = tuple[int, float, str]
+
+
+def sync_gear(
+    host: Host, athlete: Athlete, api: StravaApi, today: date | None = None
+) -> dict[str, GearTotal]:
     """Shoes from the athlete's gear, read from the raw /athlete JSON (stravalib drops
     ``retired`` and ``nickname``). A shoe's km before its first synced run become its
-    initial km, so Strava's total and ours agree. Returns how many shoes were seen."""
+    initial km, so Strava's total and ours agree (:func:`reconcile_gear` again once the
+    runs of this sync are stored). Returns each shoe seen by its gear id."""
     profile = api.get("/athlete")
     shoes = profile.get("shoes") if isinstance(profile, Mapping) else None
     day = today or datetime.now(UTC).date()
     known = {s.gear_id: s for s in host.shoes(athlete.id) if s.gear_id}
     by_name = {s.name: s for s in host.shoes(athlete.id) if not s.gear_id}
+    seen: dict[str, GearTotal] = {}
     for shoe in shoes or []:
         if not isinstance(shoe, Mapping) or not shoe.get("id"):
             continue
         gear_id = str(shoe["id"])
         name = str(shoe.get("nickname") or shoe.get("name") or gear_id)
         total_km = float(shoe.get("distance") or 0.0) / 1000.0
-        synced_m = host.gear_distance_m(athlete.id, gear_id)
-        synced_m += host.gear_distance_m(athlete.id, f"{NAMED_GEAR}{name}")  # from an export
-        initial = max(0.0, total_km - synced_m / 1000.0)
+        initial = _before_synced(host, athlete.id, gear_id, total_km, name)
         if gear_id in known:
             host.set_initial_km(known[gear_id].id, initial)
             current = known[gear_id]
@@ -283,7 +289,23 @@ def sync_gear(host: Host, athlete: Athlete, api: StravaApi, today: date | None =
             )
         if shoe.get("retired") and current.retired_on is None:
             host.retire_shoe(athlete.id, str(current.id), day)
-    return len(shoes or [])
+        seen[gear_id] = (current.id, total_km, name)
+    return seen
+
+
+def _before_synced(host: Host, athlete_id: str, gear_id: str, total_km: float, name: str) -> float:
+    """The km Strava counts on a shoe beyond the runs stored with it (synced, or brought
+    by an export under its name)."""
+    synced_m = host.gear_distance_m(athlete_id, gear_id)
+    synced_m += host.gear_distance_m(athlete_id, f"{NAMED_GEAR}{name}")
+    return max(0.0, total_km - synced_m / 1000.0)
+
+
+def reconcile_gear(host: Host, athlete: Athlete, seen: dict[str, GearTotal]) -> None:
+    """After a sync stored new runs: each shoe's initial km again, so runs Strava already
+    counted in the total it gave are not counted twice."""
+    for gear_id, (shoe_id, total_km, name) in seen.items():
+        host.set_initial_km(shoe_id, _before_synced(host, athlete.id, gear_id, total_km, name))
 
 
 def _unique(host: Host, athlete_id: str, name: str) -> str:
@@ -308,9 +330,10 @@ def sync_all(
     budget = budget or Budget()
     results: dict[str, SyncResult] = {}
     active = [host.athlete(a.athlete_id) for a in host.accounts(SOURCE, "active")]
+    gear: dict[str, dict[str, GearTotal]] = {}
     for athlete in active:
         try:
-            sync_gear(host, athlete, api_for(host, athlete, config, box, budget))
+            gear[athlete.id] = sync_gear(host, athlete, api_for(host, athlete, config, box, budget))
         except ReconnectNeeded as err:
             results[athlete.id] = SyncResult(stopped=str(err))
             host.update_account(athlete.id, SOURCE, status="reconnect", note=str(err))
@@ -334,8 +357,13 @@ def sync_all(
             if part.stopped and "limit" in part.stopped:
                 for other in pending:  # Strava's budget is the application's: all wait
                     results.setdefault(other.id, SyncResult()).stopped = part.stopped
-                return results
+                pending = []
+                break
             if not part.done and part.stopped is None:
                 still.append(athlete)
-        pending = still
+        else:
+            pending = still
+    for athlete in active:
+        if results.get(athlete.id, SyncResult()).stored and athlete.id in gear:
+            reconcile_gear(host, athlete, gear[athlete.id])
     return results
