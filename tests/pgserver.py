@@ -41,6 +41,13 @@ def _free_port() -> int:
         return int(s.getsockname()[1])
 
 
+class ToolFailed(subprocess.CalledProcessError):
+    """A PostgreSQL tool that failed, its message and the server log's tail shown."""
+
+    def __str__(self) -> str:
+        return f"{super().__str__()}\n{self.stderr}"
+
+
 class PostgresServer:
     """``start()``, then :meth:`new_database` for each test, then ``stop()``."""
 
@@ -59,7 +66,17 @@ class PostgresServer:
         command = list(args)
         if self.as_postgres:
             command = ["runuser", "-u", "postgres", "--", *command]
-        return subprocess.run(command, check=True, capture_output=True, text=True, timeout=120)
+        done = subprocess.run(command, capture_output=True, text=True, timeout=120, check=False)
+        if done.returncode:  # the tool's own words in the failure, not only its exit status
+            raise ToolFailed(
+                done.returncode, command, done.stdout, f"{done.stderr}\n{self._log_tail()}"
+            )
+        return done
+
+    def _log_tail(self) -> str:
+        log = self.folder / "log"
+        lines = log.read_text(errors="replace").splitlines()[-15:] if log.exists() else []
+        return "server log:\n" + "\n".join(lines)
 
     def start(self) -> None:
         if self.as_postgres:
@@ -75,7 +92,7 @@ class PostgresServer:
                 _binary("initdb"), "-D", str(self.data), "-U", "loadguard", "-A", "trust",
                 "-E", "UTF8", "--locale", "C.UTF-8", "--no-sync",
             )  # fmt: skip
-        self.ctl("start", "-w", "-t", "60", "-l", str(self.folder / "log"), "-o", self._options())
+        self._start()
 
     def _options(self) -> str:
         # sockets in its own folder, enough connections for the web tests' pools and
@@ -93,13 +110,24 @@ class PostgresServer:
 
     def restart(self) -> None:
         """Stop (every connection cut, what was committed kept: "fast", as a service
-        restart does) and start again on the same port. A server that has not stopped
-        after a minute (a busy machine: backends still finishing) is stopped "immediate":
-        crash recovery on start keeps what was committed all the same."""
+        restart does) and start again on the same port. On a busy machine a fast stop can
+        outlast pg_ctl's wait: then it is stopped "immediate" if it still runs (crash
+        recovery on start keeps what was committed all the same)."""
         try:
             self.ctl("stop", "-m", "fast", "-w", "-t", "60")
         except subprocess.CalledProcessError:
-            self.ctl("stop", "-m", "immediate", "-w", "-t", "60")
+            if self.running():
+                self.ctl("stop", "-m", "immediate", "-w", "-t", "60")
+        self._start()
+
+    def running(self) -> bool:
+        try:
+            self.ctl("status")
+        except subprocess.CalledProcessError:
+            return False
+        return True
+
+    def _start(self) -> None:
         self.ctl("start", "-w", "-t", "60", "-l", str(self.folder / "log"), "-o", self._options())
 
     def url(self, database: str = "postgres") -> str:
@@ -125,6 +153,8 @@ class PostgresServer:
             name = f"t{self._count}"
             if self._count == 1:
                 self._make_template()
+            if not self.running():  # a test that stopped it and failed: start it again
+                self._start()
             self.sql(f"CREATE DATABASE {name} TEMPLATE lg_template")
         # its own identity, as a new store has (caches key on it)
         self.sql("UPDATE store_meta SET value = md5(random()::text) WHERE key = 'id'", name)
