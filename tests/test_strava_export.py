@@ -141,7 +141,7 @@ def imported(tmp_path: Path) -> Iterator[Imported]:
 
 
 def test_the_export_is_recognised_and_its_runs_and_ride_are_stored(imported: Imported) -> None:
-    assert "5 items: 4 new (4 activities, 3 runs," in flat(imported.out)
+    assert "6 items: 5 new (5 activities, 4 runs," in flat(imported.out)
 
 
 def test_the_members_an_export_holds_besides_activities_are_left_alone(
@@ -160,6 +160,7 @@ def test_the_runs_have_the_titles_and_descriptions_of_the_index_not_of_their_fil
         "Fælledløb på Åboulevarden": "",
         "Forest loop": "Soft and hilly #gravel",
         "Long run by the lakes": "Easy.\nHeel pain 3/10 after",
+        "Treadmill": "",
         "Commute home": "",
     }
 
@@ -167,7 +168,7 @@ def test_the_runs_have_the_titles_and_descriptions_of_the_index_not_of_their_fil
 def test_the_ride_is_a_ride_and_not_counted_as_a_run(imported: Imported) -> None:
     assert read(RIDE_GPX).sport == "running"  # the file alone would say so
     assert counted(imported.store)["Commute home"]["sport"] == "cycling"
-    assert len(report(imported.db)["runs"]) == 3
+    assert len(report(imported.db)["runs"]) == 4  # the three files and the treadmill
 
 
 def test_a_gravel_tag_gives_that_run_gravel_as_its_surface(imported: Imported) -> None:
@@ -177,6 +178,7 @@ def test_a_gravel_tag_gives_that_run_gravel_as_its_surface(imported: Imported) -
         "Fælledløb på Åboulevarden": {"unknown": 9.01},
         "Forest loop": {"gravel": 4.4},
         "Long run by the lakes": {"unknown": 10.82},
+        "Treadmill": {"unknown": 8.0},
     }
 
 
@@ -205,19 +207,24 @@ def test_a_file_the_zip_lacks_is_a_failure_naming_it_and_its_line(imported: Impo
     assert [f.origin for f in imported.store.failures("anna")] == [member]
 
 
-def test_a_run_entered_by_hand_is_skipped_quietly(imported: Imported) -> None:
-    assert str(MANUAL) not in imported.out
-    assert "Treadmill" not in counted(imported.store)
+def test_a_run_entered_by_hand_counts_as_the_api_would_give_it(imported: Imported) -> None:
+    treadmill = counted(imported.store)["Treadmill"]
+    assert treadmill["source"] == "strava"  # stored as a sync would store it, by its id
+    assert treadmill["sport"] == "running"
+    assert treadmill["distance_m"] == pytest.approx(8000.0)
+    assert imported.store.conn.execute(
+        "SELECT key FROM raw_records WHERE source = 'strava'"
+    ).fetchall() == [(str(MANUAL),)]
 
 
 def test_importing_the_export_again_adds_nothing(imported: Imported) -> None:
     before = counted(imported.store)
     code, out = lg(imported.db, "import", str(imported.export))
     assert code == 1  # the missing file is still missing
-    assert "0 new (0 activities, 0 runs, 0 already known from another source), 4 unchanged" in out
+    assert "0 new (0 activities, 0 runs, 0 already known from another source), 5 unchanged" in out
     assert counted(imported.store).keys() == before.keys()
     count = imported.store.conn.execute("SELECT COUNT(*) FROM activities").fetchone()[0]
-    assert count == 4
+    assert count == 5
 
 
 # The same runs through the Strava API, served by the stand-in.
@@ -260,7 +267,7 @@ def sync(world: World) -> str:
     return out
 
 
-FILE_WEEKS = {"2015-08-10": 9.01, "2017-10-02": 4.4, "2018-01-15": 10.82}
+FILE_WEEKS = {"2015-08-10": 9.01, "2017-10-02": 4.4, "2018-01-15": 10.82, "2018-01-29": 8.0}
 
 
 def test_the_api_after_the_export_stores_each_run_as_a_duplicate_of_the_exports(
@@ -301,7 +308,7 @@ def test_the_export_after_the_api_counts_each_run_once(world: World, tmp_path: P
         found = copies(world.store, strava_id)
         assert found["api"].duplicate_of is None
         assert found["export"].duplicate_of == found["api"].id
-    assert weekly_km(world.db) == api_weeks
+    assert weekly_km(world.db) == {**api_weeks, "2018-01-29": 8.0}  # + the treadmill run
     assert all(w["runs"] == 1 for w in report(world.db)["calendar_weeks"])
 
 
@@ -376,3 +383,19 @@ def test_a_shoe_the_export_named_becomes_stravas_shoe_at_the_first_sync_not_a_se
     km = {s["name"]: s["km"] for s in report(world.db)["shoes"]}
     total = 412.3 + sum(read(p).distance_m for p in (FIT_RUN, GPX_RUN)) / 1000  # base + runs
     assert km["Daily trainer"] == pytest.approx(total, abs=0.1)  # Strava's total, once
+
+
+def test_a_hand_entered_row_with_an_unreadable_date_is_a_failure_naming_its_line(
+    db: Path, tmp_path: Path
+) -> None:
+    good = write_export(tmp_path, export_rows())
+    with zipfile.ZipFile(good) as archive:
+        members = {n: archive.read(n) for n in archive.namelist()}
+    members["activities.csv"] = members["activities.csv"].replace(
+        b'"Feb 1, 2018, 5:00:00 PM"', b"yesterday"
+    )
+    code, out = lg(db, "import", str(zip_of(tmp_path / "export_2.zip", members)))
+    assert code == 1
+    assert "activities.csv line 6: Activity Date 'yesterday' is not a date like" in flat(out)
+    with Store(db) as store:
+        assert "Forest loop" in counted(store)  # the other rows go on

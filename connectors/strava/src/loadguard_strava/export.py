@@ -5,7 +5,8 @@ description, shoe and the file it came from), and ``activities/`` with the files
 they were uploaded (``.fit.gz``, ``.gpx.gz``, ``.tcx.gz``, or plain). Each file is read
 by the connector for its kind (the core hands over a reader) and carries its row's
 title, description, sport and shoe as labels, and its Strava id, so a run seen later
-through the API is recognised as the same run. Only the standard library is used
+through the API is recognised as the same run. An activity entered by hand (a row with
+no file) becomes the record the API would give for it, under its Strava id. Only the standard library is used
 here: importing an archive never loads stravalib.
 """
 
@@ -15,12 +16,13 @@ import csv
 import io
 import zipfile
 from collections.abc import Iterator, Sequence
+from datetime import UTC, datetime
 
 from loadguard import files
 from loadguard.contract import FetchFailure, RawRecord
 from loadguard.files import Labels, ReadFile
 
-from .normalise import SPORTS
+from .normalise import SPORTS, raw_record
 
 INDEX = "activities.csv"
 MAX_INDEX_BYTES = 64 * 1024 * 1024
@@ -34,6 +36,8 @@ ID, NAME, TYPE, DESCRIPTION, GEAR, FILENAME = (
     "Activity Gear",
     "Filename",
 )
+DATE, DISTANCE, ELAPSED, MOVING = "Activity Date", "Distance", "Elapsed Time", "Moving Time"
+AGAIN = "#2"  # a column's second appearance
 # The sports a shoe is worn for: a ride's "Activity Gear" names a bike, not a shoe.
 ON_FOOT = frozenset({"running", "walking", "hiking"})
 
@@ -70,8 +74,13 @@ class StravaExport:
         read: ReadFile,
     ) -> Iterator[RawRecord | FetchFailure]:
         filename = row.get(FILENAME, "").strip()
-        if not filename:
-            return  # an activity entered by hand: no file, nothing recorded
+        if not filename:  # entered by hand: the row is all there is, as the API gives it
+            try:
+                yield manual_record(row)
+            except ValueError as err:
+                origin = f"{target}!{INDEX}"
+                yield self._failure(origin, f"{INDEX} line {line}: {err}")
+            return
         origin = f"{target}!{filename}"
         try:
             payload = files.read_member(archive, archive.getinfo(filename))
@@ -102,7 +111,9 @@ def _rows(archive: zipfile.ZipFile) -> list[tuple[int, dict[str, str]]]:
     header = next(reader, [])
     if ID not in header or FILENAME not in header:
         raise ValueError(f"not Strava's activity index: no {ID!r} or {FILENAME!r} column")
-    first = {name: header.index(name) for name in header}
+    # a repeated column's second appearance as "<name> #2" (Distance: km, then metres)
+    names = [f"{n} {AGAIN}" if n in header[:i] else n for i, n in enumerate(header)]
+    first = {name: i for i, name in enumerate(names)}
     rows = []
     line = reader.line_num + 1
     for values in reader:
@@ -110,6 +121,43 @@ def _rows(archive: zipfile.ZipFile) -> list[tuple[int, dict[str, str]]]:
             rows.append((line, {n: values[i] if i < len(values) else "" for n, i in first.items()}))
         line = reader.line_num + 1
     return rows
+
+
+def manual_record(row: dict[str, str]) -> RawRecord:
+    """An activity entered by hand, as the API's summary would give it (so a sync later
+    finds it already stored under its id); ValueError naming what cannot be read."""
+    when = row.get(DATE, "").strip()
+    try:
+        start = datetime.strptime(when, "%b %d, %Y, %I:%M:%S %p").replace(tzinfo=UTC)
+    except ValueError:
+        raise ValueError(f"{DATE} {when!r} is not a date like 'Oct 7, 2020, 2:43:11 PM'") from None
+    activity_id = row.get(ID, "").strip()
+    if not activity_id.isdigit():
+        raise ValueError(f"{ID} {activity_id!r} is not a number")
+    metres = _number(row, f"{DISTANCE} {AGAIN}") or _number(row, DISTANCE) * 1000
+    elapsed = _number(row, ELAPSED)
+    kind = row.get(TYPE, "").replace(" ", "") or "Workout"
+    activity = {
+        "id": int(activity_id),
+        "name": row.get(NAME, "").strip(),
+        "description": row.get(DESCRIPTION, "").strip(),
+        "sport_type": kind,
+        "type": kind,
+        "start_date": start.isoformat().replace("+00:00", "Z"),
+        "distance": metres,
+        "moving_time": _number(row, MOVING) or elapsed,
+        "elapsed_time": elapsed,
+        "manual": True,
+    }
+    return raw_record(activity, None, detailed=False)
+
+
+def _number(row: dict[str, str], column: str) -> float:
+    try:
+        value = float(row.get(column, "") or 0.0)
+    except ValueError:
+        raise ValueError(f"{column} {row.get(column)!r} is not a number") from None
+    return value if value == value and value >= 0 else 0.0
 
 
 def labels(row: dict[str, str]) -> Labels:
