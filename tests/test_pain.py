@@ -156,7 +156,8 @@ def lg(db: Path, *args: str) -> tuple[int, str]:
     ("args", "message"),
     [
         (["pain", "11", "--morning"], "outside 0-10"),
-        (["pain", "3", "--morning", "--date", "2999-01-01"], "in the future"),
+        (["pain", "3", "--morning", "--date", "2098-01-01"], "in the future"),
+        (["pain", "3", "--morning", "--date", "2999-01-01"], "outside 1990-2099"),
         (["pain", "3", "--morning", "--date", "2026-02-30"], "is not a date"),
         (["pain", "3"], "say when"),
         (["pain", "3", "--morning", "--after-run"], "say when"),

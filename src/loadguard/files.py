@@ -26,7 +26,14 @@ from loadguard.contract import FetchFailure, RawRecord
 # A day of 1-second samples is a few MB of FIT and some tens of MB of GPX or TCX;
 # anything far bigger is not one activity.
 MAX_BYTES = 64 * 1024 * 1024
-MAX_ZIP_DEPTH = 4
+MAX_ZIP_DEPTH = 3  # an export, a zip in it, and one more: Garmin's bulk export is 2 deep
+# An archive as a whole, zips inside it included, is refused before anything in it is
+# read when it holds more than this; a real export (ten years of daily runs) is far below.
+MAX_MEMBERS = 20_000
+MAX_TOTAL_BYTES = 4 * 2**30
+# A member that unpacks to more than this many times its packed size (FIT packs about 3:1,
+# GPX about 10:1) is a zip bomb, not an activity.
+MAX_RATIO = 200
 
 # What a damaged or unusual zip raises: zipfile answers an unsupported compression
 # method with the built-in NotImplementedError, an encrypted member with RuntimeError.
@@ -145,6 +152,10 @@ def find(target: str, suffixes: Collection[str], source: str) -> Iterator[Found 
             yield FetchFailure(source, target, f"{path} is not a readable zip archive: {why(err)}")
             return
         with archive:
+            refused = survey(archive)
+            if refused:
+                yield FetchFailure(source, target, f"{path} is refused: {refused}")
+                return
             yield from members(archive, str(path), suffixes, source)
     else:
         yield _file(path, source)
@@ -210,6 +221,46 @@ def members(
                 continue
             with child:
                 yield from members(child, inner, suffixes, source, depth + 1)
+
+
+def survey(archive: zipfile.ZipFile) -> str:
+    """Why a whole archive is refused ("" when it is not): too many files, too many bytes
+    unpacked, zips nested too deeply, or a member packed past any real file's ratio. Only
+    the directories are read, and the zips nested inside, which are small."""
+    reason, members, total = _survey(archive, 1)
+    if reason:
+        return reason
+    if members > MAX_MEMBERS:
+        return f"it holds more than {MAX_MEMBERS:,} files; unpack it and import the folder"
+    if total > MAX_TOTAL_BYTES:
+        return f"it unpacks to more than {MAX_TOTAL_BYTES // 2**30} GB"
+    return ""
+
+
+def _survey(archive: zipfile.ZipFile, depth: int) -> tuple[str, int, int]:
+    """(why refused, files, bytes unpacked) of an archive and the zips inside it."""
+    members, total = 0, 0
+    for info in archive.infolist():
+        members += 1
+        total += info.file_size
+        if info.file_size > 2**20 and info.file_size > MAX_RATIO * max(info.compress_size, 1):
+            ratio = info.file_size // max(info.compress_size, 1)
+            return f"{info.filename} unpacks {ratio}:1 (more than {MAX_RATIO}:1: a zip bomb?)", 0, 0
+        if members > MAX_MEMBERS or total > MAX_TOTAL_BYTES:
+            break
+        if not info.filename.lower().endswith(".zip") or info.file_size > MAX_BYTES * 4:
+            continue
+        if depth >= MAX_ZIP_DEPTH:
+            return f"zips nested more than {MAX_ZIP_DEPTH} deep", 0, 0
+        try:
+            with zipfile.ZipFile(io.BytesIO(archive.read(info))) as child:
+                reason, inner, unpacked = _survey(child, depth + 1)
+        except ZIP_ERRORS:
+            continue  # reported when the member is read
+        if reason:
+            return f"{info.filename}: {reason}", 0, 0
+        members, total = members + inner, total + unpacked
+    return "", members, total
 
 
 def read_member(archive: zipfile.ZipFile, info: zipfile.ZipInfo) -> bytes:

@@ -110,16 +110,17 @@ class CoachSettings(_Recipient):
 class NotifySettings(_Section):
     """How alerts behave for everyone."""
 
-    max_age_days: int = Field(default=7, ge=0)  # older findings are in `check`, not alerted
-    send_timeout_s: float = Field(default=10.0, gt=0)
+    max_age_days: int = Field(default=7, ge=0, le=3650)  # older findings: in `check`, not alerted
+    send_timeout_s: float = Field(default=10.0, gt=0, le=600)
 
 
 class SchedulerSettings(_Section):
     """What `loadguard serve` / `loadguard daemon` run on a schedule."""
 
-    watch_s: float = Field(default=1.0, gt=0)  # how often watched folders are scanned
-    retry_s: float = Field(default=30.0, gt=0)  # how often due and held alerts are sent
-    sync_minutes: int = Field(default=0, ge=0)  # scheduled pulls (Strava without webhooks); 0 off
+    # bounded: a day at most (an interval of 1e308 s would overflow the scheduler's clock)
+    watch_s: float = Field(default=1.0, gt=0, le=86400)  # how often watched folders are scanned
+    retry_s: float = Field(default=30.0, gt=0, le=86400)  # how often due and held alerts are sent
+    sync_minutes: int = Field(default=0, ge=0, le=1440)  # scheduled pulls (no webhooks); 0 off
 
 
 class MapSettings(_Section):
@@ -192,6 +193,10 @@ def load_settings(path: Path) -> Settings:
     try:
         data = tomllib.loads(path.read_text(encoding="utf-8"))
         return Settings.model_validate(data)
+    except UnicodeDecodeError as exc:
+        raise SettingsError(f"settings file {path} is not UTF-8 text: byte {exc.start}") from None
+    except OSError as exc:
+        raise SettingsError(f"cannot read settings file {path}: {exc.strerror}") from None
     except tomllib.TOMLDecodeError as exc:
         raise SettingsError(f"settings file {path} is not valid TOML: {exc}") from None
     except ValidationError as exc:

@@ -80,7 +80,7 @@ def _email(email: str) -> str:
 
 
 def _new_athlete_id(store: Store, email: str) -> str:
-    base = re.sub(r"[^a-z0-9]+", "-", email.split("@")[0].lower()).strip("-") or "runner"
+    base = re.sub(r"[^a-z0-9]+", "-", email.split("@")[0].lower())[:56].strip("-") or "runner"
     taken = {a.id for a in store.athletes()}
     candidate, n = base, 1
     while candidate in taken:

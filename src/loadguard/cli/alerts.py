@@ -135,7 +135,9 @@ def send() -> None:
 
 
 @alerts_app.command("outbox")
-def show_outbox(last: Annotated[int, typer.Option(help="How many sends.")] = 20) -> None:
+def show_outbox(
+    last: Annotated[int, typer.Option(help="How many sends.", min=1, max=100_000)] = 20,
+) -> None:
     """The latest sends: to whom, what, status, attempts, last error."""
     with opened("") as (store, _):
         rows = outbox.listing(store, last)

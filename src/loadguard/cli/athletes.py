@@ -28,6 +28,13 @@ TzOption = Annotated[
 ]
 
 
+def _not_empty(**given: str | None) -> None:
+    """An option given as "" is a mistake, not "keep the default": say which."""
+    for option, value in given.items():
+        if value is not None and not value.strip():
+            raise fail(f"--{option} is empty: leave it out, or give a value")
+
+
 @athlete_app.command("add")
 def athlete_add(
     athlete_id: Annotated[str, typer.Argument(help="Short id, e.g. 'anna'.")],
@@ -38,6 +45,7 @@ def athlete_add(
     lang: LanguageOption = None,
 ) -> None:
     """Add an athlete with a rehab plan and its start date."""
+    _not_empty(tz=tz, name=name)
     start_day = parse_date(start, "--start")
     chosen = _language(lang)
     with opened("") as (store, _):
@@ -83,6 +91,7 @@ def athlete_set(
     """Change what you give of an athlete; the rest stays. The guard checks again."""
     if start is None and name is None and plan is None and tz is None and lang is None:
         raise fail("say what to change: --start, --name, --plan, --tz or --language")
+    _not_empty(tz=tz, name=name)
     chosen = None if lang is None else _language(lang)
     start_day = parse_date(start, "--start") if start else None
     with opened(athlete_id) as (store, who):

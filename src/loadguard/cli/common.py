@@ -17,7 +17,7 @@ from loadguard.guard.plan import PlanError
 from loadguard.i18n import language_for
 from loadguard.sources import registry
 from loadguard.store.db import Store, StoreError, default_db
-from loadguard.store.sql import Target
+from loadguard.store.sql import Target, readable_by_others
 
 EXIT_ERROR, EXIT_YELLOW, EXIT_RED = 1, 3, 4
 
@@ -47,10 +47,23 @@ def fail(message: str) -> typer.Exit:
     return typer.Exit(EXIT_ERROR)
 
 
+def warn_if_exposed(store: Store) -> None:
+    """Say so when other users of this machine can read the store (GPS tracks and pain)."""
+    path = store.target.path
+    if path is not None and readable_by_others(path):
+        mode = oct(path.stat().st_mode & 0o777)[2:]
+        err.print(
+            f"[yellow]warning:[/] {escape(str(path))} can be read by other users of this"
+            f" machine (mode {mode}); `chmod 600 {escape(str(path))}` keeps it private",
+            soft_wrap=True,
+        )
+
+
 @contextmanager
 def opened(athlete_id: str | None = None) -> Iterator[tuple[Store, Athlete | None]]:
     try:
         with Store(State.db or default_db()) as store:
+            warn_if_exposed(store)
             yield store, (store.athlete(athlete_id) if athlete_id != "" else None)
     except (StoreError, PlanError, registry.UnknownConnector, settings.SettingsError) as exc:
         raise fail(str(exc)) from None
@@ -66,8 +79,16 @@ def say(who: Athlete | None, key: str, /, **values: object) -> str:
     return i18n.say(language(who), f"cli.{key}", **values)
 
 
+# Days loadguard reasons about: GPS watches and this plan belong to these years; a year 1
+# or 9999 would run the week arithmetic off the calendar.
+FIRST_DAY, LAST_DAY = date(1990, 1, 1), date(2099, 12, 31)
+
+
 def parse_date(value: str, what: str) -> date:
     try:
-        return date.fromisoformat(value)
+        day = date.fromisoformat(value)
     except ValueError:
-        raise fail(f"{what} {value!r} is not a date like 2026-03-02") from None
+        raise fail(f"{what} {value[:40]!r} is not a date like 2026-03-02") from None
+    if not FIRST_DAY <= day <= LAST_DAY:
+        raise fail(f"{what} {value} is outside {FIRST_DAY.year}-{LAST_DAY.year}")
+    return day

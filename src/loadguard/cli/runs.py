@@ -29,7 +29,9 @@ RunId = Annotated[int, typer.Argument(help="The run's id (see `loadguard runs`).
 
 def runs(
     athlete: AthleteOption = None,
-    last: Annotated[int, typer.Option(help="How many of the latest runs.")] = 20,
+    last: Annotated[
+        int, typer.Option(help="How many of the latest runs.", min=1, max=100_000)
+    ] = 20,
     deleted: Annotated[
         bool,
         typer.Option(

@@ -69,19 +69,41 @@ class Stage(_Strict):
         return self.run_s is not None
 
 
+# A share of increase: bounded at +1,000 % (1e308 would overflow every sum it enters).
+Increase = Annotated[float, Field(gt=0, le=10)]
+
+
 class WeeklyCap(_Strict):
-    from_week: int = Field(ge=1)
-    increase_max: Positive
-    critical_over: Positive
-    min_previous_km: float = Field(ge=0)
+    from_week: int = Field(ge=1, le=520)
+    increase_max: Increase
+    critical_over: Increase
+    min_previous_km: float = Field(ge=0, le=1000)
     evidence: str
+
+    @model_validator(mode="after")
+    def _check(self) -> Self:
+        if self.critical_over < self.increase_max:
+            raise ValueError(
+                f"critical_over ({self.critical_over}) must not be below increase_max"
+                f" ({self.increase_max})"
+            )
+        return self
 
 
 class SessionSpike(_Strict):
-    increase_max: Positive
-    critical_over: Positive
-    window_days: int = Field(ge=1)
+    increase_max: Increase
+    critical_over: Increase
+    window_days: int = Field(ge=1, le=365)
     evidence: str
+
+    @model_validator(mode="after")
+    def _check(self) -> Self:
+        if self.critical_over < self.increase_max:
+            raise ValueError(
+                f"critical_over ({self.critical_over}) must not be below increase_max"
+                f" ({self.increase_max})"
+            )
+        return self
 
 
 class SessionLimits(_Strict):
@@ -93,8 +115,8 @@ class SessionLimits(_Strict):
 
 
 class ShoeWear(_Strict):
-    warn_km: Positive
-    retire_km: Positive
+    warn_km: float = Field(gt=0, le=10_000)
+    retire_km: float = Field(gt=0, le=10_000)
     evidence: str
 
 
@@ -104,11 +126,28 @@ class ShoeProfile(_Strict):
     minimalist: bool
     evidence: str
 
+    @model_validator(mode="after")
+    def _check(self) -> Self:
+        for name, (low, high) in (("heel_stack_mm", self.heel_stack_mm), ("drop_mm", self.drop_mm)):
+            if not 0 <= low <= high <= 60:
+                raise ValueError(
+                    f"{name} must be [lowest, highest] within 0-60 mm, got {[low, high]}"
+                )
+        return self
+
 
 class Pain(_Strict):
     green_max: int = Field(ge=0, le=10)
     yellow_max: int = Field(ge=0, le=10)
     evidence: str
+
+    @model_validator(mode="after")
+    def _check(self) -> Self:
+        if self.green_max > self.yellow_max:
+            raise ValueError(
+                f"green_max ({self.green_max}) is above yellow_max ({self.yellow_max})"
+            )
+        return self
 
 
 class Acwr(_Strict):
@@ -176,7 +215,7 @@ class Plan(_Strict):
     id: str = Field(pattern=r"^[a-z0-9][a-z0-9-]*$")
     title: str
     translated: dict[str, str] = {}  # the title in other languages ("da")
-    weeks: int = Field(ge=1)
+    weeks: int = Field(ge=1, le=520)
     sources: dict[str, Source]
     stages: tuple[Stage, ...] = Field(min_length=1)
     weekly_cap: WeeklyCap
@@ -211,6 +250,11 @@ class Plan(_Strict):
                 raise ValueError(f"{where}.evidence = {key!r} is not one of [sources.*]")
         if self.shoes.warn_km >= self.shoes.retire_km:
             raise ValueError("shoes.warn_km must be below shoes.retire_km")
+        if self.weekly_cap.from_week > self.weeks + 1:
+            raise ValueError(
+                f"weekly_cap.from_week ({self.weekly_cap.from_week}) is after the plan's"
+                f" {self.weeks} weeks"
+            )
         return self
 
     def _evidence_keys(self) -> list[tuple[str, str]]:
@@ -284,6 +328,8 @@ def _load_plan_file(path: Path, stamp: int) -> Plan:
         data = tomllib.loads(path.read_text(encoding="utf-8"))
     except FileNotFoundError:
         raise PlanError(f"plan file {path} does not exist") from None
+    except UnicodeDecodeError as exc:
+        raise PlanError(f"plan file {path} is not UTF-8 text (byte {exc.start})") from None
     except tomllib.TOMLDecodeError as exc:
         raise PlanError(f"plan file {path} is not valid TOML: {exc}") from None
     try:

@@ -11,7 +11,6 @@ from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import UTC, date, datetime
 from pathlib import Path
-from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 import platformdirs
 
@@ -229,12 +228,9 @@ class Store:
         timezone: str,
         language: str = "",
     ) -> Athlete:
-        try:
-            ZoneInfo(timezone)
-        except (ZoneInfoNotFoundError, ValueError):
-            raise StoreError(
-                f"time zone {timezone!r} is not a known IANA zone (e.g. Europe/Copenhagen)"
-            ) from None
+        from loadguard.store.fields import check_athlete  # it imports StoreError from here
+
+        check_athlete(athlete_id, name, timezone)
         with self.atomic():
             self.conn.execute(
                 "INSERT INTO athletes (id, name, plan_id, plan_start, timezone, language,"

@@ -22,6 +22,7 @@ if TYPE_CHECKING:
     from loadguard.surfaces.osm.index import IndexStats, SurfaceIndex
 
 GEOMETRIES = {"Polygon", "MultiPolygon", "LineString", "MultiLineString"}
+GEOJSON_MAX_BYTES = 32 * 2**20  # a runner's places, not a country's map
 
 
 def osm_dir(store: Store) -> Path:
@@ -92,12 +93,17 @@ def add_places(
     store: Store, athlete: Athlete, path: Path, name: str | None, surface: str | None
 ) -> list[str]:
     """Save every polygon or line of a GeoJSON file as a place; returns the names saved."""
+    import shapely.errors
     import shapely.geometry
 
     try:
+        if path.stat().st_size > GEOJSON_MAX_BYTES:
+            raise StoreError(f"{path}: larger than {GEOJSON_MAX_BYTES // 2**20} MB of places")
         data = json.loads(path.read_text(encoding="utf-8"))
     except (OSError, UnicodeDecodeError, json.JSONDecodeError) as exc:
         raise StoreError(f"{path}: cannot read GeoJSON: {exc}") from None
+    except RecursionError:
+        raise StoreError(f"{path}: cannot read GeoJSON: nested too deeply") from None
     saved = []
     items = _geometries(data, path.name)
     if not items:
@@ -109,7 +115,7 @@ def add_places(
             )
         try:
             shape = shapely.geometry.shape(geometry)
-        except (ValueError, TypeError, AttributeError) as exc:
+        except (ValueError, TypeError, AttributeError, shapely.errors.GEOSException) as exc:
             raise StoreError(f"{path.name}: feature {i} has bad coordinates: {exc}") from None
         if not shape.is_valid or shape.is_empty:
             raise StoreError(f"{path.name}: feature {i} is not a valid geometry")

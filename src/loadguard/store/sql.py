@@ -11,6 +11,7 @@ driver in its own parameter style. What differs is kept here and in
 from __future__ import annotations
 
 import contextlib
+import os
 import threading
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
@@ -152,6 +153,24 @@ def _pyformat(sql: str) -> str:
     return "".join(out)
 
 
+def private_file(path: Path) -> None:
+    """A new store is health data (GPS tracks, pain): its folders are made 0700 and the file
+    0600 before SQLite opens it (its journal takes the file's mode)."""
+    missing = [p for p in (path.parent, *path.parent.parents) if not p.exists()]
+    for folder in reversed(missing):
+        folder.mkdir(mode=0o700, exist_ok=True)
+    if not path.exists():
+        os.close(os.open(path, os.O_CREAT | os.O_WRONLY, 0o600))
+
+
+def readable_by_others(path: Path) -> bool:
+    """Whether users other than the owner may read the store file (mode 0644 and the like)."""
+    try:
+        return bool(path.stat().st_mode & 0o077)
+    except OSError:
+        return False
+
+
 class Connection:
     """One open connection, in autocommit mode: transactions are explicit statements
     (``BEGIN``, savepoints), see :meth:`loadguard.store.db.Store.atomic`."""
@@ -165,7 +184,7 @@ class Connection:
 
             # SQLite: a plain driver connection per store (cheap to open; a file replaced
             # at the same path is never served from a pool's stale handle).
-            where.path.parent.mkdir(parents=True, exist_ok=True)
+            private_file(where.path)
             self._sqlite: Any = sqlite3.connect(where.path, isolation_level=None)
         else:
             self._sqlite = None

@@ -57,6 +57,10 @@ class StravaExport:
             yield self._failure(target, f"{target} is not a readable zip archive: {files.why(err)}")
             return
         with archive:
+            refused = files.survey(archive)
+            if refused:
+                yield self._failure(target, f"{target} is refused: {refused}")
+                return
             try:
                 rows = _rows(archive)
             except (ValueError, csv.Error, *files.ZIP_ERRORS) as err:
