@@ -16,6 +16,7 @@ from loadguard.contract import Athlete
 from loadguard.guard.plan import PlanError
 from loadguard.i18n import language_for
 from loadguard.sources import registry
+from loadguard.store import sql
 from loadguard.store.db import Store, StoreError, default_db
 from loadguard.store.sql import Target, readable_by_others
 
@@ -59,13 +60,24 @@ def warn_if_exposed(store: Store) -> None:
         )
 
 
+def _waiting(message: str) -> None:
+    err.print(f"[yellow]{escape(message)}…[/]", soft_wrap=True)
+
+
 @contextmanager
 def opened(athlete_id: str | None = None) -> Iterator[tuple[Store, Athlete | None]]:
+    sql.wait_notice = _waiting  # a write that waits for another process's lock says so
     try:
         with Store(State.db or default_db()) as store:
             warn_if_exposed(store)
             yield store, (store.athlete(athlete_id) if athlete_id != "" else None)
-    except (StoreError, PlanError, registry.UnknownConnector, settings.SettingsError) as exc:
+    except (
+        StoreError,
+        PlanError,
+        registry.UnknownConnector,
+        settings.SettingsError,
+        sql.StoreBusy,
+    ) as exc:
         raise fail(str(exc)) from None
 
 

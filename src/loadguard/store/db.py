@@ -159,7 +159,7 @@ class Store:
         the webhook worker, the CLI) never deadlock upgrading a read lock to a write.
         """
         if not self.conn.in_transaction:
-            self.conn.execute(self._begin)
+            self.conn.begin(self._begin)
             try:
                 with self.atomic():
                     yield
@@ -201,10 +201,10 @@ class Store:
             held += n
             if held >= max_bytes:
                 self.conn.execute("COMMIT")
-                self.conn.execute(self._begin)
+                self.conn.begin(self._begin)
                 held = 0
 
-        self.conn.execute(self._begin)
+        self.conn.begin(self._begin)
         self._depth += 1
         try:
             yield wrote

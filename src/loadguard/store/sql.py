@@ -13,7 +13,7 @@ from __future__ import annotations
 import contextlib
 import os
 import threading
-from collections.abc import Iterator, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass
 from functools import lru_cache
 from pathlib import Path
@@ -171,6 +171,18 @@ def readable_by_others(path: Path) -> bool:
         return False
 
 
+# How long a write waits for another process's write lock (an import commits every 64 MB,
+# a daemon's job in seconds) before giving up with StoreBusy: SQLite's busy timeout waits
+# 10 s a try; the tries go on until this.
+LOCK_WAIT_S = 600.0
+# Told once when a write starts waiting (the CLI prints it), so a wait is never silent.
+wait_notice: Callable[[str], None] | None = None
+
+
+class StoreBusy(Exception):
+    """Another process held the store's write lock for LOCK_WAIT_S: nothing was written."""
+
+
 class Connection:
     """One open connection, in autocommit mode: transactions are explicit statements
     (``BEGIN``, savepoints), see :meth:`loadguard.store.db.Store.atomic`."""
@@ -189,6 +201,32 @@ class Connection:
         else:
             self._sqlite = None
             self._sa = _engine(where).connect().execution_options(isolation_level="AUTOCOMMIT")
+
+    def begin(self, statement: str) -> None:
+        """Start a transaction; on SQLite, wait for another process's write lock (saying so
+        once through :data:`wait_notice`) up to LOCK_WAIT_S, then StoreBusy."""
+        if self._sqlite is None:
+            self.execute(statement)
+            return
+        import sqlite3
+        import time
+
+        deadline, told = time.monotonic() + LOCK_WAIT_S, False
+        while True:
+            try:
+                self._sqlite.execute(statement)
+                return
+            except sqlite3.OperationalError as err:
+                if "locked" not in str(err) and "busy" not in str(err):
+                    raise
+                if time.monotonic() >= deadline:
+                    raise StoreBusy(
+                        f"{self.target} stayed locked by another process for"
+                        f" {LOCK_WAIT_S:.0f} s (an import?); nothing was written: try again"
+                    ) from None
+                if not told and wait_notice is not None:
+                    wait_notice(f"waiting for {self.target}: another process is writing to it")
+                    told = True
 
     def execute(self, sql: str, params: Params = ()) -> Cursor:
         """Run one statement; the result has ``fetchone``, ``fetchall``, ``rowcount`` and

@@ -1,0 +1,63 @@
+"""A write never loses a runner's entry to another process's lock: it waits, says so, and
+writes once the lock is gone; a lock held past the limit gets a clear refusal."""
+
+from __future__ import annotations
+
+import sqlite3
+import threading
+import time
+from pathlib import Path
+
+import pytest
+
+from clirun import lg
+from loadguard.store import sql
+
+
+@pytest.fixture
+def db(tmp_path: Path) -> Path:
+    path = tmp_path / "lg.db"
+    assert lg(path, "athlete", "add", "anna", "--start", "2026-09-07")[0] == 0
+    return path
+
+
+def hold_write_lock(db: Path, seconds: float, started: threading.Event) -> None:
+    """Another process's long write (an import's batch): BEGIN IMMEDIATE, then wait."""
+    conn = sqlite3.connect(db, isolation_level=None)
+    conn.execute("BEGIN IMMEDIATE")
+    started.set()
+    time.sleep(seconds)
+    conn.execute("COMMIT")
+    conn.close()
+
+
+def test_a_pain_entry_waits_out_a_lock_longer_than_the_busy_timeout_and_is_kept(
+    db: Path,
+) -> None:
+    started = threading.Event()
+    holder = threading.Thread(target=hold_write_lock, args=(db, 12.0, started))
+    holder.start()
+    assert started.wait(10)
+    code, said = lg(db, "pain", "3", "--after-run", "--date", "2026-09-08")
+    holder.join()
+    assert code == 0, said
+    assert "waiting for" in said
+    assert "another process is writing to it" in said
+    with sqlite3.connect(db) as conn:
+        assert conn.execute("SELECT score FROM pain_entries").fetchall() == [(3,)]
+
+
+def test_a_lock_held_past_the_limit_is_a_clear_refusal_not_a_traceback(
+    db: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(sql, "LOCK_WAIT_S", 1.0)
+    started = threading.Event()
+    holder = threading.Thread(target=hold_write_lock, args=(db, 13.0, started))
+    holder.start()
+    assert started.wait(10)
+    code, said = lg(db, "pain", "3", "--after-run", "--date", "2026-09-08")
+    holder.join()
+    assert code == 1
+    assert "stayed locked by another process" in " ".join(said.split())
+    assert "nothing was written" in " ".join(said.split())
+    assert "Traceback" not in said
