@@ -36,18 +36,22 @@ UINT8, SINT32, UINT32, UINT16, UINT8Z, BYTE = 0x02, 0x85, 0x86, 0x84, 0x0A, 0x0D
 
 BROKEN = [
     ("activity-filecrc.fit", "file CRC mismatch (expected 0xB1D5, computed 0xA1D5)"),
-    ("activity-activity-filecrc.fit", "file CRC mismatch of the chained file at byte 771"),
     ("activity-unexpected-eof.fit", "truncated: message at byte 751 runs past the end"),
-    ("activity-settings-corruptheader.fit", "corrupt header of chained file at byte 771"),
-    ("activity-settings-nodata.fit", "truncated: definition message at byte 783"),
     ("strava-android-app-201.10-b1218918.fit", "undefined local message type 11 at byte 7471"),
     ("nick.fit", "file CRC mismatch"),
 ]
+# Chained files whose first part is whole and a later part damaged: the first is kept,
+# the rest dropped with the reason.
+SALVAGED = [
+    ("activity-activity-filecrc.fit", "from byte 771 dropped: file CRC mismatch of the chained"),
+    ("activity-settings-corruptheader.fit", "corrupt header of chained file at byte 771"),
+    ("activity-settings-nodata.fit", "dropped: truncated"),
+]
 
 
-# Files we reject as damaged are checked by the broken-file test instead (fitparse
-# rejects them too, and takes seconds to fail on nick.fit).
-SOUND = [name for name in FILES if name not in {name for name, _ in BROKEN}]
+# Files damaged in any part are checked by the broken and salvaged tests instead
+# (fitparse rejects them too, and takes seconds to fail on nick.fit).
+SOUND = [name for name in FILES if name not in {name for name, _ in BROKEN + SALVAGED}]
 # fitparse 1.2.0 raises on this sound file (a 1-byte field declared uint32), so it
 # cannot be the reference there; the test below pins that down.
 FITPARSE_FAILS = "coros-pace-2-cycling-misaligned-fields.fit"
@@ -292,12 +296,20 @@ def test_chained_files_are_merged_and_zero_padding_after_them_is_ignored() -> No
     assert fit.table(p.SESSION).get(p.SPORT).tolist() == [5, 1]
 
 
-def test_garbage_after_the_last_file_is_a_corrupt_chained_header() -> None:
+def test_garbage_after_the_last_file_is_dropped_as_a_corrupt_chained_header() -> None:
     whole = fit_file(definition(0, p.SESSION, [(p.SPORT, 1, 0)]) + data(0, b"\x05"))
-    with pytest.raises(
-        ConnectorError, match=f"corrupt header of chained file at byte {len(whole)}"
-    ):
-        decoder.decode(whole + b"garbage tail")
+    decoded = decoder.decode(whole + b"garbage tail")
+    assert len(decoded.table(p.SESSION)) == 1
+    assert decoded.dropped.startswith(f"12 bytes from byte {len(whole)} dropped: corrupt header")
+
+
+@pytest.mark.parametrize(("name", "reason"), SALVAGED)
+def test_a_real_chained_file_damaged_after_its_first_part_keeps_that_part(
+    name: str, reason: str
+) -> None:
+    decoded = decoder.decode(path_of(name).read_bytes())
+    assert len(decoded.table(p.SESSION)) >= 1
+    assert reason in decoded.dropped
 
 
 def test_compressed_speed_distance_distance_accumulates_across_12_bit_rollover() -> None:

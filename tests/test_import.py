@@ -88,7 +88,9 @@ def test_every_broken_shared_file_fails_alone_and_stores_nothing(store: Store) -
     summary = service.import_from(store, athlete(store), str(DATA / "python-fitparse"))
     assert summary.failed, "the shared folder holds broken files"
     failed = {Path(o).name for o, _ in summary.failed}
-    assert {"activity-unexpected-eof.fit", "activity-settings-corruptheader.fit"} <= failed
+    assert {"activity-unexpected-eof.fit", "nick.fit"} <= failed
+    salvaged = {Path(o).name for o, _ in summary.salvaged}
+    assert "activity-settings-corruptheader.fit" in salvaged  # its activity kept
     assert not any("not an activity" in reason for _, reason in summary.failed)
     skipped = {Path(o).name for o, _ in summary.not_activities}
     assert {"Settings.fit", "MonitoringFile.fit", "WorkoutRepeatSteps.fit"} <= skipped

@@ -54,6 +54,16 @@ def _broken(tmp_path: Path, old: str, new: str) -> Path:
         ("retire_km = 800\n", "retire_km = 800\ncolour = 'red'\n", "shoes.colour"),
         ('grade = "study"', 'grade = "rumour"', "grade"),
         ("[acwr]", "[acwr", "not valid TOML"),
+        # out of bounds or inconsistent (hostile input, issue 19)
+        (
+            "increase_max = 0.10    # +10 % a week",
+            "increase_max = 1e308",
+            "weekly_cap.increase_max",
+        ),
+        ("critical_over = 0.30", "critical_over = 0.05", "critical_over (0.05) must not be below"),
+        ("green_max = 2", "green_max = 7", "green_max (7) is above yellow_max (5)"),
+        ("heel_stack_mm = [25, 35]", "heel_stack_mm = [35, 25]", "heel_stack_mm must be"),
+        ("from_week = 8 ", "from_week = 99 ", "weekly_cap.from_week (99) is after"),
     ],
 )
 def test_a_wrong_plan_file_gets_an_error_naming_the_key(

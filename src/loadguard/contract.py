@@ -141,6 +141,9 @@ EXTERNAL_ID = "external_id"
 # A run's gear_id when an export named its shoe rather than numbering it ("named:" and
 # the shoe's name): it counts on the athlete's shoe of that name.
 NAMED_GEAR = "named:"
+# The extras key for what a connector left out of a damaged file it kept the intact part
+# of ("12 bytes from byte 8,201 dropped: ..."): the import reports it.
+DROPPED = "dropped"
 
 
 @runtime_checkable

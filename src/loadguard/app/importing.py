@@ -8,6 +8,7 @@ from dataclasses import dataclass, field
 
 from loadguard.app.reading import normaliser
 from loadguard.contract import (
+    DROPPED,
     NAMED_GEAR,
     Athlete,
     ConnectorError,
@@ -33,6 +34,7 @@ class ImportSummary:
     bytes: int = 0
     failed: list[tuple[str, str]] = field(default_factory=list)
     not_activities: list[tuple[str, str]] = field(default_factory=list)  # skipped, kept
+    salvaged: list[tuple[str, str]] = field(default_factory=list)  # kept, part dropped: why
 
     def add(self, other: ImportSummary) -> None:
         """Count another import's figures into this one."""
@@ -40,6 +42,7 @@ class ImportSummary:
             setattr(self, name, getattr(self, name) + getattr(other, name))
         self.failed.extend(other.failed)
         self.not_activities.extend(other.not_activities)
+        self.salvaged.extend(other.salvaged)
 
 
 Progress = Callable[[str, ImportSummary], None]
@@ -81,6 +84,10 @@ def import_from(
                     store.record_failure(athlete.id, raw.source, raw.origin, str(exc), raw.key)
             else:
                 _add_named_shoes(store, athlete, result, shoes)
+                dropped = {
+                    str(p.activity.extras[DROPPED]) for p in result if DROPPED in p.activity.extras
+                }
+                summary.salvaged.extend((raw.origin, why) for why in sorted(dropped))
                 written = stored.store_raw_with_activities(store, athlete.id, raw, result)
                 summary.new += 1
                 summary.activities += len(written)

@@ -170,6 +170,8 @@ def import_(
         out.print(say(who, "import.skipped", count=skipped), markup=False)
     for origin, reason in s.not_activities if verbose else []:
         out.print(f"  [dim]{say(who, 'import.not_activity')}[/] {escape(origin)}: {escape(reason)}")
+    for origin, reason in s.salvaged:
+        out.print(f"  [yellow]{say(who, 'import.salvaged')}[/] {escape(origin)}: {escape(reason)}")
     for origin, reason in s.failed:
         out.print(f"  [red]{say(who, 'import.failed')}[/] {escape(origin)}: {escape(reason)}")
     if s.failed:

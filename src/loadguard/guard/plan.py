@@ -73,37 +73,31 @@ class Stage(_Strict):
 Increase = Annotated[float, Field(gt=0, le=10)]
 
 
-class WeeklyCap(_Strict):
-    from_week: int = Field(ge=1, le=520)
+class _Increases(_Strict):
+    """A cap on growth: past ``increase_max`` a warning, past ``critical_over`` critical."""
+
     increase_max: Increase
     critical_over: Increase
+
+    @model_validator(mode="after")
+    def _ordered(self) -> Self:
+        if self.critical_over < self.increase_max:
+            raise ValueError(
+                f"critical_over ({self.critical_over}) must not be below increase_max"
+                f" ({self.increase_max})"
+            )
+        return self
+
+
+class WeeklyCap(_Increases):
+    from_week: int = Field(ge=1, le=520)
     min_previous_km: float = Field(ge=0, le=1000)
     evidence: str
 
-    @model_validator(mode="after")
-    def _check(self) -> Self:
-        if self.critical_over < self.increase_max:
-            raise ValueError(
-                f"critical_over ({self.critical_over}) must not be below increase_max"
-                f" ({self.increase_max})"
-            )
-        return self
 
-
-class SessionSpike(_Strict):
-    increase_max: Increase
-    critical_over: Increase
+class SessionSpike(_Increases):
     window_days: int = Field(ge=1, le=365)
     evidence: str
-
-    @model_validator(mode="after")
-    def _check(self) -> Self:
-        if self.critical_over < self.increase_max:
-            raise ValueError(
-                f"critical_over ({self.critical_over}) must not be below increase_max"
-                f" ({self.increase_max})"
-            )
-        return self
 
 
 class SessionLimits(_Strict):

@@ -53,6 +53,7 @@ class FitData:
     """The decoded messages the connector needs, keyed by global message number."""
 
     tables: dict[int, Table]
+    dropped: str = ""  # what was left out of a damaged file, and why ("" for nothing)
 
     def table(self, mesg: int) -> Table:
         return self.tables.get(mesg) or Table(np.zeros(0, np.int64), {})
@@ -105,7 +106,8 @@ def decode(data: bytes, wanted: Mapping[int, frozenset[int]] = p.WANTED) -> FitD
     buf = np.frombuffer(data, dtype=np.uint8)
     parts: dict[int, list[tuple[I64, dict[int, F64]]]] = {}
     csd_resets: list[int] = []
-    for start, end in _segments(data):
+    segments, dropped = _segments(data)
+    for start, end in segments:
         walk = _walk(data, start, end, wanted)
         if walk.skipped_compressed or walk.stop > end:
             walk = _walk(data, start, end)
@@ -125,34 +127,48 @@ def decode(data: bytes, wanted: Mapping[int, frozenset[int]] = p.WANTED) -> FitD
     record = tables.get(p.RECORD)
     if record is not None and p.COMPRESSED_SPEED_DISTANCE in record.columns:
         _expand_speed_distance(record, np.asarray(csd_resets, dtype=np.int64))
-    return FitData(tables)
+    return FitData(tables, dropped)
 
 
-def _segments(data: bytes) -> list[tuple[int, int]]:
-    """(start, end) of the data section of each chained file, after checking it."""
+def _segments(data: bytes) -> tuple[list[tuple[int, int]], str]:
+    """(start, end) of the data section of each chained file, after checking it, and what
+    was dropped: once one file is whole, damage after it (a stray byte appended, a chained
+    file cut off or failing its CRC) drops only what follows, naming why."""
     n = len(data)
     if n == 0:
         raise ConnectorError("empty file (0 bytes)")
     segments: list[tuple[int, int]] = []
     pos = 0
     while pos < n:
-        start = pos + _check_header(data, pos)
-        end = start + int.from_bytes(data[pos + 4 : pos + 8], "little")
-        if end + 2 > n:
-            raise ConnectorError(_truncation(data, pos, start, end))
-        stored = data[end] | data[end + 1] << 8
-        computed = crc16(data[pos:end])
-        if computed != stored:
-            where = f" of the chained file at byte {pos}" if pos else ""
-            raise ConnectorError(
-                f"file CRC mismatch{where} (expected 0x{stored:04X}, computed 0x{computed:04X}):"
-                " the file is damaged"
-            )
-        segments.append((start, end))
-        pos = end + 2
+        try:
+            segments.append(_segment(data, pos))
+        except ConnectorError as err:
+            if not segments:
+                raise
+            size = f"{n - pos} byte{'' if n - pos == 1 else 's'}"
+            return segments, f"{size} from byte {pos} dropped: {err}"
+        pos = segments[-1][1] + 2
         if data.count(0, pos) == n - pos:
             break  # nothing but zero padding after the last file
-    return segments
+    return segments, ""
+
+
+def _segment(data: bytes, pos: int) -> tuple[int, int]:
+    """The checked data section of the file starting at ``pos``."""
+    n = len(data)
+    start = pos + _check_header(data, pos)
+    end = start + int.from_bytes(data[pos + 4 : pos + 8], "little")
+    if end + 2 > n:
+        raise ConnectorError(_truncation(data, pos, start, end))
+    stored = data[end] | data[end + 1] << 8
+    computed = crc16(data[pos:end])
+    if computed != stored:
+        where = f" of the chained file at byte {pos}" if pos else ""
+        raise ConnectorError(
+            f"file CRC mismatch{where} (expected 0x{stored:04X}, computed 0x{computed:04X}):"
+            " the file is damaged"
+        )
+    return start, end
 
 
 def _check_header(data: bytes, pos: int) -> int:

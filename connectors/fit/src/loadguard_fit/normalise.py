@@ -5,11 +5,19 @@ from __future__ import annotations
 import hashlib
 import logging
 import math
+from dataclasses import replace
 from datetime import UTC, datetime, timedelta
 
 import numpy as np
 
-from loadguard.contract import Activity, ConnectorError, FloatArray, NotAnActivity, Streams
+from loadguard.contract import (
+    DROPPED,
+    Activity,
+    ConnectorError,
+    FloatArray,
+    NotAnActivity,
+    Streams,
+)
 
 from . import decoder
 from . import profile as p
@@ -54,7 +62,10 @@ def normalise_payload(payload: bytes, sha256: str = "") -> list[Activity]:
     records = data.table(p.RECORD)
     out: list[Activity] = []
     for index in range(len(sessions)):
-        out.append(_activity(sessions, index, records, activity, sha, device))
+        found = _activity(sessions, index, records, activity, sha, device)
+        if data.dropped:  # the intact part kept; what was not, said with it
+            found = replace(found, extras={**found.extras, DROPPED: data.dropped})
+        out.append(found)
     return out
 
 
