@@ -3,7 +3,8 @@
 from __future__ import annotations
 
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import date
 from pathlib import Path
@@ -102,3 +103,14 @@ def wait_for(condition: Callable[[], bool], timeout: float = 10.0) -> None:
             return
         time.sleep(0.02)
     raise AssertionError("condition not met in time")
+
+
+@contextmanager
+def standin_world(tmp_path: Path, monkeypatch: pytest.MonkeyPatch, db: str = "") -> Iterator[World]:
+    """A runner's world on a running Strava stand-in, its store closed afterwards."""
+    with StravaStandIn(CLIENT_ID, CLIENT_SECRET) as standin:
+        world = make_world(tmp_path, monkeypatch, standin, db)
+        try:
+            yield world
+        finally:
+            world.store.close()

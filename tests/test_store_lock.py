@@ -21,25 +21,32 @@ def db(tmp_path: Path) -> Path:
     return path
 
 
-def hold_write_lock(db: Path, seconds: float, started: threading.Event) -> None:
-    """Another process's long write (an import's batch): BEGIN IMMEDIATE, then wait."""
-    conn = sqlite3.connect(db, isolation_level=None)
-    conn.execute("BEGIN IMMEDIATE")
-    started.set()
-    time.sleep(seconds)
-    conn.execute("COMMIT")
-    conn.close()
+def pain_while_locked(db: Path, seconds: float) -> tuple[int, str]:
+    """``loadguard pain 3 --after-run`` while another process holds the write lock for
+    ``seconds`` (an import's batch: BEGIN IMMEDIATE, then wait)."""
+    started = threading.Event()
+
+    def hold() -> None:
+        conn = sqlite3.connect(db, isolation_level=None)
+        conn.execute("BEGIN IMMEDIATE")
+        started.set()
+        time.sleep(seconds)
+        conn.execute("COMMIT")
+        conn.close()
+
+    holder = threading.Thread(target=hold)
+    holder.start()
+    assert started.wait(10)
+    try:
+        return lg(db, "pain", "3", "--after-run", "--date", "2026-09-08")
+    finally:
+        holder.join()
 
 
 def test_a_pain_entry_waits_out_a_lock_longer_than_the_busy_timeout_and_is_kept(
     db: Path,
 ) -> None:
-    started = threading.Event()
-    holder = threading.Thread(target=hold_write_lock, args=(db, 12.0, started))
-    holder.start()
-    assert started.wait(10)
-    code, said = lg(db, "pain", "3", "--after-run", "--date", "2026-09-08")
-    holder.join()
+    code, said = pain_while_locked(db, 12.0)
     assert code == 0, said
     assert "waiting for" in said
     assert "another process is writing to it" in said
@@ -51,12 +58,7 @@ def test_a_lock_held_past_the_limit_is_a_clear_refusal_not_a_traceback(
     db: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     monkeypatch.setattr(sql, "LOCK_WAIT_S", 1.0)
-    started = threading.Event()
-    holder = threading.Thread(target=hold_write_lock, args=(db, 13.0, started))
-    holder.start()
-    assert started.wait(10)
-    code, said = lg(db, "pain", "3", "--after-run", "--date", "2026-09-08")
-    holder.join()
+    code, said = pain_while_locked(db, 13.0)
     assert code == 1
     assert "stayed locked by another process" in " ".join(said.split())
     assert "nothing was written" in " ".join(said.split())

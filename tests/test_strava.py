@@ -21,17 +21,15 @@ from loadguard_strava.connect import connect
 from loadguard_strava.standin import StravaStandIn
 from loadguard_strava.sync import sync_all, sync_athlete, sync_gear
 from loadguard_strava.tokens import TokenBox
-from stravaworld import STRAVA_ATHLETE, World, make_world
+from stravaworld import STRAVA_ATHLETE, World, standin_world
 
 BEFORE_PLAN = datetime(2025, 6, 1, 6, 30, tzinfo=UTC)  # the plan starts 2026-03-02
 
 
 @pytest.fixture
 def world(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[World]:
-    with StravaStandIn("1234", "s3cret") as standin:
-        w = make_world(tmp_path, monkeypatch, standin)
+    with standin_world(tmp_path, monkeypatch) as w:
         yield w
-        w.store.close()
 
 
 def lg(world: World, *args: str) -> tuple[int, str]:
@@ -161,14 +159,20 @@ def test_a_run_inside_the_soft_ground_weeks_gets_its_detail_for_the_description(
     assert frame["description"].to_list() == ["park loop #grass"]
 
 
-def test_shoes_come_from_the_gear_with_retired_and_nicknames_and_their_km_agree(
-    world: World,
-) -> None:
+def a_10_km_run_on_the_first_shoe(world: World) -> str:
+    """Connect, and put a 10 km run on Strava in the athlete's first shoe: its gear id."""
     world.connect()
-    gear = world.api().get("/athlete")["shoes"][0]["id"]
+    gear: str = world.api().get("/athlete")["shoes"][0]["id"]
     world.standin.add_activity(
         STRAVA_ATHLETE, start=BEFORE_PLAN, distance_m=10000, moving_s=3000, gear_id=gear
     )
+    return gear
+
+
+def test_shoes_come_from_the_gear_with_retired_and_nicknames_and_their_km_agree(
+    world: World,
+) -> None:
+    gear = a_10_km_run_on_the_first_shoe(world)
     sync_athlete(world.host, world.athlete, world.api())
     sync_gear(world.host, world.athlete, world.api())
     shoes_json = world.api().get("/athlete")["shoes"]  # Strava's totals include the run
@@ -186,11 +190,7 @@ def test_shoes_come_from_the_gear_with_retired_and_nicknames_and_their_km_agree(
 def test_the_first_sync_counts_a_shoes_new_runs_once_not_in_its_starting_km_too(
     world: World,
 ) -> None:
-    world.connect()
-    gear = world.api().get("/athlete")["shoes"][0]["id"]
-    world.standin.add_activity(
-        STRAVA_ATHLETE, start=BEFORE_PLAN, distance_m=10000, moving_s=3000, gear_id=gear
-    )
+    gear = a_10_km_run_on_the_first_shoe(world)
     sync_all(world.host, world.config, world.box)
     strava_km = next(s for s in world.api().get("/athlete")["shoes"] if s["id"] == gear)
     shoe = next(s for s in world.store.shoes("anna") if s.gear_id == gear)

@@ -21,7 +21,6 @@ from loadguard.contract import EXTERNAL_ID
 from loadguard.store import activities as stored
 from loadguard.store.db import Store
 from loadguard.store.pain import pain_frame
-from loadguard_strava.standin import StravaStandIn
 from stravaexport import (
     FIT_RUN,
     GPX_RUN,
@@ -32,7 +31,7 @@ from stravaexport import (
     read,
     write_export,
 )
-from stravaworld import STRAVA_ATHLETE, World, make_world
+from stravaworld import STRAVA_ATHLETE, World, standin_world
 
 RUN_IDS = (4112345601, 4112345602, 4112345603)  # the FIT, GPX and TCX runs
 MANUAL, MISSING, RIDE = 4112345604, 4112345605, 4112345606
@@ -236,10 +235,8 @@ API_SCALE = (1.10, 0.90, 1.05)
 
 @pytest.fixture
 def world(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[World]:
-    with StravaStandIn("1234", "s3cret") as standin:
-        w = make_world(tmp_path, monkeypatch, standin)
+    with standin_world(tmp_path, monkeypatch) as w:
         yield w
-        w.store.close()
 
 
 def served(world: World, folder: Path) -> tuple[list[int], Path]:

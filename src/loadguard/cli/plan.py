@@ -103,7 +103,8 @@ def calendar(
             return
         if new:
             token = workouts.new_feed(store, who)
-            base = settings.current().web.base_url.rstrip("/") or "http://127.0.0.1:8000"
+            # the settings' base_url, else where `loadguard serve` listens by default
+            base = settings.current().web.base_url.rstrip("/") or "http://127.0.0.1:8080"
             out.print(say(who, "plan.feed", url=f"{base}/calendar/{token}.ics"), markup=False)
             return
         if out_file is None:

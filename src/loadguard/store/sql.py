@@ -13,6 +13,7 @@ from __future__ import annotations
 import contextlib
 import os
 import threading
+import time
 from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass
 from functools import lru_cache
@@ -198,6 +199,7 @@ class Connection:
             # at the same path is never served from a pool's stale handle).
             private_file(where.path)
             self._sqlite: Any = sqlite3.connect(where.path, isolation_level=None)
+            self._sqlite_error: type[Exception] = sqlite3.OperationalError
         else:
             self._sqlite = None
             self._sa = _engine(where).connect().execution_options(isolation_level="AUTOCOMMIT")
@@ -208,15 +210,12 @@ class Connection:
         if self._sqlite is None:
             self.execute(statement)
             return
-        import sqlite3
-        import time
-
         deadline, told = time.monotonic() + LOCK_WAIT_S, False
         while True:
             try:
                 self._sqlite.execute(statement)
                 return
-            except sqlite3.OperationalError as err:
+            except self._sqlite_error as err:
                 if "locked" not in str(err) and "busy" not in str(err):
                     raise
                 if time.monotonic() >= deadline:

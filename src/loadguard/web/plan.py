@@ -12,7 +12,6 @@ from fastapi import APIRouter, Request
 from fastapi.responses import HTMLResponse, Response
 
 from loadguard.app import ical, service, workouts
-from loadguard.contract import ConnectorError
 from loadguard.i18n import day, language_for
 from loadguard.store import calendars
 from loadguard.web.context import AthleteDep, FormDep, UserDep, WebDep, field, language_of, page
@@ -66,11 +65,8 @@ def workouts_zip(request: Request, web: WebDep, user: UserDep, athlete: AthleteD
     buffer = io.BytesIO()
     with zipfile.ZipFile(buffer, "w", zipfile.ZIP_DEFLATED) as archive:
         for p in _plans(web, athlete, language_of(request, user)):
-            try:
-                data = make.encode_workout(p.workout)
-            except ConnectorError:
-                continue  # a session the format cannot hold is left out
-            archive.writestr(workouts.file_name(p.workout, make.workout_suffix), data)
+            name = workouts.file_name(p.workout, make.workout_suffix)
+            archive.writestr(name, make.encode_workout(p.workout))
     return _download(buffer.getvalue(), f"loadguard-workouts-{athlete.id}.zip")
 
 

@@ -1,6 +1,6 @@
 """A fast FIT decoder: a tight header walk in Python, field extraction in numpy.
 
-1. Check each (possibly chained) file's header and CRC.
+1. Check each (possibly chained) file's header and CRC (:mod:`.framing`).
 2. Walk the message headers with one table lookup per message (header byte ->
    size under the current definitions), collecting the offsets of wanted messages.
 3. Resolve each message's definition vectorised, gather every wanted field of
@@ -18,12 +18,12 @@ from dataclasses import dataclass, field
 from functools import cache, cached_property
 from itertools import accumulate
 
-import fastcrc
 import numpy as np
 import numpy.typing as npt
 
 from loadguard.contract import ConnectorError
 
+from . import framing
 from . import profile as p
 
 F64 = npt.NDArray[np.float64]
@@ -96,17 +96,12 @@ class _Walk:
     skipped_compressed: bool = False
 
 
-def crc16(data: bytes) -> int:
-    """CRC-16/ARC, as FIT uses it."""
-    return int(fastcrc.crc16.arc(data))
-
-
 def decode(data: bytes, wanted: Mapping[int, frozenset[int]] = p.WANTED) -> FitData:
     """Decode ``data`` (one FIT file or several chained ones) into :class:`Table` s."""
     buf = np.frombuffer(data, dtype=np.uint8)
     parts: dict[int, list[tuple[I64, dict[int, F64]]]] = {}
     csd_resets: list[int] = []
-    segments, dropped = _segments(data)
+    segments, dropped = framing.segments(data, _truncation)
     for start, end in segments:
         walk = _walk(data, start, end, wanted)
         if walk.skipped_compressed or walk.stop > end:
@@ -128,70 +123,6 @@ def decode(data: bytes, wanted: Mapping[int, frozenset[int]] = p.WANTED) -> FitD
     if record is not None and p.COMPRESSED_SPEED_DISTANCE in record.columns:
         _expand_speed_distance(record, np.asarray(csd_resets, dtype=np.int64))
     return FitData(tables, dropped)
-
-
-def _segments(data: bytes) -> tuple[list[tuple[int, int]], str]:
-    """(start, end) of the data section of each chained file, after checking it, and what
-    was dropped: once one file is whole, damage after it (a stray byte appended, a chained
-    file cut off or failing its CRC) drops only what follows, naming why."""
-    n = len(data)
-    if n == 0:
-        raise ConnectorError("empty file (0 bytes)")
-    segments: list[tuple[int, int]] = []
-    pos = 0
-    while pos < n:
-        try:
-            segments.append(_segment(data, pos))
-        except ConnectorError as err:
-            if not segments:
-                raise
-            size = f"{n - pos} byte{'' if n - pos == 1 else 's'}"
-            return segments, f"{size} from byte {pos} dropped: {err}"
-        pos = segments[-1][1] + 2
-        if data.count(0, pos) == n - pos:
-            break  # nothing but zero padding after the last file
-    return segments, ""
-
-
-def _segment(data: bytes, pos: int) -> tuple[int, int]:
-    """The checked data section of the file starting at ``pos``."""
-    n = len(data)
-    start = pos + _check_header(data, pos)
-    end = start + int.from_bytes(data[pos + 4 : pos + 8], "little")
-    if end + 2 > n:
-        raise ConnectorError(_truncation(data, pos, start, end))
-    stored = data[end] | data[end + 1] << 8
-    computed = crc16(data[pos:end])
-    if computed != stored:
-        where = f" of the chained file at byte {pos}" if pos else ""
-        raise ConnectorError(
-            f"file CRC mismatch{where} (expected 0x{stored:04X}, computed 0x{computed:04X}):"
-            " the file is damaged"
-        )
-    return start, end
-
-
-def _check_header(data: bytes, pos: int) -> int:
-    """The header size of the file starting at ``pos``, or ConnectorError."""
-    what = f"corrupt header of chained file at byte {pos}" if pos else "not a FIT file"
-    left = len(data) - pos
-    if left < 12:
-        raise ConnectorError(f"{what}: only {left} bytes, too short for a FIT header")
-    if data[pos + 8 : pos + 12] != b".FIT":
-        raise ConnectorError(f"{what}: missing '.FIT' signature")
-    size = data[pos]
-    if size not in (12, 14):
-        raise ConnectorError(f"{what}: header size {size} (expected 12 or 14)")
-    if size == 14:
-        if left < 14:
-            raise ConnectorError(f"{what}: the 14-byte header is cut off")
-        stored = data[pos + 12] | data[pos + 13] << 8
-        computed = crc16(data[pos : pos + 12])
-        if stored and stored != computed:  # 0x0000 means "not computed"
-            raise ConnectorError(
-                f"{what}: header CRC mismatch (expected 0x{stored:04X}, computed 0x{computed:04X})"
-            )
-    return size
 
 
 def _truncation(data: bytes, pos: int, start: int, end: int) -> str:

@@ -90,19 +90,14 @@ def _samples(trk: etree._Element, index: int) -> Samples:
         where = f"track {index + 1}, point {number_ + 1}"
         samples.add(
             instant(when, where),
-            lat=_degrees(point.get("lat"), 90.0),
-            lon=_degrees(point.get("lon"), 180.0),
+            lat=number(point.get("lat")),
+            lon=number(point.get("lon")),
             altitude=ele,
-            heart_rate=hr if 0 < hr < 300 else NAN,
-            cadence=cad if 0 <= cad < 300 else NAN,
+            heart_rate=hr,
+            cadence=cad,
             speed=speed,
         )
     return samples
-
-
-def _degrees(text: str | None, limit: float) -> float:
-    value = number(text)
-    return value if abs(value) <= limit else NAN
 
 
 def _activity(

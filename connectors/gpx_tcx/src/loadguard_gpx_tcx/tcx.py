@@ -105,13 +105,13 @@ def _samples(activity: etree._Element) -> Samples:
             continue
         samples.add(
             instant(when, f"track point {number_ + 1}"),
-            lat=lat if abs(lat) <= 90 else NAN,
-            lon=lon if abs(lon) <= 180 else NAN,
+            lat=lat,
+            lon=lon,
             altitude=alt,
-            distance=dist if dist >= 0 else NAN,
-            heart_rate=hr if 0 < hr < 300 else NAN,
-            cadence=cad if 0 <= cad < 300 else NAN,
-            speed=speed if 0 <= speed < 100 else NAN,
+            distance=dist,
+            heart_rate=hr,
+            cadence=cad,
+            speed=speed,
         )
     return samples
 

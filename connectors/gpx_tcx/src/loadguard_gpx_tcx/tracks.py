@@ -57,14 +57,16 @@ class Samples:
         cadence: float = NAN,
         speed: float = NAN,
     ) -> None:
+        """One point; a value no body or device gives (a heart rate of 300, a latitude
+        past the pole, a negative distance) is left out as NaN."""
         self.time.append(time)
-        self.lat.append(lat)
-        self.lon.append(lon)
+        self.lat.append(lat if abs(lat) <= 90 else NAN)
+        self.lon.append(lon if abs(lon) <= 180 else NAN)
         self.altitude.append(altitude)
-        self.distance.append(distance)
-        self.heart_rate.append(heart_rate)
-        self.cadence.append(cadence)
-        self.speed.append(speed)
+        self.distance.append(distance if distance >= 0 else NAN)
+        self.heart_rate.append(heart_rate if 0 < heart_rate < 300 else NAN)
+        self.cadence.append(cadence if 0 <= cadence < 300 else NAN)
+        self.speed.append(speed if 0 <= speed < 100 else NAN)
 
     def __len__(self) -> int:
         return len(self.time)

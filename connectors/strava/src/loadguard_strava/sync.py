@@ -342,6 +342,24 @@ def sync_all(
     pending = [a for a in active if a.id not in results]
     turns = {a.athlete_id: str(a.state.get("turn_at", "")) for a in host.accounts(SOURCE)}
     pending.sort(key=lambda a: turns.get(a.id, ""))  # who waited longest goes first
+    _rounds(host, config, box, budget, pending, results, progress)
+    for athlete in active:
+        if results.get(athlete.id, SyncResult()).stored and athlete.id in gear:
+            reconcile_gear(host, athlete, gear[athlete.id])
+    return results
+
+
+def _rounds(
+    host: Host,
+    config: StravaConfig,
+    box: TokenBox,
+    budget: Budget,
+    pending: list[Athlete],
+    results: dict[str, SyncResult],
+    progress: Progress | None,
+) -> None:
+    """ROUND activities for each pending athlete a round, until all are done or Strava's
+    budget is spent."""
     while pending:
         still = []
         for athlete in pending:
@@ -357,13 +375,7 @@ def sync_all(
             if part.stopped and "limit" in part.stopped:
                 for other in pending:  # Strava's budget is the application's: all wait
                     results.setdefault(other.id, SyncResult()).stopped = part.stopped
-                pending = []
-                break
+                return
             if not part.done and part.stopped is None:
                 still.append(athlete)
-        else:
-            pending = still
-    for athlete in active:
-        if results.get(athlete.id, SyncResult()).stored and athlete.id in gear:
-            reconcile_gear(host, athlete, gear[athlete.id])
-    return results
+        pending = still
