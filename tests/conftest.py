@@ -20,6 +20,7 @@ from standin_helpers import quiet_stravalib_env, running_standin
 def own_folders(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[None]:
     monkeypatch.setenv("XDG_CONFIG_HOME", str(tmp_path / "config"))
     monkeypatch.setenv("XDG_DATA_HOME", str(tmp_path / "data"))
+    monkeypatch.setenv("XDG_STATE_HOME", str(tmp_path / "state"))
     for name in ("LOADGUARD_SETTINGS", "LOADGUARD_DB", "LOADGUARD_PLANS"):
         monkeypatch.delenv(name, raising=False)
     settings.current.cache_clear()

@@ -104,6 +104,7 @@ class BodyLimit:
             await _too_large(send, limit, bad=not declared.isdigit())
             return
         seen = 0
+        answered = False
 
         async def counted() -> Message:
             nonlocal seen
@@ -113,10 +114,44 @@ class BodyLimit:
                 raise _TooLarge
             return message
 
+        async def sent(message: Message) -> None:
+            nonlocal answered
+            answered = answered or message["type"] == "http.response.start"
+            await send(message)
+
         try:
-            await self.app(scope, counted, send)
-        except _TooLarge:
-            await _too_large(send, limit)
+            await self.app(scope, counted, sent)
+        except* _TooLarge:  # raised in a middleware's task group it comes as a group
+            if not answered:
+                await _too_large(send, limit)
+
+
+class SafetyHeaders:
+    """Headers every answer carries (no sniffing, no framing, no referrer off the site);
+    plain ASGI, as a BaseHTTPMiddleware costs a task group a request."""
+
+    HEADERS = (
+        (b"x-content-type-options", b"nosniff"),
+        (b"x-frame-options", b"DENY"),
+        (b"referrer-policy", b"same-origin"),
+    )
+
+    def __init__(self, app: ASGIApp) -> None:
+        self.app = app
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http":
+            await self.app(scope, receive, send)
+            return
+
+        async def with_headers(message: Message) -> None:
+            if message["type"] == "http.response.start":
+                have = {name.lower() for name, _ in message.get("headers", [])}
+                extra = [(n, v) for n, v in self.HEADERS if n not in have]
+                message = {**message, "headers": [*message.get("headers", []), *extra]}
+            await send(message)
+
+        await self.app(scope, receive, with_headers)
 
 
 class _TooLarge(Exception):
@@ -135,9 +170,14 @@ async def _too_large(send: Send, limit: int, *, bad: bool = False) -> None:
     await send({"type": "http.response.body", "body": text})
 
 
-def create_app(db: Path | Target, wake: threading.Event | None = None) -> FastAPI:
+def create_app(
+    db: Path | Target,
+    wake: threading.Event | None = None,
+    spooled: threading.Event | None = None,
+) -> FastAPI:
+    """The app; ``wake`` cues the task worker, ``spooled`` the spool's drainer."""
     conf = settings.current()
-    web = Web(db, conf, wake)
+    web = Web(db, conf, wake, spooled)
     app = FastAPI(title="loadguard", docs_url=None, redoc_url=None, openapi_url=None)
     app.state.web = web
     static = files("loadguard.web").joinpath("static")
@@ -177,14 +217,7 @@ def create_app(db: Path | Target, wake: threading.Event | None = None) -> FastAP
             return JSONResponse({"error": f"no route {request.url.path}"}, 404)
         return _missing(request, web)
 
-    @app.middleware("http")
-    async def headers(request: Request, call_next: object) -> Response:
-        response: Response = await call_next(request)  # type: ignore[operator]
-        response.headers.setdefault("X-Content-Type-Options", "nosniff")
-        response.headers.setdefault("X-Frame-Options", "DENY")
-        response.headers.setdefault("Referrer-Policy", "same-origin")
-        return response
-
+    app.add_middleware(SafetyHeaders)
     app.add_middleware(BodyLimit, upload_bytes=conf.web.max_upload_mb << 20)
     return app
 

@@ -29,8 +29,10 @@ from loadguard.app.tasks import TaskQueue, queue_for
 from loadguard.contract import Athlete, Explained
 from loadguard.i18n import LANGUAGES, number, say, word
 from loadguard.store.db import Store
+from loadguard.store.spool import Spool, folder_for
 from loadguard.store.sql import Target, target
 from loadguard.store.users import User
+from loadguard.web.spooling import Intake
 
 SESSION_COOKIE = "lg_session"
 CSRF_COOKIE = "lg_csrf"
@@ -52,11 +54,17 @@ class Web:
     per thread)."""
 
     def __init__(
-        self, db: Path | Target, conf: settings.Settings, wake: threading.Event | None
+        self,
+        db: Path | Target,
+        conf: settings.Settings,
+        wake: threading.Event | None,
+        spooled: threading.Event | None = None,
     ) -> None:
         self.db = db
         self.conf = conf
         self.wake = wake or threading.Event()
+        self.spooled = spooled or threading.Event()
+        self._intake: Intake | None = None
         self._tasks: TaskQueue | None = None
         self._tasks_lock = threading.Lock()
         self._local = threading.local()
@@ -71,6 +79,13 @@ class Web:
             if self._tasks is None:
                 self._tasks = queue_for(target(self.db), self.wake)
             return self._tasks
+
+    def intake(self) -> Intake:
+        """Where pushed events go first (:mod:`loadguard.web.spooling`), made on first use
+        (in the event loop's thread, the only one that calls it)."""
+        if self._intake is None:
+            self._intake = Intake(Spool(folder_for(target(self.db))), self.spooled)
+        return self._intake
 
     def store(self) -> Store:
         found: Store | None = getattr(self._local, "store", None)

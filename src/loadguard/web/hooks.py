@@ -3,14 +3,17 @@ provider is no browser; each receiver checks its own events)."""
 
 from __future__ import annotations
 
+import logging
+
 from fastapi import APIRouter, Request
 from fastapi.responses import JSONResponse, Response
 
 from loadguard.sources import registry
 from loadguard.sources.registry import UnknownConnector
-from loadguard.store.accounts import queue_event
+from loadguard.store.spool import Spooled
 from loadguard.web.context import WebDep
 
+log = logging.getLogger("loadguard.web")
 router = APIRouter()
 MAX_EVENT = 64 * 1024
 
@@ -32,8 +35,9 @@ def challenge(name: str, request: Request) -> Response:
 
 @router.post("/webhooks/{name}")
 async def event(name: str, request: Request, web: WebDep) -> Response:
-    """Validated and queued in the store, answered at once (Strava wants 200 within 2 s);
-    the server's worker does the slow part."""
+    """Validated, spooled to disk and answered at once, whatever the store is doing
+    (Strava wants 200 within 2 s); the server's drainer queues it in the store and the
+    worker does the slow part. A duplicate is dropped when it is queued."""
     body = await request.body()
     if len(body) > MAX_EVENT:
         return JSONResponse({"error": "event body too large"}, 413)
@@ -44,16 +48,9 @@ async def event(name: str, request: Request, web: WebDep) -> Response:
         return JSONResponse({"error": str(exc)}, 404)
     except ValueError as exc:
         return JSONResponse({"error": str(exc)}, 400)
-    from starlette.concurrency import run_in_threadpool
-
-    # one provider athlete's events run in order, whichever worker takes them
-    owner = accepted.payload.get("owner_id")
-    lock = f"{name}:{owner}" if owner is not None else None
-
-    def queue() -> bool:
-        event_id = queue_event(web.store(), name, accepted.key, dict(accepted.payload))
-        if event_id is not None:
-            web.tasks().defer("process_event", lock=lock, event_id=event_id)
-        return event_id is not None
-
-    return JSONResponse({"queued": await run_in_threadpool(queue)})
+    try:
+        await web.intake().put(Spooled(name, accepted.key, dict(accepted.payload)))
+    except OSError as exc:
+        log.warning("webhook %s: cannot spool the event: %s", name, exc)
+        return JSONResponse({"error": "cannot store the event now; send it again"}, 503)
+    return JSONResponse({"accepted": True})
