@@ -35,6 +35,7 @@ bench: setup
 	$(UV) run python bench/bench_guard.py
 	$(UV) run python bench/bench_webhook.py
 	$(UV) run python bench/bench_webhook_flood.py
+	$(UV) run python bench/bench_memory.py
 	$(UV) run python bench/bench_osm.py
 	$(UV) run python bench/bench_alerts.py
 	$(UV) run python bench/bench_web.py

@@ -23,9 +23,11 @@ from typing import Protocol, runtime_checkable
 
 from loadguard.contract import FetchFailure, RawRecord
 
-# A day of 1-second samples is a few MB of FIT and some tens of MB of GPX or TCX;
-# anything far bigger is not one activity.
-MAX_BYTES = 64 * 1024 * 1024
+# A day of 1-second samples is a few MB of FIT and some tens of MB of GPX or TCX; a
+# watch's chained FIT file of many activities can reach tens of MB (a chained file is
+# decoded one part at a time, so memory follows its largest part). Past this it is no
+# activity file.
+MAX_BYTES = 256 * 1024 * 1024
 MAX_ZIP_DEPTH = 3  # an export, a zip in it, and one more: Garmin's bulk export is 2 deep
 # An archive as a whole, zips inside it included, is refused before anything in it is
 # read when it holds more than this; a real export (ten years of daily runs) is far below.
@@ -200,7 +202,7 @@ def members(
         if not (nested or suffix_of(name) in suffixes):
             continue
         if info.file_size > MAX_BYTES * (4 if nested else 1):
-            yield FetchFailure(source, inner, f"{inner} is too large ({info.file_size} bytes)")
+            yield FetchFailure(source, inner, too_large(inner, info.file_size, nested))
             continue
         try:
             payload = read_member(archive, info)
@@ -287,12 +289,17 @@ def _folder(root: Path, suffixes: Collection[str], source: str) -> Iterator[Foun
             yield _file(path, source)
 
 
+def too_large(name: str, size: int, archive: bool = False) -> str:
+    limit = MAX_BYTES * (4 if archive else 1)
+    return f"{name} is too large: {size / 2**20:.0f} MB, over the {limit >> 20} MB a file may be"
+
+
 def _file(path: Path, source: str) -> Found | FetchFailure:
     origin = str(path)
     try:
         size = path.stat().st_size
         if size > MAX_BYTES:
-            return FetchFailure(source, origin, f"{path} is too large ({size} bytes)")
+            return FetchFailure(source, origin, too_large(str(path), size))
         return Found(suffix_of(path.name), gunzip(path.name, path.read_bytes()), origin)
     except OSError as err:
         return FetchFailure(source, origin, f"cannot read {path}: {why(err)}")

@@ -83,12 +83,20 @@ def store_raw_with_activities(
     from ('source' or 'timezone') and its run/walk structure (or None).
     """
     with store.atomic():
-        cur = store.conn.execute(
-            "INSERT INTO raw_records (athlete_id, source, key, media_type, origin, payload,"
-            " received_at) VALUES (?, ?, ?, ?, ?, ?, ?) RETURNING id",
-            (athlete_id, raw.source, raw.key, raw.media_type, raw.origin, raw.payload, now_iso()),
+        raw_id = store.conn.insert_blob(
+            "raw_records",
+            {
+                "athlete_id": athlete_id,
+                "source": raw.source,
+                "key": raw.key,
+                "media_type": raw.media_type,
+                "origin": raw.origin,
+                "received_at": now_iso(),
+            },
+            "payload",
+            raw.payload,
         )
-        stored = _insert_activities(store, athlete_id, int(cur.fetchone()[0]), normalised)
+        stored = _insert_activities(store, athlete_id, raw_id, normalised)
         store.clear_failure(athlete_id, raw.source, raw.origin)
     return stored
 

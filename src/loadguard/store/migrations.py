@@ -92,10 +92,18 @@ def _version(conn: Connection) -> int:
     return current
 
 
+# Migrations that only rearrange SQLite's storage (PostgreSQL records them as applied).
+SQLITE_ONLY = frozenset({16})
+
+
 def _apply_pending(conn: Connection) -> None:
     current = _version(conn)
     for version, sql in enumerate(MIGRATIONS[current:], start=current + 1):
-        for statement in sqlite_statements(sql):
+        if conn.dialect != "sqlite" and version in SQLITE_ONLY:
+            statements = []
+        else:
+            statements = sqlite_statements(sql)
+        for statement in statements:
             if conn.dialect == "sqlite":
                 conn.execute(statement)
             else:
@@ -122,13 +130,22 @@ def migrate(conn: Connection) -> int:
     )
     if _version(conn) == len(MIGRATIONS):
         return len(MIGRATIONS)  # the usual case: no write lock taken
-    conn.execute("BEGIN IMMEDIATE")
+    # A table rebuilt (16) must not cascade its drop to the rows that refer to it: foreign
+    # keys are off while migrating (SQLite's own procedure), and checked before the commit.
+    conn.execute("PRAGMA foreign_keys = OFF")
     try:
-        _apply_pending(conn)
-    except BaseException:
-        conn.execute("ROLLBACK")
-        raise
-    conn.execute("COMMIT")
+        conn.execute("BEGIN IMMEDIATE")
+        try:
+            _apply_pending(conn)
+            broken = conn.execute("PRAGMA foreign_key_check").fetchall()
+            if broken:
+                raise RuntimeError(f"a migration left {len(broken)} broken references")
+        except BaseException:
+            conn.execute("ROLLBACK")
+            raise
+        conn.execute("COMMIT")
+    finally:
+        conn.execute("PRAGMA foreign_keys = ON")
     return len(MIGRATIONS)
 
 

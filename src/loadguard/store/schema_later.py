@@ -218,4 +218,26 @@ LATER: tuple[str, ...] = (
         created_at  TEXT NOT NULL
     );
     """,
+    """
+    -- 16 (SQLite only): a raw file's bytes as the row's last column, so that SQLite writes
+    -- a large one in place (a zeroblob filled by incremental I/O) instead of building the
+    -- whole row in memory (measured: +138 MB for a 65 MB file, against +2 MB)
+    CREATE TABLE raw_records_new (
+        id          INTEGER PRIMARY KEY,
+        athlete_id  TEXT NOT NULL REFERENCES athletes(id) ON DELETE CASCADE,
+        source      TEXT NOT NULL,
+        key         TEXT NOT NULL,            -- content hash (files) or provider id (APIs)
+        media_type  TEXT NOT NULL,
+        origin      TEXT NOT NULL,
+        received_at TEXT NOT NULL,
+        payload     BLOB NOT NULL,            -- exactly what the source gave
+        UNIQUE (athlete_id, source, key)
+    );
+    INSERT INTO raw_records_new
+        (id, athlete_id, source, key, media_type, origin, received_at, payload)
+        SELECT id, athlete_id, source, key, media_type, origin, received_at, payload
+        FROM raw_records;
+    DROP TABLE raw_records;
+    ALTER TABLE raw_records_new RENAME TO raw_records;
+    """,
 )

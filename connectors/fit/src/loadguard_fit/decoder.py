@@ -13,7 +13,7 @@ Damaged input raises :class:`ConnectorError`; anything else is a decoder bug.
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Iterator, Mapping
 from dataclasses import dataclass, field
 from functools import cache, cached_property
 from itertools import accumulate
@@ -98,31 +98,43 @@ class _Walk:
 
 def decode(data: bytes, wanted: Mapping[int, frozenset[int]] = p.WANTED) -> FitData:
     """Decode ``data`` (one FIT file or several chained ones) into :class:`Table` s."""
+    parts = list(decode_parts(data, wanted))
+    chunks: dict[int, list[tuple[I64, dict[int, F64]]]] = {}
+    for part in parts:
+        for num, table in part.tables.items():
+            chunks.setdefault(num, []).append((table.offsets, table.columns))
+    tables = {num: _merge(found) for num, found in chunks.items()}
+    return FitData(tables, parts[-1].dropped)
+
+
+def decode_parts(data: bytes, wanted: Mapping[int, frozenset[int]] = p.WANTED) -> Iterator[FitData]:
+    """Each chained file of ``data`` decoded on its own, in order (so a long chain is
+    held one file at a time); the last one says what was dropped after it. The framing
+    of the whole is checked first: a damaged first file raises before anything is given."""
     buf = np.frombuffer(data, dtype=np.uint8)
-    parts: dict[int, list[tuple[I64, dict[int, F64]]]] = {}
-    csd_resets: list[int] = []
     segments, dropped = framing.segments(data, _truncation)
-    for start, end in segments:
+    for i, (start, end) in enumerate(segments):
         walk = _walk(data, start, end, wanted)
         if walk.skipped_compressed or walk.stop > end:
             walk = _walk(data, start, end)
         if walk.stop > end:
             raise ConnectorError(_overrun(walk.positions[-1], end))
+        parts: dict[int, list[tuple[I64, dict[int, F64]]]] = {}
         for layout, offs, stamps in _resolve(buf, walk, wanted):
             cols = _gather(buf, layout, offs, wanted[layout.global_num], stamps)
             parts.setdefault(layout.global_num, []).append((offs, cols))
-        csd_resets.extend(
-            pos
-            for layout in walk.layouts
-            if layout.global_num == p.RECORD
-            and any(f[0] == p.COMPRESSED_SPEED_DISTANCE for f in layout.fields)
-            for pos in layout.defined_at
-        )
-    tables = {num: _merge(chunks) for num, chunks in parts.items()}
-    record = tables.get(p.RECORD)
-    if record is not None and p.COMPRESSED_SPEED_DISTANCE in record.columns:
-        _expand_speed_distance(record, np.asarray(csd_resets, dtype=np.int64))
-    return FitData(tables, dropped)
+        tables = {num: _merge(chunks) for num, chunks in parts.items()}
+        record = tables.get(p.RECORD)
+        if record is not None and p.COMPRESSED_SPEED_DISTANCE in record.columns:
+            resets = [
+                pos
+                for layout in walk.layouts
+                if layout.global_num == p.RECORD
+                and any(f[0] == p.COMPRESSED_SPEED_DISTANCE for f in layout.fields)
+                for pos in layout.defined_at
+            ]
+            _expand_speed_distance(record, np.asarray(resets, dtype=np.int64))
+        yield FitData(tables, dropped if i == len(segments) - 1 else "")
 
 
 def _truncation(data: bytes, pos: int, start: int, end: int) -> str:

@@ -5,6 +5,7 @@ from __future__ import annotations
 import hashlib
 import logging
 import math
+from collections.abc import Iterator
 from dataclasses import replace
 from datetime import UTC, datetime, timedelta
 
@@ -33,39 +34,46 @@ _STRIDE_SPORTS = frozenset({1, 11, 17})  # running, walking, hiking
 _QUARTER_HOUR = 900
 
 
-def decode(payload: bytes) -> FitData:
-    """Decode with the fast decoder; fall back to fitparse only on a decoder bug."""
+def normalise_payload(payload: bytes, sha256: str = "") -> list[Activity]:
+    """One :class:`Activity` per session in a FIT file (ConnectorError if there is none).
+
+    A chained file is decoded one file at a time, so memory follows the longest file of
+    the chain, not the chain. The fast decoder is used; fitparse only on a decoder bug.
+    ``sha256`` is the payload's hex digest when the caller already has it.
+    """
+    sha = sha256 or hashlib.sha256(payload).hexdigest()
     try:
-        return decoder.decode(payload)
+        return _activities(decoder.decode_parts(payload), sha)
     except ConnectorError:
         raise
     except Exception as bug:  # an internal error, not damaged input
         log.warning("fast FIT decoder failed (%r); falling back to fitparse", bug)
         from . import reference
 
-        return reference.decode(payload)
+        return _activities(iter([reference.decode(payload)]), sha)
 
 
-def normalise_payload(payload: bytes, sha256: str = "") -> list[Activity]:
-    """One :class:`Activity` per session in a FIT file (ConnectorError if there is none).
-
-    ``sha256`` is the payload's hex digest when the caller already has it.
-    """
-    data = decode(payload)
-    sha = sha256 or hashlib.sha256(payload).hexdigest()
-    sessions = data.table(p.SESSION)
-    if not len(sessions):
-        reason, activity_file = _no_session_reason(data)
-        raise ConnectorError(reason) if activity_file else NotAnActivity(reason)
-    device = _device(data.table(p.FILE_ID))
-    activity = data.table(p.ACTIVITY)
-    records = data.table(p.RECORD)
+def _activities(parts: Iterator[FitData], sha: str) -> list[Activity]:
     out: list[Activity] = []
-    for index in range(len(sessions)):
-        found = _activity(sessions, index, records, activity, sha, device)
-        if data.dropped:  # the intact part kept; what was not, said with it
-            found = replace(found, extras={**found.extras, DROPPED: data.dropped})
-        out.append(found)
+    first: FitData | None = None
+    dropped = ""
+    for data in parts:
+        first = first or data
+        dropped = data.dropped or dropped
+        sessions = data.table(p.SESSION)
+        device = _device(data.table(p.FILE_ID))
+        activity, records = data.table(p.ACTIVITY), data.table(p.RECORD)
+        for index in range(len(sessions)):
+            # several sessions in one file (multisport): each takes its time window
+            alone = len(sessions) == 1
+            source_id = f"{sha}:{len(out)}"  # the session's number in the whole file
+            out.append(_activity(sessions, index, records, alone, activity, source_id, device))
+    if not out:
+        assert first is not None  # the framing gives at least one file or raises
+        reason, activity_file = _no_session_reason(first)
+        raise ConnectorError(reason) if activity_file else NotAnActivity(reason)
+    if dropped:  # the intact part kept; what was not, said with it
+        out = [replace(a, extras={**a.extras, DROPPED: dropped}) for a in out]
     return out
 
 
@@ -90,8 +98,17 @@ def _no_session_reason(data: FitData) -> tuple[str, bool]:
 
 
 def _activity(
-    sessions: Table, index: int, records: Table, activity: Table, sha: str, device: str
+    sessions: Table,
+    index: int,
+    records: Table,
+    alone: bool,
+    activity: Table,
+    source_id: str,
+    device: str,
 ) -> Activity:
+    """Session ``index`` of one file: all its timed records when ``alone`` (the only
+    session), else those inside its time window."""
+
     def value(num: int) -> float:
         return float(sessions.get(num)[index])
 
@@ -113,7 +130,7 @@ def _activity(
         elapsed = timer if not math.isnan(timer) else _span(stamps, start)
     if math.isnan(timer):
         timer = elapsed
-    if len(sessions) == 1:
+    if alone:
         rows = np.flatnonzero(~np.isnan(stamps))
     else:  # multisport: the records inside this session's time window
         rows = np.flatnonzero((stamps >= start) & (stamps <= start + elapsed))
@@ -138,7 +155,7 @@ def _activity(
         extras["clock"] = clock
     return Activity(
         source=SOURCE,
-        source_id=f"{sha}:{index}",
+        source_id=source_id,
         sport=_name(p.SPORTS, sport, "sport"),
         sub_sport=_name(p.SUB_SPORTS, value(p.SUB_SPORT), "sub_sport"),
         start_utc=start_utc,
