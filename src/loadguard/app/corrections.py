@@ -49,6 +49,24 @@ def restore_run(store: Store, athlete: Athlete, activity_id: int) -> Corrected:
     return _after(store, athlete, activity_id)
 
 
+def accept_run(store: Store, athlete: Athlete, activity_id: int) -> Corrected:
+    """Count a run that was held for review (its values looked impossible): the runner
+    says it is right. Deleting it (:func:`delete_run`) is the other way out."""
+    run = corrections.run_ref(store, athlete.id, activity_id)
+    if not run.waiting:
+        raise StoreError(
+            f"run {activity_id} is not held for review (`loadguard failures` lists those)",
+            key="run_not_held",
+        )
+    corrections.set_accepted(store, athlete.id, run)
+    return _after(store, athlete, activity_id)
+
+
+def held_runs(store: Store, athlete: Athlete) -> list[RunRef]:
+    """Runs held for review, newest first (to accept or delete)."""
+    return corrections.held(store, athlete.id)
+
+
 def set_aside(store: Store, athlete: Athlete) -> list[RunRef]:
     """Runs deleted or relabelled as something else, newest first (to restore or relabel)."""
     return corrections.set_aside(store, athlete.id)

@@ -35,6 +35,7 @@ class ImportSummary:
     failed: list[tuple[str, str]] = field(default_factory=list)
     not_activities: list[tuple[str, str]] = field(default_factory=list)  # skipped, kept
     salvaged: list[tuple[str, str]] = field(default_factory=list)  # kept, part dropped: why
+    held: list[tuple[str, str]] = field(default_factory=list)  # stored, held for review: why
 
     def add(self, other: ImportSummary) -> None:
         """Count another import's figures into this one."""
@@ -43,6 +44,7 @@ class ImportSummary:
         self.failed.extend(other.failed)
         self.not_activities.extend(other.not_activities)
         self.salvaged.extend(other.salvaged)
+        self.held.extend(other.held)
 
 
 Progress = Callable[[str, ImportSummary], None]
@@ -88,6 +90,7 @@ def import_from(
                     str(p.activity.extras[DROPPED]) for p in result if DROPPED in p.activity.extras
                 }
                 summary.salvaged.extend((raw.origin, why) for why in sorted(dropped))
+                summary.held.extend((raw.origin, p.held.to_json()) for p in result if p.held)
                 written = stored.store_raw_with_activities(store, athlete.id, raw, result)
                 summary.new += 1
                 summary.activities += len(written)

@@ -7,6 +7,7 @@ pushed record, not once per file."""
 from __future__ import annotations
 
 from collections.abc import Callable
+from datetime import UTC, datetime
 from functools import partial
 
 from loadguard.contract import Athlete, RawRecord
@@ -45,4 +46,5 @@ def normaliser(store: Store, athlete: Athlete) -> Callable[[RawRecord], Normalis
         timezone=athlete.timezone,
         surfaces=maps.context(store, athlete),
         runwalk_limits=runwalk_limits(store, athlete),
+        now=datetime.now(UTC),
     )

@@ -10,6 +10,7 @@ from loadguard.alerts.texts import finding_text
 from loadguard.guard.findings import Finding
 from loadguard.guard.report import Report
 from loadguard.i18n import catalogue, say
+from loadguard.sources.plausible import Held
 
 
 def stage_text(report: Report, language: str) -> str:
@@ -57,3 +58,10 @@ def finding_message(report: Report, f: Finding, language: str) -> str:
     if language == "en":
         return f.message
     return finding_text(finding_payload(report, f), language)[0]
+
+
+def held_text(held: str, language: str) -> str:
+    """Why a run is held for review (its stored JSON, :mod:`loadguard.sources.plausible`),
+    in ``language``."""
+    found = Held.from_json(held)
+    return say(language, f"held.{found.why}", **found.values)

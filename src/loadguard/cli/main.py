@@ -16,8 +16,9 @@ from rich.markup import escape
 from rich.progress import BarColumn, Progress, TextColumn, TimeElapsedColumn
 
 from loadguard import settings
-from loadguard.app import service
+from loadguard.app import corrections, service
 from loadguard.app.host import opened as open_host
+from loadguard.app.wording import held_text
 from loadguard.cli.alerts import alerts_app, daemon_command
 from loadguard.cli.athletes import athlete_app
 from loadguard.cli.common import (
@@ -40,7 +41,7 @@ from loadguard.cli.overview import overview
 from loadguard.cli.pain import condition_command, pain_command, symptom_command
 from loadguard.cli.plan import plan_app
 from loadguard.cli.render import render
-from loadguard.cli.runs import run_app, runs
+from loadguard.cli.runs import print_held, run_app, runs
 from loadguard.cli.shoes import shoe_app
 from loadguard.cli.users import user_app
 from loadguard.cli.worker import worker_command
@@ -172,6 +173,11 @@ def import_(
         out.print(f"  [dim]{say(who, 'import.not_activity')}[/] {escape(origin)}: {escape(reason)}")
     for origin, reason in s.salvaged:
         out.print(f"  [yellow]{say(who, 'import.salvaged')}[/] {escape(origin)}: {escape(reason)}")
+    for origin, held in s.held:
+        why = held_text(held, language(who))
+        out.print(f"  [yellow]{say(who, 'import.held')}[/] {escape(origin)}: {escape(why)}")
+    if s.held:
+        out.print(say(who, "import.held_fix"), markup=False)
     for origin, reason in s.failed:
         out.print(f"  [red]{say(who, 'import.failed')}[/] {escape(origin)}: {escape(reason)}")
     if s.failed:
@@ -180,14 +186,16 @@ def import_(
 
 
 def failures(athlete: AthleteOption = None) -> None:
-    """List the files that could not be read, and why."""
+    """List the files that could not be read, and the runs held for review, and why."""
     with opened(athlete) as (store, who):
         assert who is not None
         rows = store.failures(who.id)
+        held = corrections.held_runs(store, who)
     for f in rows:
         out.print(f"{f.origin}\t{f.reason}\t(tried {f.attempts}x, last {f.last_tried})")
-    if not rows:
+    if not rows and not held:
         out.print("no failures")
+    print_held(who, held)
 
 
 def rebuild(athlete: AthleteOption = None) -> None:

@@ -11,6 +11,7 @@ import typer
 from rich.table import Table
 
 from loadguard.app import corrections, service
+from loadguard.app.wording import held_text
 from loadguard.cli.common import AthleteOption, fail, language, opened, out, say
 from loadguard.cli.render import Words
 from loadguard.contract import Athlete
@@ -101,6 +102,20 @@ def _print_set_aside(found: list[RunRef], t: Words) -> None:
     out.print(table)
 
 
+def print_held(who: Athlete, found: list[RunRef]) -> None:
+    """The runs held for review, each with why, and how to accept or drop them."""
+    if not found:
+        return
+    t = Words(language(who))
+    out.print(t.cli("runs.held_title"), markup=False)
+    for r in found:
+        assert r.held is not None
+        why = held_text(r.held, t.language)
+        km = t.num(r.distance_m / 1000, 2)
+        out.print("  " + t.cli("runs.held_row", id=r.id, start=_start(r), km=km, why=why))
+    out.print(t.cli("runs.held_fix"), markup=False)
+
+
 def _done(who: Athlete, key: str, status: str, **values: object) -> None:
     t = Words(language(who))
     checked = t.cli("checked", status=t.cli(status))
@@ -123,6 +138,7 @@ def _correct(
 _ACTIONS: dict[str, Callable[..., corrections.Corrected]] = {
     "delete": corrections.delete_run,
     "restore": corrections.restore_run,
+    "accept": corrections.accept_run,
     "label": corrections.label_run,
     "tag": corrections.tag_run,
 }
@@ -140,6 +156,14 @@ def run_restore(activity_id: RunId, athlete: AthleteOption = None) -> None:
     """Bring back a deleted run (`loadguard runs --deleted` lists them)."""
     who, status = _correct(athlete, "restore", activity_id)
     _done(who, "restored", status, id=activity_id)
+
+
+@run_app.command("accept")
+def run_accept(activity_id: RunId, athlete: AthleteOption = None) -> None:
+    """Count a run held for review: its values looked impossible, but it is right
+    (`loadguard failures` lists the held runs; `run delete` drops one instead)."""
+    who, status = _correct(athlete, "accept", activity_id)
+    _done(who, "accepted", status, id=activity_id)
 
 
 def _label(value: str | None) -> str | None:

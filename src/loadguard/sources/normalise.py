@@ -9,7 +9,7 @@ copying of payloads between processes eating the gain. So it is in-process.)
 from __future__ import annotations
 
 from dataclasses import dataclass, replace
-from datetime import timedelta
+from datetime import datetime, timedelta
 from zoneinfo import ZoneInfo
 
 from loadguard.contract import EXTERNAL_ID, NAMED_GEAR, Activity, RawRecord
@@ -19,6 +19,7 @@ from loadguard.guard.pain_scale import pain_in_text
 from loadguard.guard.plan import RunWalkLimits
 from loadguard.guard.runwalk import RunWalk
 from loadguard.sources import registry
+from loadguard.sources.plausible import Held, implausible
 from loadguard.surfaces import mix
 from loadguard.surfaces.mix import SurfaceContext, SurfaceMix
 
@@ -33,6 +34,7 @@ class Prepared:
     structure: RunWalk | None = None  # run/walk bouts, from the speed stream
     surfaces: SurfaceMix | None = None  # metres per surface class
     pain: int | None = None  # a pain score the runner wrote into the name or description
+    held: Held | None = None  # why its values cannot be right: stored, held for review
 
 
 Normalised = list[Prepared]
@@ -86,10 +88,12 @@ def normalise(
     timezone: str,
     surfaces: SurfaceContext | None = None,
     runwalk_limits: RunWalkLimits | None = None,
+    now: datetime | None = None,
 ) -> Normalised:
     """Everything the store needs from one raw record; streams are analysed (run/walk
     structure, surfaces when a context is given), then dropped (they stay in the raw
-    bytes). Raises ConnectorError for a bad record."""
+    bytes). An activity whose values cannot be right is held (``now``: the import's time,
+    for a start in the future). Raises ConnectorError for a bad record."""
     zone = ZoneInfo(timezone)
     out: Normalised = []
     for activity in activities_of(raw):
@@ -106,6 +110,7 @@ def normalise(
                 structure,
                 mix.mix(activity, surfaces) if surfaces is not None else None,
                 pain_in_text(f"{activity.name} {activity.description}"),
+                implausible(activity, now),
             )
         )
     return out

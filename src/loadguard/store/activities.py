@@ -17,7 +17,7 @@ import polars as pl
 from loadguard.contract import EXTERNAL_ID, Activity, RawRecord
 from loadguard.guard.metrics import SHOE_SCHEMA
 from loadguard.sources.normalise import Normalised
-from loadguard.store.corrections import CORRECTED, COUNTED, SPORT_AS_LABELLED
+from loadguard.store.corrections import CORRECTED, COUNTED, NOT_HELD, SPORT_AS_LABELLED
 from loadguard.store.db import Store, StoreError, now_iso
 from loadguard.store.pain import add_pain
 from loadguard.store.sql import json_field
@@ -52,7 +52,7 @@ def _find_duplicate(store: Store, athlete_id: str, activity: Activity) -> int | 
     tolerance = max(50.0, activity.distance_m * DUPLICATE_DISTANCE)
     rows = store.conn.execute(
         "SELECT id, sport, distance_m, extras FROM activities WHERE athlete_id = ?"
-        " AND duplicate_of IS NULL AND start_utc BETWEEN ? AND ?"
+        " AND duplicate_of IS NULL AND quarantine IS NULL AND start_utc BETWEEN ? AND ?"
         " AND NOT (source = ? AND source_id = ?) ORDER BY ABS(start_utc - ?)",
         (
             athlete_id,
@@ -143,8 +143,8 @@ def _insert_activities(
             "INSERT INTO activities (athlete_id, raw_id, source, source_id, sport, sub_sport,"
             " name, description, device, gear_id, start_utc, utc_offset_s, offset_from,"
             " distance_m, timer_s, elapsed_s, run_s, walk_s, run_bouts, walk_bouts,"
-            " longest_run_s, extras, duplicate_of)"
-            " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)"
+            " longest_run_s, extras, duplicate_of, quarantine)"
+            " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)"
             " ON CONFLICT(athlete_id, source, source_id) DO NOTHING RETURNING id",
             (
                 athlete_id,
@@ -170,6 +170,7 @@ def _insert_activities(
                 rw.longest_run_s if rw else None,
                 json.dumps(dict(activity.extras)),
                 duplicate_of,
+                prepared.held.to_json() if prepared.held is not None else None,
             ),
         )
         inserted = cur.fetchone()
@@ -264,7 +265,7 @@ def activities_frame(store: Store, athlete_ids: list[str]) -> pl.DataFrame:
         f" a.walk_s, a.run_bouts, a.walk_bouts, a.longest_run_s, a.shoe_id, {stored},"
         " CASE WHEN s.method = 'gps' THEN 1 ELSE 0 END"
         f" FROM activities a LEFT JOIN activity_surfaces s ON s.activity_id = a.id {CORRECTED}"
-        f" WHERE a.athlete_id IN ({marks}) AND a.duplicate_of IS NULL AND {COUNTED}"
+        f" WHERE a.athlete_id IN ({marks}) AND a.duplicate_of IS NULL AND {COUNTED} AND {NOT_HELD}"
         " ORDER BY a.athlete_id, a.start_utc",
         athlete_ids,
     ).fetchall()
@@ -348,7 +349,7 @@ def gear_distance_m(store: Store, athlete_id: str, gear_id: str) -> float:
     """Metres of counted activities recorded with a provider's gear id."""
     row = store.conn.execute(
         f"SELECT COALESCE(SUM(a.distance_m), 0) FROM activities a {CORRECTED}"
-        f" WHERE a.athlete_id = ? AND a.gear_id = ? AND a.duplicate_of IS NULL AND {COUNTED}",
+        f" WHERE a.athlete_id = ? AND a.gear_id = ? AND a.duplicate_of IS NULL AND {COUNTED} AND {NOT_HELD}",
         (athlete_id, gear_id),
     ).fetchone()
     return float(row[0])
@@ -360,7 +361,7 @@ def jog_speeds(store: Store, athlete_id: str, key: str, last: int = 20) -> list[
     extra = json_field(store.dialect, "a.extras")
     rows = store.conn.execute(
         f"SELECT {extra} FROM activities a {CORRECTED}"
-        f" WHERE a.athlete_id = ? AND a.duplicate_of IS NULL AND {COUNTED}"
+        f" WHERE a.athlete_id = ? AND a.duplicate_of IS NULL AND {COUNTED} AND {NOT_HELD}"
         f" AND c.label IS NULL AND {extra} IS NOT NULL"
         " ORDER BY a.start_utc DESC LIMIT ?",
         (key, athlete_id, key, last),
@@ -384,7 +385,7 @@ def longest_run_s(store: Store, athlete_id: str, since: datetime) -> float | Non
     sport = SPORT_AS_LABELLED
     row = store.conn.execute(
         f"SELECT MAX(a.timer_s) FROM activities a {CORRECTED}"
-        f" WHERE a.athlete_id = ? AND a.duplicate_of IS NULL AND {COUNTED}"
+        f" WHERE a.athlete_id = ? AND a.duplicate_of IS NULL AND {COUNTED} AND {NOT_HELD}"
         f" AND {sport} = 'running' AND a.start_utc >= ?",
         (athlete_id, int(since.timestamp())),
     ).fetchone()

@@ -23,6 +23,9 @@ CORRECTED = (
     " AND c.source_id = a.source_id"
 )
 COUNTED = "c.deleted_at IS NULL AND c.label IS DISTINCT FROM 'not_mine'"
+# An activity held for review (implausible values, :mod:`loadguard.sources.plausible`)
+# counts once the runner accepts it; a pain entry the runner gave counts regardless.
+NOT_HELD = "(a.quarantine IS NULL OR c.accepted_at IS NOT NULL)"
 SPORT_AS_LABELLED = (
     "CASE c.label WHEN 'run' THEN 'running' WHEN 'walk' THEN 'walking' WHEN 'hike' THEN"
     " 'hiking' WHEN 'cross_training' THEN 'cross_training' ELSE a.sport END"
@@ -43,14 +46,41 @@ class RunRef:
     deleted_at: str | None
     label: str | None
     tags: str | None
+    held: str | None = None  # why its values cannot be right (JSON), None for most runs
+    accepted_at: str | None = None  # when the runner said it is right after all
+
+    @property
+    def waiting(self) -> bool:
+        """Held for review and not yet accepted (nor deleted)."""
+        return self.held is not None and self.accepted_at is None and self.deleted_at is None
+
+
+_REF = (
+    "a.id, a.source, a.source_id, a.start_utc, a.utc_offset_s, a.sport, a.distance_m,"
+    " c.deleted_at, c.label, c.tags, a.quarantine, c.accepted_at"
+)
+
+
+def held(store: Store, athlete_id: str) -> list[RunRef]:
+    """The athlete's activities held for review and not yet accepted or deleted (the
+    duplicates of a counted run left out: they never count), newest first."""
+    rows = store.conn.execute(
+        f"SELECT {_REF} FROM activities a {CORRECTED} WHERE a.athlete_id = ?"
+        " AND a.quarantine IS NOT NULL AND c.accepted_at IS NULL AND c.deleted_at IS NULL"
+        " AND a.duplicate_of IS NULL ORDER BY a.start_utc DESC",
+        (athlete_id,),
+    ).fetchall()
+    return [RunRef(*r) for r in rows]
+
+
+def set_accepted(store: Store, athlete_id: str, run: RunRef) -> None:
+    _set(store, athlete_id, run, "accepted_at", now_iso())
 
 
 def run_ref(store: Store, athlete_id: str, activity_id: int) -> RunRef:
     """The athlete's activity with this id; StoreError naming it when there is none."""
     row = store.conn.execute(
-        "SELECT a.id, a.source, a.source_id, a.start_utc, a.utc_offset_s, a.sport, a.distance_m,"
-        f" c.deleted_at, c.label, c.tags FROM activities a {CORRECTED}"
-        " WHERE a.athlete_id = ? AND a.id = ?",
+        f"SELECT {_REF} FROM activities a {CORRECTED} WHERE a.athlete_id = ? AND a.id = ?",
         (athlete_id, activity_id),
     ).fetchone()
     if row is None:
@@ -65,8 +95,7 @@ def set_aside(store: Store, athlete_id: str) -> list[RunRef]:
     """The athlete's activities that a correction took out of their runs (deleted, or
     relabelled as something other than a run), newest first."""
     rows = store.conn.execute(
-        "SELECT a.id, a.source, a.source_id, a.start_utc, a.utc_offset_s, a.sport, a.distance_m,"
-        f" c.deleted_at, c.label, c.tags FROM activities a {CORRECTED}"
+        f"SELECT {_REF} FROM activities a {CORRECTED}"
         " WHERE a.athlete_id = ? AND (c.deleted_at IS NOT NULL OR c.label <> 'run')"
         " ORDER BY a.start_utc DESC",
         (athlete_id,),

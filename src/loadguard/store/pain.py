@@ -7,7 +7,7 @@ from datetime import UTC, date, datetime, time, timedelta
 import polars as pl
 
 from loadguard.guard.stages import PAIN_SCHEMA
-from loadguard.store.corrections import CORRECTED, COUNTED, SPORT_AS_LABELLED
+from loadguard.store.corrections import CORRECTED, COUNTED, NOT_HELD, SPORT_AS_LABELLED
 from loadguard.store.db import Store, now_iso
 
 SYMPTOM_SCHEMA: dict[str, pl.DataType | type[pl.DataType]] = {
@@ -67,7 +67,7 @@ def run_on(store: Store, athlete_id: str, day: date) -> int | None:
     """The (last) counted run of a local day, to link a pain entry to."""
     row = store.conn.execute(
         f"SELECT a.id FROM activities a {CORRECTED} WHERE a.athlete_id = ?"
-        f" AND {SPORT_AS_LABELLED} = 'running' AND a.duplicate_of IS NULL AND {COUNTED}"
+        f" AND {SPORT_AS_LABELLED} = 'running' AND a.duplicate_of IS NULL AND {COUNTED} AND {NOT_HELD}"
         " AND a.start_utc + a.utc_offset_s >= ? AND a.start_utc + a.utc_offset_s < ?"
         " ORDER BY a.start_utc DESC LIMIT 1",
         (athlete_id, _epoch(day), _epoch(day + timedelta(days=1))),

@@ -240,4 +240,11 @@ LATER: tuple[str, ...] = (
     DROP TABLE raw_records;
     ALTER TABLE raw_records_new RENAME TO raw_records;
     """,
+    """
+    -- 17: an activity whose values cannot be right (a date before GPS watches, a week-long
+    -- run, an unknown sport) is stored but held for review: why, as JSON; the runner's
+    -- acceptance is a correction, so it survives a rebuild
+    ALTER TABLE activities ADD COLUMN quarantine TEXT;
+    ALTER TABLE run_corrections ADD COLUMN accepted_at TEXT;
+    """,
 )

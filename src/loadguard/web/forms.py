@@ -13,7 +13,7 @@ from fastapi import APIRouter, Request
 from fastapi.responses import HTMLResponse, Response
 from starlette.datastructures import UploadFile
 
-from loadguard.app import dashboard, seen, service
+from loadguard.app import dashboard, seen, service, wording
 from loadguard.app.importing import ImportSummary
 from loadguard.contract import Athlete
 from loadguard.guard import pain_scale
@@ -28,6 +28,7 @@ from loadguard.web.context import (
     WebDep,
     back_to,
     field,
+    language_of,
     page,
 )
 
@@ -240,6 +241,10 @@ def upload(
         "refused": refused,
         "failed": [(PurePath(o).name, why) for o, why in total.failed],
         "skipped": [(PurePath(o).name, why) for o, why in total.not_activities],
+        "held": [
+            (PurePath(o).name, wording.held_text(h, language_of(request, user)))
+            for o, h in total.held
+        ],
         "errors": {} if files else {"files": "no_files"},
     }
     status = 400 if not files or (refused and not total.new) else 200

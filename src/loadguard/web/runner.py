@@ -16,7 +16,9 @@ from loadguard.app.access import View
 from loadguard.contract import Athlete
 from loadguard.guard.report import Report
 from loadguard.store import corrections as correction_store
+from loadguard.store.corrections import RunRef
 from loadguard.store.db import StoreError
+from loadguard.store.users import User
 from loadguard.web import charts
 from loadguard.web.context import (
     AthleteDep,
@@ -131,6 +133,10 @@ def runs(request: Request, web: WebDep, user: UserDep, view: ViewDep) -> Respons
         "view": view,
         "runs": service.recent_runs(store, athlete, 50, view.hide),
         "aside": corrections.set_aside(store, athlete) if view.own else [],
+        "held": [
+            (r, wording.held_text(r.held or "{}", language_of(request, user)))
+            for r in (corrections.held_runs(store, athlete) if view.own else [])
+        ],
         "shoes": store.shoes(athlete.id),
         "labels": correction_store.LABELS,
     }
@@ -150,10 +156,18 @@ def one_run(
         "athlete": view.athlete,
         "view": view,
         "run": run,
+        "held_why": _held_why(request, user, run),
         "shoes": store.shoes(view.athlete.id),
         "labels": correction_store.LABELS,
     }
     return page(request, web, "run.html", user, values)
+
+
+def _held_why(request: Request, user: User | None, run: RunRef | None) -> str:
+    """Why the run is held for review, in the reader's language ("" when it is not)."""
+    if run is None or not run.waiting or run.held is None:
+        return ""
+    return wording.held_text(run.held, language_of(request, user))
 
 
 @router.get("/runs/{activity_id}/chart.json")
@@ -177,7 +191,8 @@ def correct_run(
     activity_id: int,
     form: FormDep,
 ) -> Response:
-    """One form, one correction: ``action`` is delete, restore, label, shoe or tag."""
+    """One form, one correction: ``action`` is delete, restore, accept, label, shoe or
+    tag."""
     store = web.store()
     action = field(form, "action")
     try:
@@ -185,6 +200,8 @@ def correct_run(
             corrections.delete_run(store, athlete, activity_id)
         elif action == "restore":
             corrections.restore_run(store, athlete, activity_id)
+        elif action == "accept":
+            corrections.accept_run(store, athlete, activity_id)
         elif action == "label":
             label = field(form, "label")
             corrections.label_run(store, athlete, activity_id, label or None)
@@ -202,6 +219,7 @@ def correct_run(
             "labels": correction_store.LABELS,
             "errors": {action or "action": exc},
         }
+        values["held_why"] = _held_why(request, user, values["run"])
         status = 404 if values["run"] is None else 400
         name = "missing.html" if status == 404 else "run.html"
         return page(request, web, name, user, values, status)
