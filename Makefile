@@ -36,6 +36,7 @@ bench: setup
 	$(UV) run python bench/bench_webhook.py
 	$(UV) run python bench/bench_webhook_flood.py
 	$(UV) run python bench/bench_memory.py
+	$(UV) run python bench/bench_hostile.py
 	$(UV) run python bench/bench_osm.py
 	$(UV) run python bench/bench_alerts.py
 	$(UV) run python bench/bench_web.py

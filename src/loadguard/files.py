@@ -14,6 +14,7 @@ import hashlib
 import io
 import json
 import os
+import re
 import zipfile
 import zlib
 from collections.abc import Callable, Collection, Iterator, Sequence
@@ -259,8 +260,9 @@ def _survey(archive: zipfile.ZipFile, depth: int) -> tuple[str, int, int]:
                 reason, inner, unpacked = _survey(child, depth + 1)
         except ZIP_ERRORS:
             continue  # reported when the member is read
-        if reason:
-            return f"{info.filename}: {reason}", 0, 0
+        if reason:  # the path down to it: "part0.zip!part1.zip: why"
+            joined = "!" if re.match(r"[^:]+\.zip[!:]", reason, re.I) else ": "
+            return f"{info.filename}{joined}{reason}", 0, 0
         members, total = members + inner, total + unpacked
     return "", members, total
 
