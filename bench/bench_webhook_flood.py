@@ -68,7 +68,7 @@ def summary(name: str, answers: list[Answer]) -> float:
         f" p50 {statistics.median(times) * 1000:6.0f} ms  p95 {p95 * 1000:6.0f} ms"
         f"  max {times[-1] * 1000:6.0f} ms"
     )
-    return statistics.median(times)
+    return float(statistics.median(times))
 
 
 def events(db: Path) -> int:

@@ -67,17 +67,25 @@ def test_a_65_mb_chained_fit_file_imports_every_run_within_300_mb(tmp_path: Path
 
 @pytest.fixture
 def old_store(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
-    """A store at schema 15 (raw bytes before received_at) holding two runs and a shoe."""
+    """A store at schema 15 (raw bytes before received_at) holding two runs: imported
+    into a current store, then copied row by row into one made with 15 migrations."""
+    current = tmp_path / "current.sqlite"
+    with Store(current) as store:
+        store.add_athlete("anna", "Anna", "heel-fat-pad", date(2012, 12, 31), "UTC")
+        folder = tmp_path / "runs"
+        folder.mkdir()
+        for name in RUNS[:2]:
+            (folder / name).write_bytes(path_of(name).read_bytes())
+        service.import_from(store, store.athlete("anna"), str(folder))
     path = tmp_path / "old.sqlite"
     with monkeypatch.context() as m:
         m.setattr(migrations, "MIGRATIONS", MIGRATIONS[:15])
-        with Store(path) as store:
-            store.add_athlete("anna", "Anna", "heel-fat-pad", date(2012, 12, 31), "UTC")
-            folder = tmp_path / "runs"
-            folder.mkdir()
-            for name in RUNS[:2]:
-                (folder / name).write_bytes(path_of(name).read_bytes())
-            service.import_from(store, store.athlete("anna"), str(folder))
+        Store(path).close()
+    with sqlite3.connect(path) as old:
+        old.execute("ATTACH ? AS new", (str(current),))
+        for table in ("athletes", "raw_records", "activities"):
+            names = ", ".join(r[1] for r in old.execute(f"PRAGMA main.table_info({table})"))
+            old.execute(f"INSERT INTO main.{table} ({names}) SELECT {names} FROM new.{table}")
     return path
 
 

@@ -1,8 +1,9 @@
 """Channels: sending one text to one apprise URL, secrets from the environment, redacted.
 
 ``{env:NAME}`` in a URL is replaced by that environment variable when the message
-is sent, so a token never sits in a file or the database. Whenever a channel is
-shown or logged it is redacted to its scheme and host.
+is sent, so a token never sits in a file; a channel stored with a secret in it is
+sealed (:mod:`loadguard.store.channel_urls`). Whenever a channel is shown or logged it
+is redacted to its scheme and host.
 """
 
 from __future__ import annotations
@@ -13,8 +14,10 @@ import re
 from urllib.parse import parse_qsl, urlsplit
 
 from loadguard.alerts.texts import Text
+from loadguard.store import channel_urls
 
 _ENV = re.compile(r"\{env:([A-Za-z_][A-Za-z0-9_]*)\}")
+_SCHEME = re.compile(r"[a-z][a-z0-9+.-]{0,31}")
 
 
 class ChannelError(Exception):
@@ -32,15 +35,21 @@ def expand(url: str) -> str:
 
 
 def redact(url: str) -> str:
-    """A channel as it may be shown: scheme and host, nothing secret."""
+    """A channel as it may be shown: scheme and host, nothing secret; a host that is no
+    host name but a token (tgram://123456789:AA.../, pover://user@token) is left out too."""
     if "://" not in url:
         return "(not a URL)"
+    scheme = url.split("://", 1)[0].lower()
+    if not _SCHEME.fullmatch(scheme):
+        return "(unreadable channel URL)"
     try:
         parts = urlsplit(url)
         host, port = parts.hostname or "", parts.port
     except ValueError:
-        return "(unreadable channel URL)"
-    return f"{parts.scheme}://{host}" + (f":{port}" if port else "") + "/…"
+        host, port = "", None
+    if not host or not channel_urls.plain_host(host):
+        return f"{scheme}://…"
+    return f"{scheme}://{host}" + (f":{port}" if port else "") + "/…"
 
 
 def is_email(url: str) -> bool:
@@ -68,6 +77,9 @@ def _secrets(url: str) -> set[str]:
     except (ChannelError, ValueError):
         return found
     found |= {parts.username or "", parts.password or ""}
+    where = parts.netloc.rpartition("@")[2]  # a token in the host's place (tgram://ID:KEY/)
+    if not channel_urls.plain_host(where.rpartition(":")[0] or where):
+        found |= {where, *where.split(":")}
     found |= set(parts.path.split("/"))
     found |= {value for _key, value in parse_qsl(parts.query)}
     return {f for f in found if len(f) >= 3}

@@ -7,7 +7,10 @@ runner's choices of severity and quiet hours win over the file's."""
 from __future__ import annotations
 
 import ipaddress
+import logging
 import re
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from urllib.parse import urlsplit
 
@@ -20,7 +23,9 @@ from loadguard.contract import Athlete
 from loadguard.guard.findings import SEVERITY_RANK
 from loadguard.store import outbox
 from loadguard.store.db import Store, StoreError
+from loadguard.store.secretbox import SecretKeyError
 
+_log = logging.getLogger(__name__)
 MAX_CHANNELS = 10  # a runner's own; the file's are the operator's business
 
 
@@ -43,16 +48,35 @@ def _key(athlete: Athlete) -> str:
     return f"athlete:{athlete.id}"
 
 
+@contextmanager
+def _sealed(field: str) -> Iterator[None]:
+    """The stored channels cannot be opened (the server's key is missing or another): an
+    AccountError for the page; the operator's log gets the key and the reason."""
+    try:
+        yield
+    except SecretKeyError as exc:
+        _log.error("%s", exc)
+        raise AccountError(str(exc), field, "channel_key") from None
+
+
+def nothing_chosen(athlete: Athlete) -> AlertChoices:
+    """The settings' defaults, no channel (also shown while the channels cannot be opened)."""
+    blank = settings.AlertSettings()
+    return AlertChoices((), blank.min_severity, blank.quiet_hours, athlete.timezone)
+
+
 def current(store: Store, athlete: Athlete) -> AlertChoices:
     """What the delivery uses for this runner (:func:`delivery.recipients` merges the file
-    and the web), with the channels shown redacted."""
+    and the web), with the channels shown redacted; AccountError (``channel_key``) when
+    the stored channels cannot be opened."""
     conf = settings.current()
     from_file = conf.alerts.get(athlete.id)
     file_urls = set(from_file.channels) if from_file else set()
-    mine = next((r for r in delivery.recipients(store, conf) if r.key == _key(athlete)), None)
+    with _sealed("channel"):
+        everyone = delivery.recipients(store, conf)
+    mine = next((r for r in everyone if r.key == _key(athlete)), None)
     if mine is None:  # nothing chosen anywhere yet: the settings' defaults
-        blank = settings.AlertSettings()
-        return AlertChoices((), blank.min_severity, blank.quiet_hours, athlete.timezone)
+        return nothing_chosen(athlete)
     shown = tuple(
         ChannelShown(c.key, channels.redact(c.url), c.url in file_urls) for c in mine.channels
     )
@@ -77,9 +101,10 @@ def add_channel_to(store: Store, recipient: str, url: str) -> bool:
         raise AccountError(str(exc), "url", "channel_bad", shown=channels.redact(url)) from None
     if _local(url) and not settings.current().web.local_channels:
         raise AccountError("a local address", "url", "channel_local", shown=channels.redact(url))
-    if len(outbox.stored_channels(store).get(recipient, [])) >= MAX_CHANNELS:
-        raise AccountError("too many channels", "url", "channel_many", count=MAX_CHANNELS)
-    return outbox.add_channel(store, recipient, url)
+    with _sealed("url"):
+        if len(outbox.stored_channels(store).get(recipient, [])) >= MAX_CHANNELS:
+            raise AccountError("too many channels", "url", "channel_many", count=MAX_CHANNELS)
+        return outbox.add_channel(store, recipient, url)
 
 
 def _local(url: str) -> bool:
@@ -103,10 +128,11 @@ def remove_channel(store: Store, athlete: Athlete, key: str) -> None:
 
 
 def remove_channel_from(store: Store, recipient: str, key: str) -> None:
-    for url in outbox.stored_channels(store).get(recipient, []):
-        if channel_key(recipient, url) == key:
-            outbox.remove_channel(store, recipient, url)
-            return
+    with _sealed("channel"):
+        for url in outbox.stored_channels(store).get(recipient, []):
+            if channel_key(recipient, url) == key:
+                outbox.remove_channel(store, recipient, url)
+                return
     raise AccountError("no such channel of yours", "channel", "channel_unknown")
 
 
@@ -127,14 +153,17 @@ def send_test(store: Store, athlete: Athlete) -> delivery.Delivered:
     """A test message to each of the runner's channels (held, like any message, in quiet
     hours: the result counts it as held)."""
     try:
-        return service.send_test(store, _key(athlete))
+        with _sealed("url"):
+            return service.send_test(store, _key(athlete))
     except StoreError:  # not a recipient yet, or no channel
         raise AccountError("no channel yet", "url", "channel_none") from None
 
 
 def shown_channels(store: Store, recipient: str) -> list[ChannelShown]:
-    """A recipient's stored channels, redacted (a coach's digest channels)."""
+    """A recipient's stored channels, redacted (a coach's digest channels); AccountError
+    (``channel_key``) when they cannot be opened."""
+    with _sealed("url"):
+        stored = outbox.stored_channels(store).get(recipient, [])
     return [
-        ChannelShown(channel_key(recipient, url), channels.redact(url), False)
-        for url in outbox.stored_channels(store).get(recipient, [])
+        ChannelShown(channel_key(recipient, url), channels.redact(url), False) for url in stored
     ]

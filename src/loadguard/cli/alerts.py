@@ -16,8 +16,8 @@ from rich.table import Table
 from loadguard import settings
 from loadguard.alerts import channels, delivery
 from loadguard.app import service
-from loadguard.cli.common import EXIT_ERROR, State, fail, opened, out
-from loadguard.store import outbox
+from loadguard.cli.common import EXIT_ERROR, State, fail, opened, out, say
+from loadguard.store import channel_urls, outbox, secretbox
 from loadguard.store.db import Store, StoreError, default_db
 
 alerts_app = typer.Typer(
@@ -62,8 +62,8 @@ def add_channel(
         added = outbox.add_channel(store, who, url)
     shown = channels.redact(url)
     out.print(f"{who}: {shown} {'added' if added else 'was already there'}")
-    if added and "{env:" not in url and ("@" in url.split("://", 1)[-1] or "?" in url):
-        out.print("[yellow]tip:[/] keep tokens and passwords out of the store: {env:NAME}")
+    if added and channel_urls.holds_secret(url):
+        out.print(escape(say(None, "alerts.sealed", key=secretbox.key_location())))
 
 
 @alerts_app.command("remove-channel")

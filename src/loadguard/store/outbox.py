@@ -19,6 +19,7 @@ from datetime import UTC, datetime, timedelta
 from typing import Any
 
 from loadguard.guard.findings import SEVERITY_RANK, Finding
+from loadguard.store import channel_urls
 from loadguard.store.db import Store, now_iso
 
 BACKOFF_S = (5, 30, 120, 600, 3600)
@@ -226,32 +227,20 @@ def listing(store: Store, limit: int = 50) -> list[tuple[Any, ...]]:
     ).fetchall()
 
 
-# -- channels added from the CLI ------------------------------------------------------
+# -- channels added from the CLI and the web: sealed at rest (store/channel_urls.py) -------
 
 
 def stored_channels(store: Store) -> dict[str, list[str]]:
-    out: dict[str, list[str]] = {}
-    for recipient, url in store.conn.execute(
-        "SELECT recipient, url FROM alert_channels ORDER BY created_at, url"
-    ):
-        out.setdefault(recipient, []).append(url)
-    return out
+    """Recipient key -> its stored channel URLs, opened (SecretKeyError: the key)."""
+    return channel_urls.stored_channels(store)
 
 
 def add_channel(store: Store, recipient: str, url: str) -> bool:
-    cur = store.conn.execute(
-        "INSERT INTO alert_channels (recipient, url, created_at) VALUES (?, ?, ?)"
-        " ON CONFLICT DO NOTHING",
-        (recipient, url, now_iso()),
-    )
-    return cur.rowcount == 1
+    return channel_urls.add_channel(store, recipient, url)
 
 
 def remove_channel(store: Store, recipient: str, url: str) -> bool:
-    cur = store.conn.execute(
-        "DELETE FROM alert_channels WHERE recipient = ? AND url = ?", (recipient, url)
-    )
-    return cur.rowcount == 1
+    return channel_urls.remove_channel(store, recipient, url)
 
 
 def stored_choices(store: Store) -> dict[str, tuple[str, str]]:

@@ -247,4 +247,11 @@ LATER: tuple[str, ...] = (
     ALTER TABLE activities ADD COLUMN quarantine TEXT;
     ALTER TABLE run_corrections ADD COLUMN accepted_at TEXT;
     """,
+    """
+    -- 18: an alert channel's URL sealed at rest (store/channel_urls.py): ``sealed`` holds
+    -- it encrypted and ``url`` then 'sealed:' and a keyed digest (one row per recipient
+    -- and URL still); a URL whose secrets are all {env:NAME} references stays as given.
+    -- Rows in plain text are sealed when first read: sealing needs the key, not SQL.
+    ALTER TABLE alert_channels ADD COLUMN sealed TEXT;
+    """,
 )

@@ -29,12 +29,17 @@ def _show(
 ) -> Response:
     values = {
         "athlete": athlete,
-        "choices": alert_choices.current(web.store(), athlete),
         "severities": sorted(SEVERITY_RANK, key=SEVERITY_RANK.__getitem__),
         "errors": {},
         "form": {},
         **extra,
     }
+    try:
+        values["choices"] = alert_choices.current(web.store(), athlete)
+    except AccountError as exc:  # the stored channels cannot be opened: the key
+        values["choices"] = alert_choices.nothing_chosen(athlete)
+        values["errors"] = {exc.field: exc, **values["errors"]}
+        status = max(status, 500)
     return page(request, web, "alerts.html", user, values, status)
 
 

@@ -113,6 +113,11 @@ def _row_html(env: Environment, row: athlete_list.Row, language: str) -> Markup:
 def _show(request: Request, web: Web, coach: User, status: int = 200, **extra: Any) -> Response:
     rows, chosen = _listed(request, web, coach)
     store = web.store()
+    try:
+        digest_channels = alert_choices.shown_channels(store, coach_key(coach.id))
+    except AccountError as exc:  # the stored channels cannot be opened: the key
+        digest_channels, status = [], max(status, 500)
+        extra["errors"] = {exc.field: exc, **extra.get("errors", {})}
     env, language = web.templates.env, language_of(request, coach)
     values = {
         "rows": [_row_html(env, r, language) for r in rows],
@@ -124,7 +129,7 @@ def _show(request: Request, web: Web, coach: User, status: int = 200, **extra: A
             i for i in coaching_store.links_of_coach(store, coach.id) if i.status == "invited"
         ],
         "groups": coaching_store.groups(store, coach.id),
-        "channels": alert_choices.shown_channels(store, coach_key(coach.id)),
+        "channels": digest_channels,
         "digest_at": outbox.digest_times(store).get(coach_key(coach.id), WEB_DIGEST_AT),
         "base": settings.current().web.base_url.rstrip("/") or str(request.base_url).rstrip("/"),
         "query": request.url.query,
