@@ -19,6 +19,9 @@ import time
 import zipfile
 from pathlib import Path
 
+sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "tests"))
+from zips import nested
+
 EXE = Path(sys.executable).with_name("loadguard")
 LEAF = (
     Path(__file__).resolve().parents[2]
@@ -28,17 +31,6 @@ LEAF = (
     / "python-fitparse"
     / "activity-small-fenix2-run.fit"
 )
-
-
-def nested(depth: int, fan_out: int, leaf: bytes) -> bytes:
-    buffer = io.BytesIO()
-    with zipfile.ZipFile(buffer, "w", zipfile.ZIP_DEFLATED) as archive:
-        for i in range(fan_out):
-            if depth == 1:
-                archive.writestr(f"run{i}.fit", leaf)
-            else:
-                archive.writestr(f"part{i}.zip", nested(depth - 1, fan_out, leaf))
-    return buffer.getvalue()
 
 
 def packed() -> bytes:

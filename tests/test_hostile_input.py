@@ -6,7 +6,6 @@ new store is private to its owner."""
 
 from __future__ import annotations
 
-import io
 import os
 import stat
 import tomllib
@@ -20,6 +19,7 @@ from fitdata import DATA
 from loadguard import files
 from loadguard.guard.plan import PlanError, load_plan_file
 from loadguard.settings import SettingsError, load_settings
+from zips import nested
 
 PLAN = Path(__file__).resolve().parents[1] / "config" / "plans" / "heel-fat-pad.toml"
 A_RUN = DATA / "python-fitparse" / "activity-small-fenix2-run.fit"
@@ -31,18 +31,6 @@ def db(tmp_path: Path) -> Path:
     code, said = lg(path, "athlete", "add", "anna", "--start", "2026-09-07")
     assert code == 0, said
     return path
-
-
-def nested(depth: int, fan_out: int, leaf: bytes) -> bytes:
-    """A zip of ``fan_out`` zips of ... ``depth`` levels down, each leaf a .fit file."""
-    buffer = io.BytesIO()
-    with zipfile.ZipFile(buffer, "w", zipfile.ZIP_DEFLATED) as archive:
-        for i in range(fan_out):
-            if depth == 1:
-                archive.writestr(f"run{i}.fit", leaf)
-            else:
-                archive.writestr(f"part{i}.zip", nested(depth - 1, fan_out, leaf))
-    return buffer.getvalue()
 
 
 def test_a_zip_nested_four_deep_is_refused_whole_before_anything_is_read(
