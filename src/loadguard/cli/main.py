@@ -192,9 +192,13 @@ def failures(athlete: AthleteOption = None) -> None:
         rows = store.failures(who.id)
         held = corrections.held_runs(store, who)
     for f in rows:
-        out.print(f"{f.origin}\t{f.reason}\t(tried {f.attempts}x, last {f.last_tried})")
+        last = f.last_tried.replace("T", " ")[:16]
+        row = say(
+            who, "failures.row", origin=f.origin, reason=f.reason, attempts=f.attempts, last=last
+        )
+        out.print(row, markup=False, soft_wrap=False)
     if not rows and not held:
-        out.print("no failures")
+        out.print(say(who, "failures.none"), markup=False)
     print_held(who, held)
 
 
