@@ -104,6 +104,7 @@ def test_a_run_dated_1995_is_held_listed_by_failures_and_counts_once_accepted(
     assert "held for review" in out
     assert "before GPS sports watches existed" in out
     assert counted(runner) == 1
+    assert "1 run is held for review" in lg(runner, "check", "--as-of", "2026-12-01")[1]
     code, listed = lg(runner, "failures")
     assert "1995-03-01" in listed
     assert "run accept" in listed
@@ -112,6 +113,7 @@ def test_a_run_dated_1995_is_held_listed_by_failures_and_counts_once_accepted(
     assert code in (0, 3, 4), out
     assert counted(runner) == 2
     assert "before GPS" not in lg(runner, "failures")[1]
+    assert "held for review" not in lg(runner, "check", "--as-of", "2026-12-01")[1]
     lg(runner, "rebuild")  # the acceptance is a correction: a rebuild keeps it
     assert counted(runner) == 2
 

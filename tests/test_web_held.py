@@ -68,7 +68,9 @@ def test_a_held_run_is_listed_with_why_and_counts_after_one_click(
     athlete = runner_with_a_1995_run(url, db, "held@example.org", "en")
     assert counted(db, athlete) == 0
     sign_in(page, url, "held@example.org")
-    page.goto(f"{url}/a/{athlete}/runs")
+    page.goto(f"{url}/a/{athlete}/")
+    page.locator("p.held a", has_text="1 run is held for review").click()
+    page.wait_for_load_state()
     held = page.locator("main li", has_text="before GPS sports watches existed")
     expect(held).to_have_count(1)
     held.locator("a").click()

@@ -238,10 +238,13 @@ def check(
             report = service.check(store, who, day)
         except PlanError as exc:
             raise fail(str(exc)) from None
+        held = len(corrections.held_runs(store, who))
     if json:
         print(service.report_json(report))
     else:
         render(report, out, every_finding=every, language=language(who))
+        if held:
+            out.print(say(who, "runs.held_note", count=held), markup=False)
     raise typer.Exit(STATUS_EXIT[report.status])
 
 

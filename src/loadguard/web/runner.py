@@ -89,6 +89,7 @@ def today(request: Request, web: WebDep, user: UserDep, view: ViewDep) -> Respon
         "findings": _findings(report, language),
         "next": dashboard.next_sessions(report.plan, now.stage),
         "query": request.url.query,
+        "runs_held": len(corrections.held_runs(web.store(), athlete)) if view.own else 0,
     }
     return page(request, web, "today.html", user, values)
 
