@@ -178,7 +178,7 @@ def test_bad_files_get_a_clear_reason_and_the_batch_goes_on(lgdb: Path, tmp_path
     assert "1 track(s) without times" in lines[f"not an activity {bad / 'planned.gpx'}"]
     assert "1 course(s): not a recorded activity" in lines[f"not an activity {bad / 'course.tcx'}"]
     listed = lg(lgdb, "failures", columns=400)[1]
-    assert sorted(Path(line.split()[0]).name for line in listed.splitlines()) == [
+    assert sorted(Path(line.split(": ", 1)[0]).name for line in listed.splitlines()) == [
         "broken.gpx",
         "cut.gpx.gz",
     ]
