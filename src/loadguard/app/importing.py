@@ -3,6 +3,7 @@ going on past a bad item; re-exported by :mod:`loadguard.app.service`, the one f
 
 from __future__ import annotations
 
+import logging
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 
@@ -21,6 +22,8 @@ from loadguard.sources import anyfile, registry
 from loadguard.sources.normalise import Normalised
 from loadguard.store import activities as stored
 from loadguard.store.db import Store
+
+log = logging.getLogger("loadguard.import")
 
 
 @dataclass
@@ -84,6 +87,12 @@ def import_from(
                 summary.failed.append((raw.origin, str(exc)))
                 with store.atomic():
                     store.record_failure(athlete.id, raw.source, raw.origin, str(exc), raw.key)
+            except Exception as bug:  # a fault of ours reading it: this file fails, not the batch
+                log.debug("reading %s failed", raw.origin, exc_info=True)  # --verbose shows it
+                why = f"loadguard could not read it ({type(bug).__name__}: {bug}); please report it"
+                summary.failed.append((raw.origin, why))
+                with store.atomic():
+                    store.record_failure(athlete.id, raw.source, raw.origin, why, raw.key)
             else:
                 _add_named_shoes(store, athlete, result, shoes)
                 dropped = {

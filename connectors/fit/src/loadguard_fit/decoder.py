@@ -275,6 +275,8 @@ def _raw(rows: U8, big: bool, offset: int, size: int, base: int) -> F64 | None:
         invalid = raw == bt.invalid
     values: F64 = raw.astype(np.float64)
     values[invalid] = np.nan
+    if bt.size == 8 or bt.dtype[0] == "f":  # inf, NaN, 1e38: garbage that would overflow
+        values[~(np.abs(values) < 2.0**53)] = np.nan  # an int or a date made of it
     return values
 
 

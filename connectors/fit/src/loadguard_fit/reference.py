@@ -55,6 +55,6 @@ def _values(message: Any, fields: frozenset[int]) -> dict[int, float]:
             value = data.raw_value  # enum names, dates: keep the raw number
         if isinstance(value, tuple):
             value = value[0] if value else None
-        if isinstance(value, int | float):
+        if isinstance(value, int | float) and abs(value) < 2.0**53:  # not inf, NaN or 1e38
             values[num] = float(value)
     return values
