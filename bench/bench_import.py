@@ -26,7 +26,7 @@ from pathlib import Path
 import fastcrc
 
 from loadguard.app import service
-from loadguard.contract import ConnectorError, RawRecord
+from loadguard.contract import DROPPED, ConnectorError, RawRecord
 from loadguard.sources import registry
 from loadguard.store.db import Store
 
@@ -42,7 +42,12 @@ def running_files() -> list[Path]:
             continue
         raw = RawRecord("fit", "bench", path.read_bytes(), "application/vnd.ant.fit", str(path))
         try:
-            if any(a.sport == "running" for a in fit.normalise(raw)):
+            activities = fit.normalise(raw)
+            # whole files only (not the damaged ones whose first part is salvaged), so that
+            # the fitparse baseline reads the same files
+            if any(a.sport == "running" for a in activities) and not any(
+                DROPPED in a.extras for a in activities
+            ):
                 found.append(path)
         except ConnectorError:
             continue
