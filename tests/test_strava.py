@@ -295,7 +295,7 @@ def test_a_key_file_others_can_read_is_refused(
     monkeypatch.delenv("LOADGUARD_TOKEN_KEY")
     key_file = tmp_path / "token.key"
     monkeypatch.setattr(
-        "loadguard_strava.config.platformdirs.user_config_dir", lambda name: str(tmp_path)
+        "loadguard.keys.platformdirs.user_config_dir", lambda name: str(tmp_path)
     )
     TokenBox(world.config)  # creates the key file, 0600
     assert oct(key_file.stat().st_mode & 0o777) == "0o600"

@@ -15,17 +15,15 @@ import base64
 import hashlib
 import hmac
 import os
-import secrets
-import stat
 from dataclasses import dataclass
 from pathlib import Path
 
-import platformdirs
 from cryptography.fernet import Fernet, InvalidToken
 
+from loadguard import keys
+from loadguard.keys import KEY_ENV, KeyProblem
 from loadguard.store.db import StoreError
 
-KEY_ENV = "LOADGUARD_TOKEN_KEY"
 _DIGEST_LABEL = b"loadguard: keyed digest of a sealed secret, v1"
 
 
@@ -36,7 +34,7 @@ class SecretKeyError(StoreError):
 
 def key_file() -> Path:
     """Where the key is kept when ``$LOADGUARD_TOKEN_KEY`` is not set."""
-    return Path(platformdirs.user_config_dir("loadguard")) / "token.key"
+    return keys.default_key_file()
 
 
 def key_location() -> str:
@@ -75,65 +73,13 @@ def box(*, create: bool) -> SecretBox:
     seal the first secret); else a missing key is an error: what was sealed cannot be
     opened without it."""
     value = os.environ.get(KEY_ENV)
-    if value:
-        return _box(value.encode(), f"${KEY_ENV}")
-    path = key_file()
-    return _box(_read_or_make(path, create), f"the key file {path}")
-
-
-def _box(key: bytes, named: str) -> SecretBox:
     try:
-        fernet = Fernet(key)
-    except ValueError:
-        raise SecretKeyError(
-            f"{named} is not a Fernet key (32 url-safe base64 bytes, as"
-            " `python -c 'from cryptography.fernet import Fernet; print(Fernet.generate_key())'`"
-            " makes)"
-        ) from None
+        if value:
+            key, named = value.encode(), f"${KEY_ENV}"
+        else:
+            key, named = keys.read_key(key_file(), create=create), f"the key file {key_file()}"
+        fernet = keys.fernet(key, named)
+    except KeyProblem as exc:
+        raise SecretKeyError(str(exc)) from None
     raw = base64.urlsafe_b64decode(key)
     return SecretBox(fernet, hmac.new(raw, _DIGEST_LABEL, hashlib.sha256).digest(), named)
-
-
-def _read_or_make(path: Path, create: bool) -> bytes:
-    try:
-        mode = stat.S_IMODE(path.stat().st_mode)
-    except FileNotFoundError:
-        if not create:
-            raise SecretKeyError(
-                f"the key file {path} does not exist and ${KEY_ENV} is not set: restore the"
-                " key the secrets were stored with"
-            ) from None
-        return _make(path)
-    except OSError as exc:
-        raise SecretKeyError(f"cannot read the key file {path}: {exc.strerror}") from None
-    if mode & 0o077:
-        raise SecretKeyError(
-            f"the key file {path} can be read by others (mode {mode:04o}): chmod 600 {path}"
-        )
-    try:
-        return path.read_bytes().strip()
-    except OSError as exc:
-        raise SecretKeyError(f"cannot read the key file {path}: {exc.strerror}") from None
-
-
-def _make(path: Path) -> bytes:
-    """A new key in a new 0600 file, written whole before it appears under its name (two
-    processes making it at once: the second reads the first's)."""
-    key = Fernet.generate_key()
-    try:
-        path.parent.mkdir(parents=True, exist_ok=True)
-        draft = path.with_name(f".{path.name}.{secrets.token_hex(8)}")
-        fd = os.open(draft, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
-        try:
-            with os.fdopen(fd, "wb") as handle:
-                handle.write(key)
-                handle.flush()
-                os.fsync(handle.fileno())
-            os.link(draft, path)
-        except FileExistsError:
-            return _read_or_make(path, create=False)
-        finally:
-            draft.unlink(missing_ok=True)
-    except OSError as exc:
-        raise SecretKeyError(f"cannot write the key file {path}: {exc.strerror}") from None
-    return key

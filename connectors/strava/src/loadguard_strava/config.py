@@ -19,7 +19,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
 
-import platformdirs
+from loadguard import keys
 
 from .http import DEFAULT_BASE, DEFAULT_TIMEOUT_S
 
@@ -63,9 +63,7 @@ def load(table: Mapping[str, object], *, need_app: bool = True) -> StravaConfig:
         or str(table.get("api_base") or DEFAULT_BASE),
         verify_token=os.environ.get("LOADGUARD_STRAVA_VERIFY_TOKEN", ""),
         token_key=os.environ.get("LOADGUARD_TOKEN_KEY") or None,
-        token_key_file=Path(str(key_file)).expanduser()
-        if key_file
-        else Path(platformdirs.user_config_dir("loadguard")) / "token.key",
+        token_key_file=Path(str(key_file)).expanduser() if key_file else keys.default_key_file(),
         timeout=float(timeout),
         subscription_id=_subscription(table.get("subscription_id")),
     )

@@ -1,19 +1,16 @@
-"""OAuth tokens at rest: encrypted (Fernet) with a key from the environment or a 0600 file.
-
-The key is ``$LOADGUARD_TOKEN_KEY`` or, failing that, a key file created on
-first use with mode 0600; a key file others can read is refused.
-"""
+"""OAuth tokens at rest: encrypted (Fernet) with the key of :mod:`loadguard.keys`
+(``$LOADGUARD_TOKEN_KEY``, else a 0600 key file made on first use), the same key the
+store seals alert channel URLs with."""
 
 from __future__ import annotations
 
 import json
-import os
-import stat
 from dataclasses import dataclass
-from pathlib import Path
 from typing import Any
 
-from cryptography.fernet import Fernet, InvalidToken
+from cryptography.fernet import InvalidToken
+
+from loadguard import keys
 
 from .config import ConfigError, StravaConfig
 
@@ -34,33 +31,16 @@ class Tokens:
         }
 
 
-def _key_from_file(path: Path) -> bytes:
-    if path.exists():
-        mode = stat.S_IMODE(path.stat().st_mode)
-        if mode & 0o077:
-            raise ConfigError(
-                f"token key file {path} can be read by others (mode {mode:04o}): chmod 600 {path}"
-            )
-        return path.read_bytes().strip()
-    path.parent.mkdir(parents=True, exist_ok=True)
-    key = Fernet.generate_key()
-    fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
-    with os.fdopen(fd, "wb") as handle:
-        handle.write(key)
-    return key
-
-
 class TokenBox:
     def __init__(self, config: StravaConfig) -> None:
-        key = (
-            config.token_key.encode() if config.token_key else _key_from_file(config.token_key_file)
-        )
         try:
-            self._fernet = Fernet(key)
-        except ValueError:
-            raise ConfigError(
-                "the token encryption key is not a Fernet key (32 url-safe base64 bytes)"
-            ) from None
+            if config.token_key:
+                self._fernet = keys.fernet(config.token_key.encode(), f"${keys.KEY_ENV}")
+            else:
+                path = config.token_key_file
+                self._fernet = keys.fernet(keys.read_key(path, create=True), str(path))
+        except keys.KeyProblem as exc:
+            raise ConfigError(f"the token encryption key: {exc}") from None
 
     def seal(self, tokens: Tokens) -> bytes:
         return self._fernet.encrypt(json.dumps(tokens.as_dict()).encode())
