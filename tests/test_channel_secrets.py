@@ -5,10 +5,8 @@ is sealed; a wrong or missing key is one line naming the key, never a traceback.
 
 from __future__ import annotations
 
-import html
 import io
 import os
-import re
 import sqlite3
 import threading
 import zipfile
@@ -22,16 +20,14 @@ from cryptography.fernet import Fernet
 from typer.testing import CliRunner
 
 from builders import PLAN_START
-from loadguard import settings
 from loadguard.alerts import channels
-from loadguard.app import alert_choices, mydata, service
+from loadguard.app import mydata, service
 from loadguard.cli.main import app
 from loadguard.store import channel_urls, export, migrations, outbox, secretbox
 from loadguard.store.db import Store
 from loadguard_strava import config as strava_config
 from loadguard_strava.tokens import TokenBox, Tokens
 from receivers import Receiver, receiver
-from webapp import Browser, add_coach, add_runner, served, text_of
 
 PASSWORD, TOKEN = "Pw7f3kQz9x", "Tk8XyZ2w5q"
 TG_TOKEN = "AAHdqTcvCH1vGWJxfSeofSAs0K5PALDsaw"
@@ -222,86 +218,6 @@ def test_the_cli_lists_a_sealed_channel_redacted_and_removes_it_by_its_url(
     assert removed.exit_code == 0, removed.output
     assert f"athlete:anna: {shown} removed" in removed.output
     assert "No one gets alerts yet" in lg(file_db, "alerts", "list").output
-
-
-@pytest.fixture
-def web_anna(
-    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
-) -> Iterator[tuple[Browser, Path, str]]:
-    """Anna signed in to the served app; channels may name 127.0.0.1 (the receiver)."""
-    conf = tmp_path / "settings.toml"
-    conf.write_text("[web]\nlocal_channels = true\n")
-    monkeypatch.setenv("LOADGUARD_SETTINGS", str(conf))
-    settings.current.cache_clear()
-    db = tmp_path / "lg.sqlite"
-    user = add_runner(db, "anna@example.org")
-    with served(db) as server:
-        browser = Browser(server.url)
-        browser.login("anna@example.org")
-        yield browser, db, f"/a/{user.athlete_id}/alerts"
-
-
-def test_the_web_alerts_page_shows_a_sealed_channel_redacted_and_it_still_delivers(
-    web_anna: tuple[Browser, Path, str], hook: Receiver
-) -> None:
-    browser, db, page = web_anna
-    added = browser.send_form(f"{page}/channels", {"url": secret_url(hook.port)})
-    assert "The channel is added" in text_of(added.text)
-    shown = browser.open(page)
-    assert f"json://127.0.0.1:{hook.port}/…" in text_of(shown.text)
-    for secret in (PASSWORD, TOKEN):
-        assert secret not in shown.text
-        assert secret.encode() not in file_bytes(db)
-    tested = browser.send_form(f"{page}/test")
-    assert "Test message: 1 sent, 0 failed" in text_of(tested.text)
-    assert hook.wait_for(1)[0]["path"] == "/inbox"
-    (key,) = re.findall(r'name="channel" value="([0-9a-f]+)"', shown.text)
-    removed = browser.send_form(f"{page}/channels/remove", {"channel": key})
-    assert "The channel is removed" in text_of(removed.text)
-    with sqlite3.connect(db) as conn:
-        assert conn.execute("SELECT count(*) FROM alert_channels").fetchone() == (0,)
-
-
-def test_the_web_page_says_the_channels_cannot_be_read_when_the_key_is_another(
-    web_anna: tuple[Browser, Path, str], hook: Receiver, monkeypatch: pytest.MonkeyPatch
-) -> None:
-    browser, _db, page = web_anna
-    monkeypatch.setenv(secretbox.KEY_ENV, Fernet.generate_key().decode())
-    browser.send_form(f"{page}/channels", {"url": secret_url(hook.port)})
-    monkeypatch.setenv(secretbox.KEY_ENV, Fernet.generate_key().decode())
-    shown = browser.open(page)
-    assert shown.status_code == 500
-    said = html.unescape(text_of(shown.text))
-    assert "The stored channels cannot be read: the server's encryption key is missing" in said
-    assert "Traceback" not in said
-    assert PASSWORD not in shown.text
-    refused = browser.send_form(f"{page}/channels", {"url": f"json://127.0.0.1:{hook.port}/b"})
-    assert refused.status_code >= 400
-    assert "The stored channels cannot be read" in text_of(refused.text)
-    assert hook.received == []
-
-
-def test_a_coachs_digest_channel_is_shown_redacted_and_another_key_is_said_on_the_page(
-    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
-) -> None:
-    db = tmp_path / "lg.sqlite"
-    mette = add_coach(db, "mette@example.org")
-    url = f"json://mette:{PASSWORD}@hooks.example/digest?token={TOKEN}"
-    with Store(db) as store:
-        assert alert_choices.add_channel_to(store, f"coach:u{mette.id}", url)
-    with served(db) as server:
-        coach = Browser(server.url)
-        coach.login(mette.email)
-        shown = coach.open("/coach")
-        assert shown.status_code == 200
-        assert "json://hooks.example/…" in text_of(shown.text)
-        monkeypatch.setenv(secretbox.KEY_ENV, Fernet.generate_key().decode())
-        refused = coach.open("/coach")
-    assert refused.status_code == 500
-    assert "The stored channels cannot be read" in text_of(refused.text)
-    for page in (shown, refused):
-        assert PASSWORD not in page.text
-        assert TOKEN not in page.text
 
 
 def test_another_key_is_one_line_naming_the_key_with_no_traceback(

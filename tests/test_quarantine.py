@@ -15,6 +15,7 @@ from loadguard.contract import Activity
 from loadguard.sources.plausible import Held, implausible
 from loadguard.store import activities as stored
 from loadguard.store.db import Store
+from test_gpx_tcx_import import gpx_file
 
 NOW = datetime(2026, 12, 4, 12, 0, tzinfo=UTC)
 
@@ -68,16 +69,13 @@ def test_real_runs_walks_rides_and_an_ultra_are_never_held() -> None:
 
 def gpx(day: datetime, km_per_point: float = 0.05) -> str:
     """A 40-point run starting at ``day``, points 10 s and ``km_per_point`` apart."""
-    points = "".join(
-        f'<trkpt lat="{55.68 + i * km_per_point / 111.2:.6f}" lon="12.57">'
-        f"<time>{(day + timedelta(seconds=10 * i)).isoformat().replace('+00:00', 'Z')}</time>"
-        "</trkpt>"
-        for i in range(40)
-    )
-    return (
-        '<?xml version="1.0"?><gpx version="1.1" creator="test"'
-        ' xmlns="http://www.topografix.com/GPX/1/1"><trk><type>running</type><trkseg>'
-        f"{points}</trkseg></trk></gpx>"
+    return gpx_file(
+        "".join(
+            f'<trkpt lat="{55.68 + i * km_per_point / 111.2:.6f}" lon="12.57">'
+            f"<time>{(day + timedelta(seconds=10 * i)).isoformat().replace('+00:00', 'Z')}</time>"
+            "</trkpt>"
+            for i in range(40)
+        )
     )
 
 

@@ -294,9 +294,7 @@ def test_a_key_file_others_can_read_is_refused(
 ) -> None:
     monkeypatch.delenv("LOADGUARD_TOKEN_KEY")
     key_file = tmp_path / "token.key"
-    monkeypatch.setattr(
-        "loadguard.keys.platformdirs.user_config_dir", lambda name: str(tmp_path)
-    )
+    monkeypatch.setattr("loadguard.keys.platformdirs.user_config_dir", lambda name: str(tmp_path))
     TokenBox(world.config)  # creates the key file, 0600
     assert oct(key_file.stat().st_mode & 0o777) == "0o600"
     key_file.chmod(0o644)

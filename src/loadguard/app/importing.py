@@ -20,6 +20,7 @@ from loadguard.contract import (
 from loadguard.guard import metrics
 from loadguard.sources import anyfile, registry
 from loadguard.sources.normalise import Normalised
+from loadguard.sources.plausible import Held
 from loadguard.store import activities as stored
 from loadguard.store.db import Store
 
@@ -38,7 +39,7 @@ class ImportSummary:
     failed: list[tuple[str, str]] = field(default_factory=list)
     not_activities: list[tuple[str, str]] = field(default_factory=list)  # skipped, kept
     salvaged: list[tuple[str, str]] = field(default_factory=list)  # kept, part dropped: why
-    held: list[tuple[str, str]] = field(default_factory=list)  # stored, held for review: why
+    held: list[tuple[str, Held]] = field(default_factory=list)  # stored, held for review: why
 
     def add(self, other: ImportSummary) -> None:
         """Count another import's figures into this one."""
@@ -99,7 +100,7 @@ def import_from(
                     str(p.activity.extras[DROPPED]) for p in result if DROPPED in p.activity.extras
                 }
                 summary.salvaged.extend((raw.origin, why) for why in sorted(dropped))
-                summary.held.extend((raw.origin, p.held.to_json()) for p in result if p.held)
+                summary.held.extend((raw.origin, p.held) for p in result if p.held)
                 written = stored.store_raw_with_activities(store, athlete.id, raw, result)
                 summary.new += 1
                 summary.activities += len(written)

@@ -60,8 +60,8 @@ def finding_message(report: Report, f: Finding, language: str) -> str:
     return finding_text(finding_payload(report, f), language)[0]
 
 
-def held_text(held: str, language: str) -> str:
-    """Why a run is held for review (its stored JSON, :mod:`loadguard.sources.plausible`),
+def held_text(held: Held | str, language: str) -> str:
+    """Why a run is held for review (:mod:`loadguard.sources.plausible`; as stored, JSON),
     in ``language``."""
-    found = Held.from_json(held)
+    found = Held.from_json(held) if isinstance(held, str) else held
     return say(language, f"held.{found.why}", **found.values)

@@ -33,7 +33,8 @@ MAX_FOOT_SPEED_MPS = 12.5
 MAX_SPEED_MPS = 100.0
 # One recording on foot of over 1,000 km (the longest single-stage races are near 500 km).
 MAX_FOOT_DISTANCE_M = 1_000_000.0
-ON_FOOT = frozenset({"running", "walking", "hiking", "trail_running", "generic"})
+# A sport left generic (a GPX without one) is not held to the foot limits: it may be a ride.
+ON_FOOT = frozenset({"running", "walking", "hiking", "trail_running"})
 # A sport the source's profile does not know: FIT's enum name for an unlisted value.
 _UNKNOWN_SPORT = re.compile(r"sport_\d+")
 

@@ -26,7 +26,7 @@ from typing import Any
 
 import platformdirs
 
-from loadguard.store.sql import Target, private_file
+from loadguard.store.sql import Target, private_folder
 
 SUFFIX = ".events"
 
@@ -60,7 +60,7 @@ class Spool:
         """Write one batch durably (synced file, synced rename); its file."""
         with self._lock:
             if not self._made:
-                private_file(self.folder / ".keep")
+                private_folder(self.folder)
                 self._made = True
             name = f"{os.getpid()}-{os.urandom(4).hex()}-{next(self._count):09d}"
         lines = "".join(

@@ -157,11 +157,16 @@ def _pyformat(sql: str) -> str:
 def private_file(path: Path) -> None:
     """A new store is health data (GPS tracks, pain): its folders are made 0700 and the file
     0600 before SQLite opens it (its journal takes the file's mode)."""
-    missing = [p for p in (path.parent, *path.parent.parents) if not p.exists()]
-    for folder in reversed(missing):
-        folder.mkdir(mode=0o700, exist_ok=True)
+    private_folder(path.parent)
     if not path.exists():
         os.close(os.open(path, os.O_CREAT | os.O_WRONLY, 0o600))
+
+
+def private_folder(folder: Path) -> None:
+    """``folder`` and every missing folder above it, made 0700 (what is there stays)."""
+    missing = [p for p in (folder, *folder.parents) if not p.exists()]
+    for made in reversed(missing):
+        made.mkdir(mode=0o700, exist_ok=True)
 
 
 def readable_by_others(path: Path) -> bool:
