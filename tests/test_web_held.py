@@ -98,3 +98,7 @@ def test_a_danish_runner_reads_why_a_run_is_held_in_danish(
         "Det passer: tæl det med"
     )
     shot(page, "run-held-da")
+    page.set_viewport_size({"width": 390, "height": 844})  # a phone
+    width = page.evaluate("document.documentElement.scrollWidth")
+    assert width <= 390
+    shot(page, "run-held-da-phone")
