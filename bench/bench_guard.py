@@ -18,7 +18,7 @@ import polars as pl
 
 from loadguard.guard import metrics, verdict
 from loadguard.guard.plan import load_plan
-from loadguard.store.activities import ACTIVITY_SCHEMA, with_time_columns
+from loadguard.store.frames import ACTIVITY_SCHEMA, with_time_columns
 
 AS_OF = date(2026, 11, 22)
 

@@ -39,7 +39,7 @@ from bench_import import replica, running_files
 from bench_webhook import strava_environment
 from loadguard.app import service
 from loadguard.app.host import StoreHost
-from loadguard.store import activities as stored
+from loadguard.store import frames
 from loadguard.store.db import Store
 from loadguard.web.server import GuardServer
 from loadguard_strava import config as strava_config
@@ -212,8 +212,8 @@ def guard_seconds(db: str, repeat: int) -> tuple[float, float]:
             began = time.perf_counter()
             people = store.athletes()
             ids = [a.id for a in people]
-            acts = stored.activities_frame(store, ids)
-            shoes = stored.shoes_frame(store, ids)
+            acts = frames.activities_frame(store, ids)
+            shoes = frames.shoes_frame(store, ids)
             frame = pl.DataFrame(
                 {
                     "athlete_id": ids,

@@ -12,7 +12,7 @@ from loadguard.contract import Activity
 from loadguard.guard import metrics, verdict
 from loadguard.guard.metrics import Metrics
 from loadguard.guard.plan import Plan, load_plan
-from loadguard.store.activities import ACTIVITY_SCHEMA, with_time_columns
+from loadguard.store.frames import ACTIVITY_SCHEMA, with_time_columns
 from loadguard.surfaces.classes import SURFACE_CLASSES
 
 PLAN_START = date(2026, 3, 2)  # a Monday

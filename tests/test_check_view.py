@@ -12,7 +12,7 @@ import pytest
 
 from clirun import lg
 from loadguard.cli import demo
-from loadguard.cli.render import Words
+from loadguard.cli.words import Words
 from loadguard.guard.rules.common import fmt
 
 

@@ -24,6 +24,7 @@ DEVELOPER_NOTES = re.compile(
 
 def commands(group: Any, path: str = "loadguard") -> Iterator[tuple[str, Any]]:
     """Every command under a typer group (typer bundles its own click, so no isinstance)."""
+    group = getattr(group, "loaded", group)  # a plug-in's stand-in: its real group
     yield path, group
     for name, sub in getattr(group, "commands", {}).items():
         yield from commands(sub, f"{path} {name}")

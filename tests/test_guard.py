@@ -13,7 +13,7 @@ from builders import athletes, plan, shoes
 from loadguard.cli.season import season
 from loadguard.contract import Activity, Streams
 from loadguard.guard import metrics, runwalk, verdict
-from loadguard.store.activities import ACTIVITY_SCHEMA, with_time_columns
+from loadguard.store.frames import ACTIVITY_SCHEMA, with_time_columns
 
 START = date(2026, 9, 7)
 ZONE = "Europe/Copenhagen"

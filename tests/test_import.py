@@ -19,6 +19,7 @@ from loadguard.contract import Athlete, RawRecord, SampleWriter
 from loadguard.sources import registry
 from loadguard.sources.normalise import Prepared
 from loadguard.store import activities as stored
+from loadguard.store import frames
 from loadguard.store.db import Store, StoreError
 
 RUNS = ("activity-small-fenix2-run.fit", "garmin-fenix-5-run.fit", "2013-02-06-12-11-14.fit")
@@ -119,7 +120,7 @@ def test_the_same_run_from_a_second_source_never_counts_twice(store: Store, tmp_
         store, "anna", raw, [Prepared(other, offset, "source")]
     )
     assert written.duplicate_of is not None
-    frame = stored.activities_frame(store, ["anna"])
+    frame = frames.activities_frame(store, ["anna"])
     assert frame.height == 1
     assert frame["source"].to_list() == ["fit"]
 
@@ -132,7 +133,7 @@ def test_a_run_an_hour_apart_is_a_different_run(store: Store) -> None:
         stored.store_raw_with_activities(
             store, "anna", raw, [Prepared(act, timedelta(0), "source")]
         )
-    assert stored.activities_frame(store, ["anna"]).height == 2
+    assert frames.activities_frame(store, ["anna"]).height == 2
 
 
 def test_rebuild_normalises_again_from_stored_bytes_and_keeps_shoe_choices(
@@ -141,13 +142,13 @@ def test_rebuild_normalises_again_from_stored_bytes_and_keeps_shoe_choices(
     folder = watch_folder(tmp_path, RUNS)
     service.import_from(store, athlete(store), str(folder))
     shoe = store.add_shoe("anna", "Trainer", initial_km=10)
-    first_id = int(stored.activities_frame(store, ["anna"])["activity_id"][0])
+    first_id = int(frames.activities_frame(store, ["anna"])["activity_id"][0])
     stored.assign_shoe(store, "anna", first_id, shoe.id)
     shutil.rmtree(folder)  # the watch is gone
-    before = stored.activities_frame(store, ["anna"]).drop("activity_id")
+    before = frames.activities_frame(store, ["anna"]).drop("activity_id")
     count, failed = service.rebuild(store, athlete(store))
     assert (count, failed) == (3, [])
-    after = stored.activities_frame(store, ["anna"])
+    after = frames.activities_frame(store, ["anna"])
     assert after.drop("activity_id").equals(before)
     assert after.filter(after["shoe_id"] == shoe.id).height == 1
 
@@ -162,7 +163,7 @@ def test_a_run_without_a_local_offset_uses_the_athletes_time_zone(
     service.import_from(store, athlete(store), str(path))
     row = store.conn.execute("SELECT utc_offset_s, offset_from FROM activities").fetchone()
     assert row == (7200, "timezone")  # Berlin in September: UTC+2
-    frame = stored.activities_frame(store, ["anna"])
+    frame = frames.activities_frame(store, ["anna"])
     assert frame["start_local"][0].hour == 9
 
 
@@ -181,7 +182,7 @@ def test_a_runs_streams_come_back_from_its_stored_bytes_without_the_source(
     folder = watch_folder(tmp_path, RUNS[:1])
     service.import_from(store, athlete(store), str(folder))
     shutil.rmtree(folder)
-    (activity_id,) = stored.activities_frame(store, ["anna"])["activity_id"].to_list()
+    (activity_id,) = frames.activities_frame(store, ["anna"])["activity_id"].to_list()
     streams = service.streams_of(store, activity_id)
     assert streams is not None
     assert len(streams) == 2809  # the Fenix 2 run's records

@@ -15,8 +15,7 @@ import pytest
 
 from fitdata import path_of
 from loadguard.app import service
-from loadguard.store import activities as stored
-from loadguard.store import migrations
+from loadguard.store import frames, migrations
 from loadguard.store.db import Store
 from loadguard.store.schema import MIGRATIONS
 from loadguard_fit import normalise_payload
@@ -103,7 +102,7 @@ def test_upgrading_a_store_moves_the_raw_bytes_last_and_keeps_every_run_and_byte
         runs = conn.execute("SELECT id, raw_id FROM activities ORDER BY id").fetchall()
     with Store(old_store) as store:
         assert store.conn.execute("PRAGMA foreign_keys").fetchone()[0] == 1
-        assert len(stored.activities_frame(store, ["anna"])) == 2
+        assert len(frames.activities_frame(store, ["anna"])) == 2
     assert columns(old_store)[-1] == "payload"
     with sqlite3.connect(old_store) as conn:
         assert conn.execute("SELECT id, key, payload FROM raw_records ORDER BY id").fetchall() == (

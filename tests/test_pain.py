@@ -18,7 +18,7 @@ from loadguard.guard import metrics, verdict
 from loadguard.guard.pain_scale import pain_in_text
 from loadguard.guard.stages import stage_weeks
 from loadguard.store.db import Store
-from loadguard.store.pain import PAIN_SCHEMA, SYMPTOM_SCHEMA, pain_frame
+from loadguard.store.frames import PAIN_SCHEMA, SYMPTOM_SCHEMA, pain_frame
 from loadguard_strava.normalise import raw_record
 
 

@@ -9,7 +9,7 @@ import polars as pl
 
 from builders import PLAN_START, Run, activities, athletes, plan, shoes, week_day
 from loadguard.guard import metrics, verdict
-from loadguard.store.pain import PAIN_SCHEMA
+from loadguard.store.frames import PAIN_SCHEMA
 
 
 def evaluate(runs: list[Run], as_of: date, pain: pl.DataFrame | None = None) -> pl.DataFrame:

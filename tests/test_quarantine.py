@@ -13,7 +13,7 @@ import pytest
 from clirun import lg
 from loadguard.contract import Activity
 from loadguard.sources.plausible import Held, implausible
-from loadguard.store import activities as stored
+from loadguard.store import frames
 from loadguard.store.db import Store
 from test_gpx_tcx_import import gpx_file
 
@@ -89,7 +89,7 @@ def runner(tmp_path: Path) -> Path:
 
 def counted(db: Path) -> int:
     with Store(db) as store:
-        return len(stored.activities_frame(store, ["anna"]))
+        return len(frames.activities_frame(store, ["anna"]))
 
 
 def test_a_run_dated_1995_is_held_listed_by_failures_and_counts_once_accepted(

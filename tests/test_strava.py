@@ -15,7 +15,7 @@ import requests
 from typer.testing import CliRunner
 
 from loadguard.cli.main import with_plugins
-from loadguard.store import activities as stored
+from loadguard.store import frames
 from loadguard_strava.api import Budget, RateLimited, ReconnectNeeded
 from loadguard_strava.connect import connect
 from loadguard_strava.standin import StravaStandIn
@@ -155,7 +155,7 @@ def test_a_run_inside_the_soft_ground_weeks_gets_its_detail_for_the_description(
     result = sync_athlete(world.host, world.athlete, api)
     assert result.stored == 1
     assert reads(world.standin, "/api/v3/activities/") == 2  # detail + streams
-    frame = stored.activities_frame(world.store, ["anna"])
+    frame = frames.activities_frame(world.store, ["anna"])
     assert frame["description"].to_list() == ["park loop #grass"]
 
 

@@ -19,8 +19,9 @@ from typer.testing import CliRunner
 from loadguard.cli.main import with_plugins
 from loadguard.contract import EXTERNAL_ID
 from loadguard.store import activities as stored
+from loadguard.store import frames
 from loadguard.store.db import Store
-from loadguard.store.pain import pain_frame
+from loadguard.store.frames import pain_frame
 from stravaexport import (
     FIT_RUN,
     GPX_RUN,
@@ -95,7 +96,7 @@ def weekly_km(db: str | Path, as_of: str = AS_OF) -> dict[str, float]:
 
 def counted(store: Store) -> dict[str, dict[str, Any]]:
     """Each counted activity by its name."""
-    return {r["name"]: r for r in stored.activities_frame(store, ["anna"]).iter_rows(named=True)}
+    return {r["name"]: r for r in frames.activities_frame(store, ["anna"]).iter_rows(named=True)}
 
 
 @dataclass(frozen=True)

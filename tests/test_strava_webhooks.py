@@ -12,7 +12,7 @@ from typer.testing import CliRunner
 
 from loadguard.app import service
 from loadguard.cli.main import with_plugins
-from loadguard.store import activities as stored
+from loadguard.store import frames
 from loadguard.store.findings import latest_run
 from loadguard.web.server import GuardServer
 from loadguard_strava.standin import StravaStandIn
@@ -125,12 +125,12 @@ def test_an_update_rereads_the_activity_and_a_type_change_moves_it_out_of_runnin
     world.standin.update_activity(activity_id, name="Park loop #grass", deliver=True)
     wait_for(lambda: counts(world)[1] == 2)
     assert world.standin.count("GET", "/api/v3") == 1  # the activity; streams kept
-    frame = stored.activities_frame(world.store, ["anna"])
+    frame = frames.activities_frame(world.store, ["anna"])
     assert frame["name"].to_list() == ["Park loop #grass"]
 
     world.standin.update_activity(activity_id, sport_type="Ride", deliver=True)
     wait_for(lambda: counts(world)[1] == 3)
-    frame = stored.activities_frame(world.store, ["anna"])
+    frame = frames.activities_frame(world.store, ["anna"])
     assert frame["sport"].to_list() == ["cycling"]
 
 
@@ -238,7 +238,7 @@ def test_a_run_from_strava_and_from_its_fit_file_counts_once(
 ) -> None:
     world, _ = hooked
     pushed_run(world)
-    strava_run = stored.activities_frame(world.store, ["anna"]).row(0, named=True)
+    strava_run = frames.activities_frame(world.store, ["anna"]).row(0, named=True)
     from loadguard.contract import Activity, SampleWriter
     from loadguard.sources import registry
 
@@ -257,4 +257,4 @@ def test_a_run_from_strava_and_from_its_fit_file_counts_once(
     (path,) = writer.write_samples([fit_twin], tmp_path / "watch")
     summary = service.import_from(world.store, world.athlete, str(path))
     assert summary.duplicates == 1
-    assert stored.activities_frame(world.store, ["anna"]).height == 1
+    assert frames.activities_frame(world.store, ["anna"]).height == 1

@@ -14,7 +14,7 @@ from playwright.sync_api import Page, expect
 
 from browser import chromium as launched
 from browser import needs_chromium, shot, sign_in
-from loadguard.store import activities as stored
+from loadguard.store import frames
 from loadguard.store.db import Store
 from test_quarantine import gpx
 from webapp import Browser, add_runner, served
@@ -58,7 +58,7 @@ def runner_with_a_1995_run(url: str, db: Path, email: str, language: str) -> str
 
 def counted(db: Path, athlete_id: str) -> int:
     with Store(db) as store:
-        return len(stored.activities_frame(store, [athlete_id]))
+        return len(frames.activities_frame(store, [athlete_id]))
 
 
 def test_a_held_run_is_listed_with_why_and_counts_after_one_click(

@@ -21,11 +21,12 @@ from contextlib import AbstractContextManager
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 from pathlib import Path
-from typing import Any, Protocol, runtime_checkable
+from typing import TYPE_CHECKING, Any, Protocol, TypeAlias, runtime_checkable
 from zoneinfo import ZoneInfo
 
-import numpy as np
-import numpy.typing as npt
+if TYPE_CHECKING:  # numpy costs a command 0.1-0.2 s to start; streams are made by those who have it
+    import numpy as np
+    import numpy.typing as npt
 
 # Stream columns a connector may fill; every array has the same length.
 #   t            float64  seconds since the activity's start_utc
@@ -46,7 +47,7 @@ STREAM_COLUMNS: tuple[str, ...] = (
     "heart_rate",
 )
 
-FloatArray = npt.NDArray[np.floating]
+FloatArray: TypeAlias = "npt.NDArray[np.floating]"
 
 
 class ConnectorError(Exception):

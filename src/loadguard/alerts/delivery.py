@@ -15,17 +15,19 @@ from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from pathlib import PurePath
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from loadguard.alerts import channels, texts
 from loadguard.alerts.recipients import Recipient, _channels, everyone, held_until, watching
 from loadguard.contract import Athlete
 from loadguard.guard.findings import SEVERITY_RANK, Finding
-from loadguard.guard.report import Report
 from loadguard.i18n import LANGUAGES, language_for
 from loadguard.settings import Settings
 from loadguard.store import coaching, outbox, users
 from loadguard.store.db import Store
+
+if TYPE_CHECKING:  # a report is built with polars; queuing its findings needs none
+    from loadguard.guard.report import Report
 
 WEB_DIGEST_AT = "07:30"  # a coach with an account gets their digest then, local time
 

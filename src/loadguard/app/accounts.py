@@ -19,7 +19,6 @@ from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError
 
 from loadguard import settings
-from loadguard.app import service
 from loadguard.contract import Athlete, Explained
 from loadguard.guard.plan import load_plan
 from loadguard.store import export, users
@@ -214,6 +213,8 @@ def reset_password(store: Store, token: str, new: str) -> str:
 
 def set_language(store: Store, user: User, language: str) -> None:
     """The language of the pages and, for a runner, of everything they are sent."""
+    from loadguard.app import service
+
     users.update_user(store, user.id, language=language)
     if user.athlete_id is not None:
         athlete = store.athlete(user.athlete_id)

@@ -6,7 +6,6 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from loadguard.app import service
 from loadguard.contract import Athlete, Shoe
 from loadguard.store import corrections
 from loadguard.store.activities import assign_shoe
@@ -24,6 +23,8 @@ class Corrected:
 
 
 def _after(store: Store, athlete: Athlete, activity_id: int) -> Corrected:
+    from loadguard.app import service
+
     report = service.run_guard(store, athlete, "correction")
     return Corrected(corrections.run_ref(store, athlete.id, activity_id), report.status)
 

@@ -15,8 +15,7 @@ from loadguard.contract import Athlete
 from loadguard.guard import runwalk
 from loadguard.guard.plan import Plan, Stage
 from loadguard.guard.report import Report
-from loadguard.store import corrections
-from loadguard.store import pain as pain_store
+from loadguard.store import corrections, frames
 from loadguard.store.db import Store
 
 CHART_POINTS = 400  # a run's pace line, thinned to this many points (a phone's width)
@@ -55,7 +54,7 @@ def next_sessions(plan: Plan, stage: Stage | None) -> dict[str, Any] | None:
 
 def pain_series(store: Store, athlete: Athlete) -> list[dict[str, Any]]:
     """Every pain score the guard counts, oldest first: day, moment, score."""
-    frame = pain_store.pain_frame(store, [athlete.id])
+    frame = frames.pain_frame(store, [athlete.id])
     return [
         {"day": r["day"].isoformat(), "moment": r["moment"], "score": r["score"]}
         for r in frame.iter_rows(named=True)

@@ -12,9 +12,7 @@ import polars as pl
 from loadguard.contract import Athlete
 from loadguard.guard import metrics
 from loadguard.guard.plan import Plan
-from loadguard.store import activities as stored
-from loadguard.store import coaching as coaching_store
-from loadguard.store import pain as pain_store
+from loadguard.store import frames
 from loadguard.store.db import Store
 
 
@@ -28,7 +26,7 @@ def metrics_for(
     """Every counted activity, shoe, pain entry, symptom, condition and coach's stage
     change of these athletes, through the metrics; ``hide``: sources left out."""
     ids = [a.id for a in athletes]
-    activities = stored.activities_frame(store, ids)
+    activities = frames.activities_frame(store, ids)
     if hide:
         activities = activities.filter(~pl.col("source").is_in(sorted(hide)))
     starts = pl.DataFrame(
@@ -38,11 +36,11 @@ def metrics_for(
     return metrics.compute(
         activities,
         starts,
-        stored.shoes_frame(store, ids),
+        frames.shoes_frame(store, ids),
         plan,
         as_of,
-        pain=pain_store.pain_frame(store, ids),
-        symptoms=pain_store.symptom_frame(store, ids),
-        conditions=pain_store.conditions_frame(store, ids),
-        adjustments=coaching_store.adjustments_frame(store, ids),
+        pain=frames.pain_frame(store, ids),
+        symptoms=frames.symptom_frame(store, ids),
+        conditions=frames.conditions_frame(store, ids),
+        adjustments=frames.adjustments_frame(store, ids),
     )

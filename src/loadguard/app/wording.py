@@ -4,13 +4,16 @@ the stage and why, a rule's title, a finding's sentence, the findings that matte
 from __future__ import annotations
 
 import re
+from typing import TYPE_CHECKING
 
 from loadguard.alerts.delivery import finding_payload
 from loadguard.alerts.texts import finding_text
 from loadguard.guard.findings import Finding
-from loadguard.guard.report import Report
 from loadguard.i18n import catalogue, say
 from loadguard.sources.plausible import Held
+
+if TYPE_CHECKING:  # a report is built with polars; wording one needs none
+    from loadguard.guard.report import Report
 
 
 def stage_text(report: Report, language: str) -> str:

@@ -13,7 +13,6 @@ from dataclasses import dataclass
 from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
 
-from loadguard.app import service
 from loadguard.contract import Athlete
 from loadguard.guard.sessions import Session, next_sessions, plan_week
 from loadguard.i18n import number, say, word
@@ -38,6 +37,8 @@ def planned(
 ) -> list[Planned]:
     """The next ``weeks`` weeks of sessions from ``as_of`` (today), in the stage the guard
     finds the runner in today."""
+    from loadguard.app import service
+
     if not 1 <= weeks <= MAX_WEEKS:
         raise StoreError(f"--weeks must be 1 to {MAX_WEEKS}, got {weeks}", key="weeks")
     day = as_of or service.today(athlete)

@@ -7,18 +7,18 @@ from __future__ import annotations
 import logging
 import signal
 import threading
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated
 
 import typer
 from rich.markup import escape
 from rich.table import Table
 
 from loadguard import settings
-from loadguard.alerts import channels, delivery
-from loadguard.app import service
 from loadguard.cli.common import EXIT_ERROR, State, fail, opened, out, say
-from loadguard.store import channel_urls, outbox, secretbox
 from loadguard.store.db import Store, StoreError, default_db
+
+if TYPE_CHECKING:
+    from loadguard.alerts import delivery
 
 alerts_app = typer.Typer(
     no_args_is_help=True,
@@ -53,6 +53,9 @@ def add_channel(
     coach: CoachFor = None,
 ) -> None:
     """Send this runner's (or coach's) alerts to one more channel."""
+    from loadguard.alerts import channels
+    from loadguard.store import channel_urls, outbox, secretbox
+
     try:
         channels.validate(url)
     except channels.ChannelError as exc:
@@ -73,6 +76,9 @@ def remove_channel(
     coach: CoachFor = None,
 ) -> None:
     """Stop sending to a channel added with add-channel (settings channels stay)."""
+    from loadguard.alerts import channels
+    from loadguard.store import outbox
+
     with opened("") as (store, _):
         who = _recipient(store, athlete, coach)
         if not outbox.remove_channel(store, who, url):
@@ -83,6 +89,8 @@ def remove_channel(
 @alerts_app.command("list")
 def list_recipients() -> None:
     """Every recipient with their channels (redacted) and choices."""
+    from loadguard.alerts import channels, delivery
+
     with opened("") as (store, _):
         everyone = delivery.recipients(store, settings.current())
     if not everyone:
@@ -114,6 +122,8 @@ def _report(done: delivery.Delivered) -> None:
 @alerts_app.command("test")
 def send_test_message(athlete: AthleteFor = None, coach: CoachFor = None) -> None:
     """Send a test message to every channel of one recipient; exit 1 if any failed."""
+    from loadguard.app import service
+
     with opened("") as (store, _):
         who = _recipient(store, athlete, coach)
         try:
@@ -130,6 +140,8 @@ def send_test_message(athlete: AthleteFor = None, coach: CoachFor = None) -> Non
 @alerts_app.command("send")
 def send() -> None:
     """Send what is due now (for a cron job instead of the daemon)."""
+    from loadguard.app import service
+
     with opened("") as (store, _):
         _report(service.deliver(store))
 
@@ -139,6 +151,8 @@ def show_outbox(
     last: Annotated[int, typer.Option(help="How many sends.", min=1, max=100_000)] = 20,
 ) -> None:
     """The latest sends: to whom, what, status, attempts, last error."""
+    from loadguard.store import outbox
+
     with opened("") as (store, _):
         rows = outbox.listing(store, last)
     table = Table()

@@ -7,7 +7,6 @@ from typing import Annotated
 import typer
 
 from loadguard import settings
-from loadguard.app import service
 from loadguard.cli.common import fail, opened, out, parse_date, say
 from loadguard.guard.plan import PlanError, load_plan
 from loadguard.i18n import LANGUAGES
@@ -89,6 +88,8 @@ def athlete_set(
     lang: LanguageOption = None,
 ) -> None:
     """Change what you give of an athlete; the rest stays. The guard checks again."""
+    from loadguard.app import service
+
     if start is None and name is None and plan is None and tz is None and lang is None:
         raise fail("say what to change: --start, --name, --plan, --tz or --language")
     _not_empty(tz=tz, name=name)

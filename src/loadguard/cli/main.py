@@ -9,16 +9,12 @@ from __future__ import annotations
 import os
 from functools import partial
 from pathlib import Path
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated
 
 import typer
 from rich.markup import escape
-from rich.progress import BarColumn, Progress, TextColumn, TimeElapsedColumn
 
 from loadguard import settings
-from loadguard.app import corrections, service
-from loadguard.app.host import opened as open_host
-from loadguard.app.wording import held_text
 from loadguard.cli.alerts import alerts_app, daemon_command
 from loadguard.cli.athletes import athlete_app
 from loadguard.cli.common import (
@@ -40,15 +36,25 @@ from loadguard.cli.maps import osm_app, places_app, surfaces_app
 from loadguard.cli.overview import overview
 from loadguard.cli.pain import condition_command, pain_command, symptom_command
 from loadguard.cli.plan import plan_app
-from loadguard.cli.render import render
-from loadguard.cli.runs import print_held, run_app, runs
+from loadguard.cli.plugins import PluginGroup
+from loadguard.cli.runs import run_app, runs
 from loadguard.cli.shoes import shoe_app
 from loadguard.cli.users import user_app
 from loadguard.cli.worker import worker_command
-from loadguard.contract import Athlete
-from loadguard.guard.plan import PlanError, available_plans, load_plan
-from loadguard.sources import registry
-from loadguard.store.db import Store, StoreError, db_target, default_db
+from loadguard.store.db import StoreError, db_target, default_db
+
+if TYPE_CHECKING:
+    from contextlib import AbstractContextManager
+
+    from loadguard.app.host import StoreHost
+    from loadguard.app.importing import ImportSummary
+    from loadguard.contract import Athlete
+    from loadguard.store.db import Store
+    from loadguard.store.sql import Target
+
+# Start-up: `loadguard --help` and the commands that only read or write the store import
+# no polars, numpy or plug-in; a command that computes imports what it needs when it runs
+# (bench/bench_cli.py measures it).
 
 STATUS_EXIT = {"green": 0, "yellow": EXIT_YELLOW, "red": EXIT_RED}
 
@@ -69,7 +75,14 @@ START, HEEL, RUNS, GROUND, WATCH = (
     "Alerts and keeping watch",
 )
 
-app = typer.Typer(no_args_is_help=True, add_completion=False, help=HELP)
+app = typer.Typer(
+    cls=PluginGroup,
+    no_args_is_help=True,
+    add_completion=False,
+    help=HELP,
+    rich_markup_mode=None,  # plain help: see PluginGroup.format_commands
+    pretty_exceptions_enable=False,
+)
 app.add_typer(athlete_app, name="athlete", rich_help_panel=START)
 app.add_typer(shoe_app, name="shoe", rich_help_panel=RUNS)
 app.add_typer(osm_app, name="osm", rich_help_panel=GROUND)
@@ -86,11 +99,19 @@ def _options(ctx: typer.Context, db: DbOption = None) -> None:
         State.db = db_target(db) if db else default_db()
     except (settings.SettingsError, StoreError) as exc:
         raise fail(str(exc)) from None
-    ctx.obj = partial(open_host, State.db)  # a connector's commands open the store with it
+    ctx.obj = partial(_open_host, State.db)  # a connector's commands open the store with it
+
+
+def _open_host(db: Target) -> AbstractContextManager[StoreHost]:
+    from loadguard.app.host import opened as open_host
+
+    return open_host(db)
 
 
 def plans() -> None:
     """List the rehab plans available."""
+    from loadguard.guard.plan import PlanError, available_plans, load_plan
+
     for plan_id in available_plans():
         try:
             out.print(f"{plan_id}\t{load_plan(plan_id).title}")
@@ -100,13 +121,17 @@ def plans() -> None:
 
 def _progress_import(
     store: Store, athlete: Athlete, targets: list[str], source: str, retry: bool
-) -> service.ImportSummary:
+) -> ImportSummary:
+    from rich.progress import BarColumn, Progress, TextColumn, TimeElapsedColumn
+
+    from loadguard.app import service
+
     total = service.ImportSummary()
     columns = (TextColumn("{task.description}"), BarColumn(), TextColumn("{task.fields[info]}"))
     with Progress(*columns, TimeElapsedColumn(), console=err, transient=True) as bar:
         task = bar.add_task("importing", total=None, info="")
 
-        def tick(origin: str, s: service.ImportSummary) -> None:
+        def tick(origin: str, s: ImportSummary) -> None:
             info = f"{s.seen} items, {s.bytes / 1e6:.1f} MB, {len(s.failed)} failed"
             bar.update(task, advance=1, info=info)
 
@@ -144,6 +169,9 @@ def import_(
 
     A file already read is skipped; one that cannot be read is listed (exit 1) and
     kept for --retry."""
+    from loadguard.app import service
+    from loadguard.app.wording import held_text
+
     if not paths and not retry:
         raise fail("give a file, folder or zip to import, or --retry")
     with opened(athlete) as (store, who):
@@ -187,6 +215,9 @@ def import_(
 
 def failures(athlete: AthleteOption = None) -> None:
     """List the files that could not be read, and the runs held for review, and why."""
+    from loadguard.app import corrections
+    from loadguard.cli.runs import print_held
+
     with opened(athlete) as (store, who):
         assert who is not None
         rows = store.failures(who.id)
@@ -206,6 +237,8 @@ def rebuild(athlete: AthleteOption = None) -> None:
     """Work out every run again from its stored original (after an upgrade).
 
     Neither the watch nor Strava is needed: the original files are in the store."""
+    from loadguard.app import service
+
     with opened(athlete) as (store, who):
         assert who is not None
         count, failed = service.rebuild(store, who)
@@ -231,6 +264,10 @@ def check(
 
     Shows your plan week and stage, each week against its cap, surfaces, shoes,
     pain and every finding with its source."""
+    from loadguard.app import corrections, service
+    from loadguard.cli.render import render
+    from loadguard.guard.plan import PlanError
+
     with opened(athlete) as (store, who):
         assert who is not None
         day = parse_date(as_of, "--as-of") if as_of else service.today(who)
@@ -258,6 +295,7 @@ def demo_command(
     The season is written as real FIT files like a watch folder, imported into a
     fresh database and checked."""
     from loadguard.cli import demo
+    from loadguard.cli.render import render
 
     report = demo.run(folder, console=out)
     render(report, out, every_finding=True)  # the whole season: every mistake in it
@@ -333,19 +371,10 @@ app.command("serve", rich_help_panel=WATCH)(serve)
 app.command("daemon", rich_help_panel=WATCH)(daemon_command)
 app.command("worker", rich_help_panel=WATCH)(worker_command)
 
-_plugged = False
-
 
 def with_plugins() -> typer.Typer:
-    """The app with the command groups connectors register (``loadguard.cli`` entry points)."""
-    global _plugged
-    if not _plugged:
-        groups, broken = registry.cli_plugins()
-        for name, group in groups.items():
-            app.add_typer(group, name=name, rich_help_panel="More sources of runs")
-        for reason in broken:
-            err.print(f"[yellow]warning:[/] {reason}")
-        _plugged = True
+    """The app; the command groups connectors register (``loadguard.cli`` entry points)
+    are found by its :class:`PluginGroup` when it runs, and imported only when chosen."""
     return app
 
 

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated
 
 import typer
 from rich.progress import (
@@ -15,11 +15,11 @@ from rich.progress import (
     TransferSpeedColumn,
 )
 
-from loadguard.app import service
 from loadguard.cli.common import AthleteOption, err, fail, opened, out, say
-from loadguard.store import maps
 from loadguard.store.db import StoreError
-from loadguard.surfaces.osm.regions import Region
+
+if TYPE_CHECKING:
+    from loadguard.surfaces.osm.regions import Region
 
 osm_app = typer.Typer(
     no_args_is_help=True,
@@ -34,6 +34,8 @@ surfaces_app = typer.Typer(no_args_is_help=True, help="The surfaces of your stor
 @osm_app.command("add")
 def osm_add(pbf: Annotated[Path, typer.Argument(help="A region extract, NAME.osm.pbf.")]) -> None:
     """Build a surface index from an OpenStreetMap extract (runs imported later use it)."""
+    from loadguard.store import maps
+
     with opened("") as (store, _):
         try:
             path, stats = maps.add_map(store, pbf)
@@ -92,6 +94,8 @@ def osm_fetch(
 @osm_app.command("list")
 def osm_list() -> None:
     """The surface maps on this machine."""
+    from loadguard.store import maps
+
     with opened("") as (store, _):
         for path in maps.maps(store):
             out.print(f"{path.name}\t{path.stat().st_size / 1e6:.1f} MB")
@@ -109,6 +113,8 @@ def places_add(
     ] = None,
 ) -> None:
     """Save places with a known surface; they beat the map along your runs."""
+    from loadguard.store import maps
+
     with opened(athlete) as (store, who):
         assert who is not None
         try:
@@ -134,6 +140,8 @@ def places_list(athlete: AthleteOption = None) -> None:
 @surfaces_app.command("recompute")
 def surfaces_recompute(athlete: AthleteOption = None) -> None:
     """Work out the surfaces of every stored run again (after `osm add` or `places add`)."""
+    from loadguard.app import service
+
     with opened(athlete) as (store, who):
         assert who is not None
         count, failed = service.recompute_surfaces(store, who)

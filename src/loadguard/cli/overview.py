@@ -12,8 +12,6 @@ import typer
 from rich.table import Table
 
 from loadguard import i18n, settings
-from loadguard.app import athlete_list
-from loadguard.app.access import View
 from loadguard.cli.common import opened, out
 
 STYLE = {"red": "bold red", "yellow": "yellow", "green": "green"}
@@ -25,6 +23,9 @@ def overview(
     ] = False,
 ) -> None:
     """Every athlete at a glance: reds first, then yellows, then the longest without a run."""
+    from loadguard.app import athlete_list
+    from loadguard.app.access import View
+
     language = i18n.language_for(None, settings.current())
 
     def t(key: str, **values: object) -> str:

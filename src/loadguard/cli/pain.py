@@ -7,7 +7,6 @@ from typing import Annotated
 import typer
 
 from loadguard import i18n
-from loadguard.app import service
 from loadguard.cli.common import AthleteOption, fail, language, opened, out, parse_date, say
 from loadguard.guard import pain_scale
 from loadguard.guard.plan import load_plan
@@ -44,6 +43,8 @@ def pain_command(
     """Log pain 0-10 (0-2 go, 3-5 fine if settled by next morning, above 5 back off).
 
     A second score for the same day and moment replaces the first; --remove takes it back."""
+    from loadguard.app import service
+
     moment = _moment(after_run, during, morning, rest_day)
     if remove == (score is not None):
         raise fail("give a score 0-10, or --remove without one")
@@ -86,6 +87,8 @@ def symptom_command(
     athlete: AthleteOption = None,
 ) -> None:
     """Log a symptom from the red-flag list (they mean: see a doctor)."""
+    from loadguard.app import service
+
     with opened(athlete) as (store, who):
         assert who is not None
         when = parse_date(day, "--date") if day else service.today(who)
@@ -102,6 +105,8 @@ def condition_command(
     athlete: AthleteOption = None,
 ) -> None:
     """Record a condition in the athlete's profile (diabetes, reduced circulation)."""
+    from loadguard.app import service
+
     with opened(athlete) as (store, who):
         assert who is not None
         try:

@@ -2,9 +2,6 @@
 
 from __future__ import annotations
 
-from typing import Any
-
-import polars as pl
 from rich.console import Console, Group
 from rich.panel import Panel
 from rich.table import Table
@@ -17,32 +14,14 @@ from loadguard.app.wording import (
     rule_title,
     stage_text,
 )
+from loadguard.cli.words import Words
 from loadguard.guard.findings import Finding
 from loadguard.guard.report import Report
-from loadguard.i18n import number, say, word
+from loadguard.i18n import say, word
 
 LIGHT = {"green": "bold green", "yellow": "bold yellow", "red": "bold red"}
 SEVERITY = {"info": "cyan", "warning": "yellow", "critical": "bold red"}
 SURFACE_ORDER = ("grass", "gravel", "trail", "track", "treadmill", "paved", "unknown")
-
-
-class Words:
-    """The check's words in one language."""
-
-    def __init__(self, language: str) -> None:
-        self.language = language
-
-    def __call__(self, key: str, **values: Any) -> str:
-        return say(self.language, f"cli.check.{key}", **values)
-
-    def cli(self, key: str, **values: Any) -> str:
-        return say(self.language, f"cli.{key}", **values)
-
-    def num(self, value: float, decimals: int = 1, *, sign: bool = False) -> str:
-        """A number rounded as the guard's messages round it (polars), so a table and a
-        message never disagree in the last digit; in the language's format."""
-        rounded = pl.Series([value], dtype=pl.Float64).round(2).round(decimals).item()
-        return number(rounded, self.language, decimals, sign=sign)
 
 
 def _surface_mix(surface_km: dict[str, float], t: Words) -> str:

@@ -10,10 +10,10 @@ from typing import Annotated
 import typer
 from rich.table import Table
 
-from loadguard.app import corrections, service
+from loadguard.app import corrections
 from loadguard.app.wording import held_text
 from loadguard.cli.common import AthleteOption, fail, language, opened, out, say
-from loadguard.cli.render import Words
+from loadguard.cli.words import Words
 from loadguard.contract import Athlete
 from loadguard.i18n import word
 from loadguard.store.corrections import LABELS, RunRef
@@ -41,6 +41,8 @@ def runs(
     ] = False,
 ) -> None:
     """List the latest runs with their ids (for `loadguard run ...`)."""
+    from loadguard.app import service
+
     with opened(athlete) as (store, who):
         assert who is not None
         t = Words(language(who))

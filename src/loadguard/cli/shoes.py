@@ -6,7 +6,6 @@ from typing import Annotated
 
 import typer
 
-from loadguard.app import service
 from loadguard.cli.common import AthleteOption, fail, language, opened, out, parse_date, say
 from loadguard.cli.runs import assign
 from loadguard.i18n import number, word
@@ -60,6 +59,8 @@ def shoe_list(
     ] = None,
 ) -> None:
     """List shoes with their mileage."""
+    from loadguard.app import service
+
     with opened(athlete) as (store, who):
         assert who is not None
         day = parse_date(as_of, "--as-of") if as_of else service.today(who)
@@ -79,6 +80,8 @@ def shoe_retire(
     ] = None,
 ) -> None:
     """Retire a shoe: runs after that day no longer go on it."""
+    from loadguard.app import service
+
     with opened(athlete) as (store, who):
         assert who is not None
         day = parse_date(on, "--on") if on else service.today(who)

@@ -1,4 +1,7 @@
-"""Findings: what the guard says, one row per thing a runner should hear about."""
+"""Findings: what the guard says, one row per thing a runner should hear about.
+
+The record and the severities only (no polars: the alerts, the store and the commands
+that list them start without it); the rules build them as frames in :mod:`.frames`."""
 
 from __future__ import annotations
 
@@ -6,24 +9,8 @@ from dataclasses import dataclass
 from datetime import date
 from typing import Literal
 
-import polars as pl
-
 Severity = Literal["info", "warning", "critical"]
 SEVERITY_RANK: dict[str, int] = {"info": 0, "warning": 1, "critical": 2}
-
-FINDING_SCHEMA: dict[str, pl.DataType | type[pl.DataType]] = {
-    "athlete_id": pl.String,
-    "rule": pl.String,
-    "severity": pl.String,
-    "date": pl.Date,
-    "plan_week": pl.Int32,
-    "value": pl.Float64,
-    "limit": pl.Float64,
-    "message": pl.String,
-    "evidence": pl.String,  # key into the plan's [sources.*]
-    "subject": pl.String,  # what it is about: a run's day, a plan week, a shoe (alerts key on it)
-    "detail": pl.String,  # which kind, for the texts: a symptom, "drop" of a shoe's profile
-}
 
 
 @dataclass(frozen=True)
@@ -39,43 +26,3 @@ class Finding:
     evidence: str
     subject: str = ""
     detail: str = ""
-
-
-def empty() -> pl.DataFrame:
-    return pl.DataFrame(schema=FINDING_SCHEMA)
-
-
-def frame(
-    source: pl.DataFrame,
-    *,
-    rule: str,
-    severity: pl.Expr,
-    day: pl.Expr,
-    plan_week: pl.Expr,
-    value: pl.Expr,
-    limit: pl.Expr,
-    message: pl.Expr,
-    evidence: pl.Expr,
-    subject: pl.Expr | None = None,
-    detail: pl.Expr | None = None,
-) -> pl.DataFrame:
-    """Shape rows of ``source`` (already filtered to violations) into the findings schema."""
-    # polars 2.1's pl.format can panic on columns split into several chunks: rechunk first.
-    out = source.rechunk().select(
-        pl.col("athlete_id"),
-        pl.lit(rule).alias("rule"),
-        severity.alias("severity"),
-        day.alias("date"),
-        plan_week.alias("plan_week"),
-        value.alias("value"),
-        limit.alias("limit"),
-        message.alias("message"),
-        evidence.alias("evidence"),
-        (subject if subject is not None else day.cast(pl.String)).alias("subject"),
-        (detail if detail is not None else pl.lit("")).alias("detail"),
-    )
-    return out.cast(FINDING_SCHEMA)  # type: ignore[arg-type]
-
-
-def to_findings(findings: pl.DataFrame) -> list[Finding]:
-    return [Finding(**row) for row in findings.iter_rows(named=True)]

@@ -20,7 +20,8 @@ from loadguard.guard.cap import with_cap
 from loadguard.guard.plan import Plan
 from loadguard.guard.stages import stage_weeks, with_stage_week
 from loadguard.guard.weeks import plan_week_expr, weekly
-from loadguard.surfaces.classes import STORED_SURFACES, surface_km
+from loadguard.surfaces.classes import STORED_SURFACES
+from loadguard.surfaces.km import surface_km
 
 RUNNING = "running"
 # Heel load that is not running: counted in its own column, never toward the run cap.

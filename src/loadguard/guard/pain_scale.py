@@ -11,10 +11,12 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 from datetime import date, timedelta
-
-import polars as pl
+from typing import TYPE_CHECKING
 
 from loadguard.contract import Explained
+
+if TYPE_CHECKING:
+    import polars as pl
 
 MOMENTS = ("during", "after", "morning", "rest")
 
@@ -91,6 +93,8 @@ class Unsettled:
 
 
 def unsettled(pain: pl.DataFrame, green_max: int, yellow_max: int, as_of: date) -> list[Unsettled]:
+    import polars as pl  # only the guard's pass needs it; logging a score does not
+
     yellow = pain.filter(
         pl.col("moment").is_in(["during", "after"])
         & (pl.col("score") > green_max)

@@ -9,7 +9,8 @@ from typing import Any
 import polars as pl
 
 from loadguard.contract import Athlete
-from loadguard.guard.findings import Finding, to_findings
+from loadguard.guard.findings import Finding
+from loadguard.guard.frames import to_findings
 from loadguard.guard.metrics import Metrics
 from loadguard.guard.pain_scale import light
 from loadguard.guard.plan import Plan

@@ -11,7 +11,8 @@ from datetime import date, timedelta
 
 import polars as pl
 
-from loadguard.guard import findings
+from loadguard.guard import frames
+from loadguard.guard.findings import SEVERITY_RANK
 from loadguard.guard.metrics import Metrics
 from loadguard.guard.plan import Plan
 from loadguard.guard.rules import pain, shoes, stage, volume
@@ -46,7 +47,7 @@ def evaluate(m: Metrics, plan: Plan, as_of: date) -> pl.DataFrame:
     With ``m.since`` set, only findings dated from that day on are returned.
     """
     parts = [rule(m, plan, as_of) for rule in RULES.values()]
-    found = in_plan_time(pl.concat([findings.empty(), *parts]), m.athletes)
+    found = in_plan_time(pl.concat([frames.empty(), *parts]), m.athletes)
     return found if m.since is None else found.filter(pl.col("date") >= m.since)
 
 
@@ -78,7 +79,7 @@ def in_plan_time(found: pl.DataFrame, athletes: pl.DataFrame | None) -> pl.DataF
 
 def newest_first(found: pl.DataFrame) -> pl.DataFrame:
     """Findings by athlete, newest first, the most severe first within a day."""
-    rank = pl.col("severity").replace_strict(findings.SEVERITY_RANK, return_dtype=pl.Int8)
+    rank = pl.col("severity").replace_strict(SEVERITY_RANK, return_dtype=pl.Int8)
     return found.sort(["athlete_id", "date", rank, "rule"], descending=[False, True, True, False])
 
 
@@ -87,7 +88,7 @@ def status(found: pl.DataFrame, athlete_ids: list[str], as_of: date) -> dict[str
     since = as_of - timedelta(days=STATUS_WINDOW_DAYS - 1)
     current = found.filter(pl.col("date") >= since)
     worst = current.group_by("athlete_id").agg(
-        worst=pl.col("severity").replace_strict(findings.SEVERITY_RANK, return_dtype=pl.Int8).max()
+        worst=pl.col("severity").replace_strict(SEVERITY_RANK, return_dtype=pl.Int8).max()
     )
     by_id = dict(worst.iter_rows())
     light = {0: "green", 1: "yellow", 2: "red"}

@@ -19,9 +19,6 @@ from functools import cache
 from importlib.resources import files
 from typing import Any
 
-from babel.dates import format_skeleton
-from babel.numbers import format_decimal
-
 from loadguard.contract import Athlete
 from loadguard.settings import Settings
 
@@ -43,6 +40,8 @@ def catalogue(language: str) -> dict[str, Any]:
 def number(value: float, language: str, digits: int = 0, *, sign: bool = False) -> str:
     """``value`` with ``digits`` decimals in the language's format (47,5 in Danish); kept
     (a list page formats the same few numbers hundreds of times, and Babel takes ~20 µs)."""
+    from babel.numbers import format_decimal  # babel: 70 ms, for the commands that print numbers
+
     body = "#,##0" + ("." + "0" * digits if digits else "")
     pattern = f"+{body};-{body}" if sign else body
     return str(format_decimal(value, format=pattern, locale=LOCALES[language]))
@@ -50,6 +49,8 @@ def number(value: float, language: str, digits: int = 0, *, sign: bool = False) 
 
 def day(value: date, language: str) -> str:
     """A day as a reader of ``language`` writes it: "Fri 4 Dec" / "fre. 4. dec."."""
+    from babel.dates import format_skeleton
+
     return str(format_skeleton("MMMEd", value, locale=LOCALES[language]))
 
 

@@ -17,6 +17,8 @@ GROUP = "loadguard.connectors"
 WEBHOOKS = "loadguard.webhooks"
 CLI = "loadguard.cli"
 SYNCS = "loadguard.sync"
+# A connector's summary as its distribution states it, less this prefix, is its help line.
+SUMMARY_PREFIX = "loadguard connector: "
 
 
 class UnknownConnector(LookupError):
@@ -64,16 +66,28 @@ def webhook_names() -> list[str]:
     return sorted(_entry_points(WEBHOOKS))
 
 
-def cli_plugins() -> tuple[dict[str, Any], list[str]]:
-    """Command groups connectors add to the CLI (``loadguard.cli`` entry points), loaded
-    now, and the reasons any could not be loaded (a broken plugin must not stop the CLI)."""
-    loaded, broken = {}, []
+def cli_plugin_summaries() -> dict[str, str]:
+    """Command groups connectors add to the CLI (``loadguard.cli`` entry points), each with
+    its distribution's summary, read from the installed metadata without importing it."""
+    summaries = {}
     for name, ep in sorted(_entry_points(CLI).items()):
-        try:
-            loaded[name] = ep.load()
-        except Exception as exc:
-            broken.append(f"command group {name!r} ({ep.value}) failed to load: {exc}")
-    return loaded, broken
+        summary = (ep.dist.metadata["Summary"] if ep.dist else None) or ""
+        summaries[name] = summary.removeprefix(SUMMARY_PREFIX) or f"Commands of {name}."
+    return summaries
+
+
+def cli_plugin(name: str) -> Any:
+    """A connector's command group (a typer app), imported now. Raises UnknownConnector
+    naming the plug-in and the reason if it is not installed or does not load."""
+    ep = _entry_points(CLI).get(name)
+    if ep is None:
+        raise UnknownConnector(f"no command group {name!r} is installed")
+    try:
+        return ep.load()
+    except Exception as exc:  # a broken plug-in fails its own commands, not the CLI
+        raise UnknownConnector(
+            f"command group {name!r} ({ep.value}) failed to load: {exc}"
+        ) from exc
 
 
 def sync_names() -> list[str]:

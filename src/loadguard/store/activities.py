@@ -11,18 +11,17 @@ from __future__ import annotations
 import json
 from dataclasses import dataclass
 from datetime import UTC, date, datetime
-
-import polars as pl
+from typing import TYPE_CHECKING
 
 from loadguard.contract import EXTERNAL_ID, Activity, RawRecord
-from loadguard.guard.metrics import SHOE_SCHEMA
-from loadguard.sources.normalise import Normalised
 from loadguard.store.corrections import CORRECTED, COUNTED, NOT_HELD, SPORT_AS_LABELLED
 from loadguard.store.db import Store, StoreError, now_iso
 from loadguard.store.pain import add_pain
 from loadguard.store.sql import json_field
 from loadguard.store.surfaces import save_mix
-from loadguard.surfaces.classes import SURFACE_CLASSES
+
+if TYPE_CHECKING:
+    from loadguard.sources.normalise import Normalised
 
 # Two activities are the same run when they start within this many seconds
 # and their distances differ by at most DUPLICATE_DISTANCE (share) or 50 m.
@@ -220,78 +219,6 @@ def assign_shoe(store: Store, athlete_id: str, activity_id: int, shoe_id: int | 
         )
     if cur.rowcount == 0:
         raise StoreError(f"athlete {athlete_id!r} has no activity {activity_id}")
-
-
-ACTIVITY_SCHEMA: dict[str, pl.DataType | type[pl.DataType]] = {
-    "athlete_id": pl.String,
-    "activity_id": pl.Int64,
-    "source": pl.String,
-    "sport": pl.String,
-    "sub_sport": pl.String,
-    "name": pl.String,
-    "description": pl.String,
-    "gear_id": pl.String,
-    "start_utc": pl.Int64,
-    "utc_offset_s": pl.Int64,
-    "distance_m": pl.Float64,
-    "timer_s": pl.Float64,
-    "elapsed_s": pl.Float64,
-    "run_s": pl.Float64,
-    "walk_s": pl.Float64,
-    "run_bouts": pl.Int64,
-    "walk_bouts": pl.Int64,
-    "longest_run_s": pl.Float64,
-    "shoe_id": pl.Int64,
-}
-# metres per surface class from the GPS track (null: not computed for this activity)
-STORED_SURFACE_SCHEMA: dict[str, pl.DataType | type[pl.DataType]] = {
-    f"stored_{c}_m": pl.Float64 for c in SURFACE_CLASSES
-}
-
-
-def activities_frame(store: Store, athlete_ids: list[str]) -> pl.DataFrame:
-    """Every counted (non-duplicate) activity of these athletes, one row each.
-
-    ``start_utc`` becomes a UTC datetime; ``start_local`` is the naive local
-    wall-clock time (utc + offset), which is what plan weeks are counted in.
-    """
-    marks = ",".join("?" * len(athlete_ids))
-    # a run the runner tagged takes its surfaces from the tags, not from the GPS track
-    stored = ", ".join(f"CASE WHEN c.tags IS NULL THEN s.{c}_m END" for c in SURFACE_CLASSES)
-    rows = store.conn.execute(
-        f"SELECT a.athlete_id, a.id, a.source, {SPORT_AS_LABELLED}, a.sub_sport, a.name,"
-        " TRIM(a.description || ' ' || COALESCE(c.tags, '')),"
-        " a.gear_id, a.start_utc, a.utc_offset_s, a.distance_m, a.timer_s, a.elapsed_s, a.run_s,"
-        f" a.walk_s, a.run_bouts, a.walk_bouts, a.longest_run_s, a.shoe_id, {stored},"
-        " CASE WHEN s.method = 'gps' THEN 1 ELSE 0 END"
-        f" FROM activities a LEFT JOIN activity_surfaces s ON s.activity_id = a.id {CORRECTED}"
-        f" WHERE a.athlete_id IN ({marks}) AND a.duplicate_of IS NULL AND {COUNTED} AND {NOT_HELD}"
-        " ORDER BY a.athlete_id, a.start_utc",
-        athlete_ids,
-    ).fetchall()
-    frame = pl.DataFrame(
-        rows,
-        schema=ACTIVITY_SCHEMA | STORED_SURFACE_SCHEMA | {"has_track": pl.Boolean},
-        orient="row",
-    )
-    return with_time_columns(frame)
-
-
-def shoes_frame(store: Store, athlete_ids: list[str]) -> pl.DataFrame:
-    """Every shoe of these athletes, as the guard's metrics read them."""
-    rows = [
-        (s.id, s.athlete_id, s.name, s.initial_km, s.heel_stack_mm, s.drop_mm, s.minimalist,
-         s.default_from, s.retired_on, s.gear_id)
-        for athlete_id in athlete_ids
-        for s in store.shoes(athlete_id)
-    ]  # fmt: skip
-    return pl.DataFrame(rows, schema=SHOE_SCHEMA, orient="row")
-
-
-def with_time_columns(frame: pl.DataFrame) -> pl.DataFrame:
-    utc = pl.from_epoch(pl.col("start_utc"), time_unit="s").dt.replace_time_zone("UTC")
-    local = pl.from_epoch(pl.col("start_utc") + pl.col("utc_offset_s"), time_unit="s")
-    return frame.with_columns(start_utc=utc, start_local=local)
 
 
 def epoch_to_utc(seconds: int) -> datetime:

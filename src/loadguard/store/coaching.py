@@ -10,8 +10,6 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-import polars as pl
-
 from loadguard.store.db import Store, now_iso
 
 SCOPES = ("all", "no_pain")  # everything; everything but pain and symptoms
@@ -275,15 +273,6 @@ def unread_for_coach(store: Store, coach_id: int) -> dict[str, int]:
 
 # -- stage adjustments --------------------------------------------------------------
 
-ADJUSTMENT_SCHEMA: dict[str, pl.DataType | type[pl.DataType]] = {
-    "athlete_id": pl.String,
-    "plan_week": pl.Int32,
-    "kind": pl.String,
-    "to_week": pl.Int32,
-    "reason": pl.String,
-    "by": pl.String,
-}
-
 
 def add_adjustment(
     store: Store,
@@ -301,17 +290,6 @@ def add_adjustment(
             " to_week, reason, created_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
             (athlete_id, coach_id, coach_name, kind, plan_week, to_week, reason, now_iso()),
         )
-
-
-def adjustments_frame(store: Store, athlete_ids: list[str]) -> pl.DataFrame:
-    """Every stage adjustment of these athletes, in the order they were made."""
-    marks = ",".join("?" * len(athlete_ids))
-    rows = store.conn.execute(
-        "SELECT athlete_id, plan_week, kind, to_week, reason, coach_name FROM stage_adjustments"
-        f" WHERE athlete_id IN ({marks}) ORDER BY id",
-        athlete_ids,
-    ).fetchall()
-    return pl.DataFrame(rows, schema=ADJUSTMENT_SCHEMA, orient="row")
 
 
 def replies_after(store: Store, coach_id: int, after: int) -> list[tuple[str, str, Note]]:

@@ -1,20 +1,11 @@
-"""Pain entries, symptoms and conditions in the store, and as frames for the guard."""
+"""Pain entries, symptoms and conditions in the store (as frames for the guard: :mod:`.frames`)."""
 
 from __future__ import annotations
 
 from datetime import UTC, date, datetime, time, timedelta
 
-import polars as pl
-
-from loadguard.guard.stages import PAIN_SCHEMA
 from loadguard.store.corrections import CORRECTED, COUNTED, NOT_HELD, SPORT_AS_LABELLED
 from loadguard.store.db import Store, now_iso
-
-SYMPTOM_SCHEMA: dict[str, pl.DataType | type[pl.DataType]] = {
-    "athlete_id": pl.String,
-    "day": pl.Date,
-    "kind": pl.String,
-}
 
 
 def add_pain(
@@ -96,37 +87,3 @@ def conditions(store: Store, athlete_id: str) -> list[str]:
         "SELECT condition FROM conditions WHERE athlete_id = ? ORDER BY condition", (athlete_id,)
     ).fetchall()
     return [r[0] for r in rows]
-
-
-def conditions_frame(store: Store, athlete_ids: list[str]) -> pl.DataFrame:
-    marks = ",".join("?" * len(athlete_ids))
-    rows = store.conn.execute(
-        f"SELECT athlete_id, condition FROM conditions WHERE athlete_id IN ({marks})",
-        athlete_ids,
-    ).fetchall()
-    return pl.DataFrame(
-        rows, schema={"athlete_id": pl.String, "condition": pl.String}, orient="row"
-    )
-
-
-def pain_frame(store: Store, athlete_ids: list[str]) -> pl.DataFrame:
-    marks = ",".join("?" * len(athlete_ids))
-    rows = store.conn.execute(
-        "SELECT p.athlete_id, p.day, p.moment, p.score, p.activity_id FROM pain_entries p"
-        f" LEFT JOIN activities a ON a.id = p.activity_id {CORRECTED}"
-        f" WHERE p.athlete_id IN ({marks}) AND {COUNTED} ORDER BY p.athlete_id, p.day, p.id",
-        athlete_ids,
-    ).fetchall()
-    parsed = [(a, date.fromisoformat(d), m, s, i) for a, d, m, s, i in rows]
-    return pl.DataFrame(parsed, schema=PAIN_SCHEMA, orient="row")
-
-
-def symptom_frame(store: Store, athlete_ids: list[str]) -> pl.DataFrame:
-    marks = ",".join("?" * len(athlete_ids))
-    rows = store.conn.execute(
-        f"SELECT athlete_id, day, kind FROM symptoms WHERE athlete_id IN ({marks})"
-        " ORDER BY athlete_id, day, id",
-        athlete_ids,
-    ).fetchall()
-    parsed = [(a, date.fromisoformat(d), k) for a, d, k in rows]
-    return pl.DataFrame(parsed, schema=SYMPTOM_SCHEMA, orient="row")

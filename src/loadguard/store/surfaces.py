@@ -3,12 +3,14 @@
 from __future__ import annotations
 
 import json
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from loadguard.store.db import Store, StoreError, now_iso
 from loadguard.store.sql import integrity_errors
 from loadguard.surfaces.classes import SURFACE_CLASSES
-from loadguard.surfaces.mix import SurfaceMix
+
+if TYPE_CHECKING:  # a mix is reckoned with numpy; storing one needs none
+    from loadguard.surfaces.mix import SurfaceMix
 
 COLUMNS = tuple(f"{c}_m" for c in SURFACE_CLASSES)
 

@@ -11,7 +11,7 @@ from datetime import date, timedelta
 
 import polars as pl
 
-from loadguard.guard import findings
+from loadguard.guard import frames
 from loadguard.guard.metrics import Metrics
 from loadguard.guard.pain_scale import CONDITIONS, SYMPTOMS, unsettled
 from loadguard.guard.plan import Plan
@@ -21,7 +21,7 @@ NO_IMPROVEMENT_DAYS = 42  # 6 weeks
 
 
 def _none() -> pl.DataFrame:
-    return findings.empty()
+    return frames.empty()
 
 
 def pain_red(m: Metrics, plan: Plan, as_of: date) -> pl.DataFrame:
@@ -29,7 +29,7 @@ def pain_red(m: Metrics, plan: Plan, as_of: date) -> pl.DataFrame:
     if m.pain is None:
         return _none()
     red = m.pain.filter(pl.col("score") > plan.pain.yellow_max)
-    return findings.frame(
+    return frames.frame(
         red,
         rule="pain_red",
         severity=pl.lit("critical"),
@@ -82,7 +82,7 @@ def pain_not_settled(m: Metrics, plan: Plan, as_of: date) -> pl.DataFrame:
             "message": pl.String,
         },
     )
-    return findings.frame(
+    return frames.frame(
         frame,
         rule="pain_not_settled",
         severity=pl.col("severity"),
@@ -101,7 +101,7 @@ def red_flag(m: Metrics, plan: Plan, as_of: date) -> pl.DataFrame:
     if m.symptoms is not None and m.symptoms.height:
         why = pl.col("kind").replace_strict(SYMPTOMS, default="a red-flag symptom")
         parts.append(
-            findings.frame(
+            frames.frame(
                 m.symptoms,
                 rule="red_flag",
                 severity=pl.lit("critical"),
@@ -118,7 +118,7 @@ def red_flag(m: Metrics, plan: Plan, as_of: date) -> pl.DataFrame:
     if m.conditions is not None and m.conditions.height:
         why = pl.col("condition").replace_strict(CONDITIONS, default="a medical condition")
         parts.append(
-            findings.frame(
+            frames.frame(
                 m.conditions,
                 rule="red_flag",
                 subject=pl.col("condition"),
@@ -170,7 +170,7 @@ def no_improvement(m: Metrics, plan: Plan, as_of: date) -> pl.DataFrame:
         )
         .join(active, on="athlete_id", how="semi")
     )
-    return findings.frame(
+    return frames.frame(
         trend,
         rule="no_improvement",
         subject=pl.lit("six weeks"),

@@ -6,7 +6,7 @@ from datetime import date
 
 import polars as pl
 
-from loadguard.guard import findings
+from loadguard.guard import frames
 from loadguard.guard.metrics import Metrics
 from loadguard.guard.plan import Plan
 from loadguard.guard.rules.common import fmt
@@ -21,7 +21,7 @@ def shoe_wear(m: Metrics, plan: Plan, as_of: date) -> pl.DataFrame:
     wear = plan.shoes
     worn = m.shoes.filter(_active(as_of) & (pl.col("km") >= wear.warn_km))
     retire = pl.col("km") >= wear.retire_km
-    return findings.frame(
+    return frames.frame(
         worn,
         rule="shoe_wear",
         subject=pl.format("shoe {}", pl.col("shoe_id")),
@@ -86,7 +86,7 @@ def shoe_profile(m: Metrics, plan: Plan, as_of: date) -> pl.DataFrame:
             )
         )
     parts = [
-        findings.frame(
+        frames.frame(
             used.filter(broken.fill_null(value=False)),
             rule="shoe_profile",
             subject=pl.format("shoe {}", pl.col("shoe_id")),

@@ -6,7 +6,7 @@ from datetime import date
 
 import polars as pl
 
-from loadguard.guard import findings
+from loadguard.guard import frames
 from loadguard.guard.metrics import Metrics
 from loadguard.guard.plan import Plan
 from loadguard.guard.rules.common import fmt, in_plan
@@ -20,7 +20,7 @@ def session_duration(m: Metrics, plan: Plan, as_of: date) -> pl.DataFrame:
         & (pl.col("minutes") > pl.col("session_hi") + limits.grace_s / 60.0)
     )
     critical = pl.col("minutes") > pl.col("session_hi") * limits.critical_factor
-    return findings.frame(
+    return frames.frame(
         runs,
         rule="session_duration",
         severity=pl.when(critical).then(pl.lit("critical")).otherwise(pl.lit("warning")),
@@ -50,7 +50,7 @@ def interval_structure(m: Metrics, plan: Plan, as_of: date) -> pl.DataFrame:
         & (pl.col("longest_run_s") > pl.col("run_interval_s") + limits.interval_grace_s)
     )
     critical = pl.col("longest_run_s") > pl.col("run_interval_s") * limits.interval_critical_factor
-    return findings.frame(
+    return frames.frame(
         runs,
         rule="interval_structure",
         severity=pl.when(critical).then(pl.lit("critical")).otherwise(pl.lit("warning")),
@@ -80,7 +80,7 @@ def surface_phase(m: Metrics, plan: Plan, as_of: date) -> pl.DataFrame:
         paved = paved & (pl.col("surface_paved_km") * 1000.0 >= floor.min_m)
         paved = paved & (pl.col("surface_paved_km") >= pl.col("km") * floor.min_share)
     per_run = in_plan(m.runs.filter(paved), plan).filter(pl.col("hard_share_max") == 0)
-    runs = findings.frame(
+    runs = frames.frame(
         per_run,
         rule="surface_phase",
         severity=pl.lit("warning"),
@@ -105,7 +105,7 @@ def surface_phase(m: Metrics, plan: Plan, as_of: date) -> pl.DataFrame:
         & (pl.col("run_km") > 0)
         & (share > pl.col("hard_share_max"))
     )
-    weeks = findings.frame(
+    weeks = frames.frame(
         per_week,
         rule="surface_phase",
         subject=pl.format("week {}", pl.col("plan_week")),
@@ -136,7 +136,7 @@ def surface_unknown(m: Metrics, plan: Plan, as_of: date) -> pl.DataFrame:
         & (pl.col("km") > 0)
         & (share > plan.surface_data.unknown_share)
     )
-    return findings.frame(
+    return frames.frame(
         runs,
         rule="surface_unknown",
         severity=pl.lit("info"),

@@ -6,7 +6,7 @@ from datetime import date
 
 import polars as pl
 
-from loadguard.guard import findings
+from loadguard.guard import frames
 from loadguard.guard.metrics import Metrics, lookback
 from loadguard.guard.plan import Plan
 from loadguard.guard.rules.common import fmt, with_stage
@@ -25,7 +25,7 @@ def weekly_volume_cap(m: Metrics, plan: Plan, as_of: date) -> pl.DataFrame:
     critical = change > cap.critical_over * 100.0
     held = pl.col("cap_from_week") < pl.col("plan_week") - 1  # the week before broke its cap
     step = f"+{round(cap.increase_max * 100)} %"
-    return findings.frame(
+    return frames.frame(
         weeks,
         rule="weekly_volume_cap",
         subject=pl.format("week {}", pl.col("plan_week")),
@@ -109,7 +109,7 @@ def session_spike(m: Metrics, plan: Plan, as_of: date) -> pl.DataFrame:
         )
         .otherwise(pl.lit(" Longer single runs carry the clearest injury risk; build up in steps."))
     )
-    return findings.frame(
+    return frames.frame(
         runs,
         rule="session_spike",
         severity=severity,
@@ -133,7 +133,7 @@ def session_spike(m: Metrics, plan: Plan, as_of: date) -> pl.DataFrame:
 def acwr(m: Metrics, plan: Plan, as_of: date) -> pl.DataFrame:
     """Context only, never a verdict: an uncoupled acute:chronic ratio above the classic 1.5."""
     high = m.acwr.filter(pl.col("ratio") > plan.acwr.high)
-    return findings.frame(
+    return frames.frame(
         high,
         rule="acwr",
         subject=pl.lit("acwr"),
@@ -159,7 +159,7 @@ def inactive(m: Metrics, plan: Plan, as_of: date) -> pl.DataFrame:
     started for a runner with none), so nobody reads GREEN as all is well."""
     rule = plan.inactive
     if rule is None or m.athletes is None:
-        return findings.empty()
+        return frames.empty()
     last = m.runs.group_by(pl.col("athlete_id").cast(pl.String)).agg(
         last=pl.col("local_date").max()
     )
@@ -181,7 +181,7 @@ def inactive(m: Metrics, plan: Plan, as_of: date) -> pl.DataFrame:
         .then(pl.format(": the last was on {}.", since))
         .otherwise(pl.format(" (none since {}).", since))
     )
-    return findings.frame(
+    return frames.frame(
         quiet,
         rule="inactive",
         subject=pl.format("since {}", pl.col("since")),
