@@ -36,6 +36,7 @@ cluster: setup
 
 bench: setup
 	$(UV) run python bench/bench_cli.py
+	$(UV) run python bench/bench_decoder.py
 	$(UV) run python bench/bench_import.py
 	$(UV) run python bench/bench_guard.py
 	$(UV) run python bench/bench_webhook.py

@@ -2,7 +2,8 @@
 
 1. Check each (possibly chained) file's header and CRC (:mod:`.framing`).
 2. Walk the message headers with one table lookup per message (header byte ->
-   size under the current definitions), collecting the offsets of wanted messages.
+   size under the current definitions), collecting the offsets of wanted messages
+   (:mod:`.walk`; a definition repeating the one in force is skipped in place).
 3. Resolve each message's definition vectorised, gather every wanted field of
    all messages of one layout at once (NaN where invalid, scaled), and merge the
    layouts of one global message in file order.
@@ -14,9 +15,8 @@ Damaged input raises :class:`ConnectorError`; anything else is a decoder bug.
 from __future__ import annotations
 
 from collections.abc import Iterator, Mapping
-from dataclasses import dataclass, field
-from functools import cache, cached_property
-from itertools import accumulate
+from dataclasses import dataclass
+from functools import cache
 
 import numpy as np
 import numpy.typing as npt
@@ -25,6 +25,7 @@ from loadguard.contract import ConnectorError
 
 from . import framing
 from . import profile as p
+from .walk import Layout, Walk, overrun, walk
 
 F64 = npt.NDArray[np.float64]
 I64 = npt.NDArray[np.int64]
@@ -59,43 +60,6 @@ class FitData:
         return self.tables.get(mesg) or Table(np.zeros(0, np.int64), {})
 
 
-@dataclass(eq=False)
-class _Layout:
-    """One distinct definition: global message, byte order and fields."""
-
-    global_num: int
-    big_endian: bool
-    size: int  # bytes of a data message after its 1-byte header
-    spec: bytes  # the field definitions: (number, size, base type) byte triples
-    defined_at: list[int] = field(default_factory=list)
-
-    @cached_property
-    def fields(self) -> list[tuple[int, int, int, int]]:
-        """(field number, offset in the message body, size, base type byte)."""
-        sizes = self.spec[1::3]
-        offsets = accumulate(sizes, initial=0)
-        return list(zip(self.spec[0::3], offsets, sizes, self.spec[2::3], strict=False))
-
-
-@dataclass
-class _Walk:
-    """The state and findings of a header walk over one file's data section."""
-
-    keep: Mapping[int, object] | None  # global messages to collect (None: all)
-    positions: list[int] = field(default_factory=list)  # collected data messages
-    layouts: list[_Layout] = field(default_factory=list)
-    known: dict[bytes, int] = field(default_factory=dict)  # definition bytes -> layout
-    def_pos: list[int] = field(default_factory=list)  # every definition: offset,
-    def_local: list[int] = field(default_factory=list)  # local type and layout index
-    def_layout: list[int] = field(default_factory=list)
-    # Message size per header byte: > 0 collect, < 0 skip, 0 slow path (definitions,
-    # undefined types, and compressed headers unless keep is None).
-    sizes: list[int] = field(default_factory=lambda: [0] * 256)
-    by_local: list[int] = field(default_factory=lambda: [0] * 16)
-    stop: int = 0  # where the walk ended: past the end if the last message overran it
-    skipped_compressed: bool = False
-
-
 def decode(data: bytes, wanted: Mapping[int, frozenset[int]] = p.WANTED) -> FitData:
     """Decode ``data`` (one FIT file or several chained ones) into :class:`Table` s."""
     parts = list(decode_parts(data, wanted))
@@ -114,26 +78,19 @@ def decode_parts(data: bytes, wanted: Mapping[int, frozenset[int]] = p.WANTED) -
     buf = np.frombuffer(data, dtype=np.uint8)
     segments, dropped = framing.segments(data, _truncation)
     for i, (start, end) in enumerate(segments):
-        walk = _walk(data, start, end, wanted)
-        if walk.skipped_compressed or walk.stop > end:
-            walk = _walk(data, start, end)
-        if walk.stop > end:
-            raise ConnectorError(_overrun(walk.positions[-1], end))
+        found = walk(data, start, end, wanted)
+        if found.skipped_compressed or found.stop > end:
+            found = walk(data, start, end)
+        if found.stop > end:
+            raise ConnectorError(overrun(found.positions[-1], end))
         parts: dict[int, list[tuple[I64, dict[int, F64]]]] = {}
-        for layout, offs, stamps in _resolve(buf, walk, wanted):
+        for layout, offs, stamps in _resolve(buf, found, wanted):
             cols = _gather(buf, layout, offs, wanted[layout.global_num], stamps)
             parts.setdefault(layout.global_num, []).append((offs, cols))
         tables = {num: _merge(chunks) for num, chunks in parts.items()}
         record = tables.get(p.RECORD)
         if record is not None and p.COMPRESSED_SPEED_DISTANCE in record.columns:
-            resets = [
-                pos
-                for layout in walk.layouts
-                if layout.global_num == p.RECORD
-                and any(f[0] == p.COMPRESSED_SPEED_DISTANCE for f in layout.fields)
-                for pos in layout.defined_at
-            ]
-            _expand_speed_distance(record, np.asarray(resets, dtype=np.int64))
+            _expand_speed_distance(record, np.asarray(found.restarts(), dtype=np.int64))
         yield FitData(tables, dropped if i == len(segments) - 1 else "")
 
 
@@ -145,115 +102,34 @@ def _truncation(data: bytes, pos: int, start: int, end: int) -> str:
         f" but only {n - pos} are there"
     )
     try:
-        walk = _walk(data, start, n)
+        found = walk(data, start, n)
     except ConnectorError as err:
         if str(err).startswith("truncated"):
             return str(err)
         return f"{reason}, and the data is corrupt: {err}"
-    return _overrun(walk.positions[-1], n) if walk.stop > n else reason
-
-
-def _overrun(pos: int, end: int, what: str = "message") -> str:
-    return f"truncated: {what} at byte {pos} runs past the end of the data at byte {end}"
-
-
-def _walk(data: bytes, pos: int, end: int, keep: Mapping[int, object] | None = None) -> _Walk:
-    """Walk the message headers from ``pos`` to ``end``.
-
-    Only data messages of global numbers in ``keep`` (all when None) are
-    collected. When ``keep`` is given, the first compressed-timestamp message
-    ends the walk with ``skipped_compressed`` set: compressed times depend on
-    every message before them, so the caller walks again keeping everything.
-    """
-    walk = _Walk(keep)
-    sizes = walk.sizes
-    append = walk.positions.append
-    while pos < end:
-        size = sizes[data[pos]]
-        if size > 0:
-            append(pos)
-            pos += size
-        elif size:
-            pos -= size
-        else:
-            pos = _slow_path(data, pos, end, walk)
-    walk.stop = pos
-    return walk
-
-
-def _slow_path(data: bytes, pos: int, end: int, walk: _Walk) -> int:
-    """Handle a definition or an uncollected message at ``pos``; where the next one starts."""
-    header = data[pos]
-    if header & 0xC0 != 0x40:  # a data message, normal or compressed
-        local = (header >> 5) & 0x03 if header & 0x80 else header & 0x0F
-        if not walk.by_local[local]:
-            raise ConnectorError(
-                f"data message for undefined local message type {local} at byte {pos}"
-            )
-        walk.skipped_compressed = True  # a compressed header while collecting some:
-        return end  # stop here, the caller walks again collecting everything
-    stop = _definition_end(data, pos, end)
-    key = data[pos + 1 : stop] + bytes([header & 0x20])
-    index = walk.known.get(key)
-    if index is None:
-        index = walk.known[key] = len(walk.layouts)
-        walk.layouts.append(_layout(data, pos, stop))
-    layout = walk.layouts[index]
-    layout.defined_at.append(pos)
-    local = header & 0x0F
-    walk.def_pos.append(pos)
-    walk.def_local.append(local)
-    walk.def_layout.append(index)
-    size = walk.by_local[local] = layout.size + 1
-    collect = walk.keep is None or layout.global_num in walk.keep
-    for reserved in range(4):  # bits 4 and 5 of a normal data header are reserved
-        walk.sizes[local | reserved << 4] = size if collect else -size
-    if local < 4:
-        first = 0x80 | local << 5
-        walk.sizes[first : first + 32] = [size if walk.keep is None else 0] * 32
-    return stop
-
-
-def _definition_end(data: bytes, pos: int, end: int) -> int:
-    """Where the definition message at ``pos`` ends, checking it fits before ``end``."""
-    stop = pos + 6 + 3 * data[pos + 5] if pos + 6 <= end else end + 1
-    if data[pos] & 0x20:  # developer fields follow, with their count first
-        stop = stop + 1 + 3 * data[stop] if stop < end else end + 1
-    if stop > end:
-        raise ConnectorError(_overrun(pos, end, "definition message"))
-    return stop
-
-
-def _layout(data: bytes, pos: int, stop: int) -> _Layout:
-    """Parse the definition message at ``pos`` (already bounds-checked up to ``stop``)."""
-    big = data[pos + 2] != 0
-    global_num = int.from_bytes(data[pos + 3 : pos + 5], "big" if big else "little")
-    fields_end = pos + 6 + 3 * data[pos + 5]
-    spec = data[pos + 6 : fields_end]
-    size = sum(spec[1::3]) + sum(data[fields_end + 2 : stop : 3])  # developer fields: sizes
-    return _Layout(global_num, big, size, spec)
+    return overrun(found.positions[-1], n) if found.stop > n else reason
 
 
 def _resolve(
-    buf: U8, walk: _Walk, wanted: Mapping[int, frozenset[int]]
-) -> list[tuple[_Layout, I64, F64 | None]]:
+    buf: U8, found: Walk, wanted: Mapping[int, frozenset[int]]
+) -> list[tuple[Layout, I64, F64 | None]]:
     """Every wanted layout with the offsets of its data messages (and compressed times)."""
-    offs = np.asarray(walk.positions, dtype=np.int64)
+    offs = np.asarray(found.positions, dtype=np.int64)
     if not len(offs):
         return []
     headers = buf[offs]
     compressed = headers >= 0x80
     local = np.where(compressed, (headers >> 5) & 0x03, headers & 0x0F).astype(np.int64)
     # The definition in force for a message: the latest one of its local type before it.
-    def_keys = np.asarray(walk.def_local, dtype=np.int64) << 32 | np.asarray(walk.def_pos)
+    def_keys = np.asarray(found.def_local, dtype=np.int64) << 32 | np.asarray(found.def_pos)
     order = np.argsort(def_keys)
     latest = np.searchsorted(def_keys[order], local << 32 | offs, side="right") - 1
-    layout_of = np.asarray(walk.def_layout, dtype=np.int64)[order][latest]
+    layout_of = np.asarray(found.def_layout, dtype=np.int64)[order][latest]
     stamps = None
     if compressed.any():
-        stamps = _compressed_timestamps(buf, walk, offs, layout_of, headers)
-    out: list[tuple[_Layout, I64, F64 | None]] = []
-    for index, layout in enumerate(walk.layouts):
+        stamps = _compressed_timestamps(buf, found, offs, layout_of, headers)
+    out: list[tuple[Layout, I64, F64 | None]] = []
+    for index, layout in enumerate(found.layouts):
         if layout.global_num in wanted:
             sel = np.flatnonzero(layout_of == index)
             if len(sel):
@@ -285,7 +161,7 @@ def _dtype(code: str, big: bool) -> np.dtype[np.generic]:
     return np.dtype(code).newbyteorder(">" if big else "<")
 
 
-def _rows(buf: U8, offs: I64, layout: _Layout, nums: frozenset[int]) -> tuple[U8, int]:
+def _rows(buf: U8, offs: I64, layout: Layout, nums: frozenset[int]) -> tuple[U8, int]:
     """The bytes of the messages at ``offs`` spanning the fields ``nums``, and their start."""
     spans = [(o, o + n) for num, o, n, _ in layout.fields if num in nums]
     lo = min((a for a, _ in spans), default=0)
@@ -299,7 +175,7 @@ def _rows(buf: U8, offs: I64, layout: _Layout, nums: frozenset[int]) -> tuple[U8
 
 
 def _gather(
-    buf: U8, layout: _Layout, offs: I64, wanted: frozenset[int], stamps: F64 | None
+    buf: U8, layout: Layout, offs: I64, wanted: frozenset[int], stamps: F64 | None
 ) -> dict[int, F64]:
     """The wanted fields of the data messages of one layout at ``offs``."""
     cols: dict[int, F64] = {}
@@ -324,14 +200,14 @@ def _gather(
     return cols
 
 
-def _compressed_timestamps(buf: U8, walk: _Walk, offs: I64, layout_of: I64, headers: U8) -> F64:
+def _compressed_timestamps(buf: U8, found: Walk, offs: I64, layout_of: I64, headers: U8) -> F64:
     """Timestamps of compressed-header messages (NaN for the others).
 
     A compressed header carries the low 5 bits of the time; the rest comes from
     the last timestamp seen in any message, rolling over when the bits wrap.
     """
     full = np.full(len(offs), np.nan)
-    for index, layout in enumerate(walk.layouts):
+    for index, layout in enumerate(found.layouts):
         for num, offset, size, base in layout.fields:
             if num != p.TIMESTAMP:
                 continue
