@@ -316,7 +316,8 @@ def small_map(tmp_path_factory: pytest.TempPathFactory) -> SurfaceIndex:
 def test_crossing_a_paved_road_on_a_gravel_path_stays_gravel(small_map: SurfaceIndex) -> None:
     run = to_lonlat(np.array([[-150.0, 0.0], [150.0, 0.0]]), ORIGIN)
     lat, lon = gps_along(run, seed=11, passes=4, sigma=4.0)  # 4 crossings
-    raw = match(small_map, lat, lon, min_stretch_m=0.0, heading_penalty_m=0.0)
+    # every point, no smoothing, no heading: the plain nearest way
+    raw = match(small_map, lat, lon, min_stretch_m=0.0, heading_penalty_m=0.0, sample_m=0.0)
     got = match(small_map, lat, lon)
     assert raw.metres["paved"] > 0.0, "the nearest way alone puts points on the road"
     assert got.metres["paved"] == 0.0

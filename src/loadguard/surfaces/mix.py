@@ -75,13 +75,24 @@ def _local_xy(
     return x, y
 
 
-def _place_classes(places: Sequence[Place], lat: np.ndarray, lon: np.ndarray) -> np.ndarray:
-    import shapely
+NONE = -1  # no class for a point yet
+OTHER = len(SURFACE_CLASSES)  # a place's surface that is no class: counts to no class
 
-    out: np.ndarray = np.full(len(lat), "", dtype=object)
+
+def _code(surface: str) -> int:
+    if not surface:
+        return NONE
+    return SURFACE_CLASSES.index(surface) if surface in SURFACE_CLASSES else OTHER
+
+
+def _place_codes(places: Sequence[Place], lat: np.ndarray, lon: np.ndarray) -> np.ndarray:
+    """Per point: the code of the surface of the last place holding it, else NONE."""
+    out: np.ndarray = np.full(len(lat), NONE, dtype=np.int8)
     ok = np.isfinite(lat) & np.isfinite(lon)
     if not places or not ok.any():
         return out
+    import shapely
+
     lat0, lon0 = float(np.nanmean(lat)), float(np.nanmean(lon))
     x, y = _local_xy(lat, lon, lat0, lon0)
     points = shapely.points(np.where(ok, x, 0.0), np.where(ok, y, 0.0))
@@ -97,13 +108,29 @@ def _place_classes(places: Sequence[Place], lat: np.ndarray, lon: np.ndarray) ->
             inside = shapely.contains(local, points)
         else:
             inside = shapely.dwithin(local, points, PLACE_TOLERANCE_M)
-        out[inside & ok] = place.surface
+        out[inside & ok] = _code(place.surface)
     return out
 
 
+def _map_codes(
+    index: SurfaceIndex, lat: np.ndarray, lon: np.ndarray, steps: np.ndarray
+) -> np.ndarray:
+    """Per point: the code of the class the map gives it, else NONE."""
+    from loadguard.surfaces.osm.match import match_codes
+
+    found, _ = match_codes(index, lat, lon, steps)
+    lookup = np.array([*(_code(c) for c in index.classes), NONE], dtype=np.int8)
+    codes: np.ndarray = lookup[found]  # found -1 (unknown) takes the last entry: NONE
+    return codes
+
+
 def _segment_lengths(lat: np.ndarray, lon: np.ndarray) -> np.ndarray:
-    x, y = _local_xy(lat, lon, float(np.nanmean(lat)), float(np.nanmean(lon)))
-    lengths = np.hypot(np.diff(x), np.diff(y))
+    """Metres from each point to the next (n - 1 of them; 0 for a step with a NaN end)."""
+    finite = np.isfinite(lat)
+    lat0 = float(lat.mean()) if finite.all() else float(lat[finite].mean())
+    x, y = _local_xy(lat, lon, lat0, 0.0)
+    dx, dy = np.diff(x), np.diff(y)
+    lengths = np.sqrt(dx * dx + dy * dy)
     return np.where(np.isfinite(lengths), lengths, 0.0)
 
 
@@ -131,26 +158,23 @@ def mix(activity: Activity, context: SurfaceContext) -> SurfaceMix:
         metres[label or "unknown"] = total
         return SurfaceMix(metres, "label" if label else "none")
     lat, lon = np.asarray(lat, dtype=np.float64), np.asarray(lon, dtype=np.float64)
-    classes = _place_classes(context.places, lat, lon)
+    lengths = _segment_lengths(lat, lon)
+    codes = _place_codes(context.places, lat, lon)
     for index in context.indexes:
-        todo = classes == ""
+        todo = codes == NONE
         if not todo.any():
             break
-        from loadguard.surfaces.osm.match import match
-
-        matched = match(index, lat, lon)
-        found = np.asarray(matched.classes, dtype=object)
-        classes = np.where(todo & (found != ""), found, classes)
+        found = _map_codes(index, lat, lon, np.append(lengths, 0.0))
+        codes = np.where(todo, found, codes)
     if label:
-        classes = np.where(classes == "", label, classes)
-    lengths = _segment_lengths(lat, lon)
+        codes = np.where(codes == NONE, _code(label), codes)
     track = float(lengths.sum())
     if track <= 0:
         metres[label or "unknown"] = total
         return SurfaceMix(metres, "label" if label else "none")
-    for cls in SURFACE_CLASSES:
-        if cls == "unknown":
-            continue
-        metres[cls] = float(lengths[classes[:-1] == cls].sum()) / track * total
+    per_code = np.bincount(codes[:-1].astype(np.intp) + 1, weights=lengths, minlength=OTHER + 2)
+    for i, cls in enumerate(SURFACE_CLASSES):
+        if cls != "unknown":
+            metres[cls] = float(per_code[i + 1]) / track * total
     metres["unknown"] = max(0.0, total - sum(metres.values()))
     return SurfaceMix(metres, "gps")

@@ -229,6 +229,18 @@ def _segment_starts(way_start: NDArray[np.int64], n_points: int) -> NDArray[np.i
     return np.flatnonzero(keep)
 
 
+def _segment_rows(xy: FloatArray) -> FloatArray:
+    """(7, S) from (S, 4) segment ends: x0, y0, dx, dy, 1/length² and the unit direction
+    (both 0 for a zero-length segment)."""
+    dx, dy = xy[:, 2] - xy[:, 0], xy[:, 3] - xy[:, 1]
+    square = dx * dx + dy * dy
+    inv_sq = np.divide(1.0, square, out=np.zeros_like(square), where=square > 0)
+    norm = np.sqrt(square)
+    ux = np.divide(dx, norm, out=np.zeros_like(dx), where=norm > 0)
+    uy = np.divide(dy, norm, out=np.zeros_like(dy), where=norm > 0)
+    return np.stack([xy[:, 0], xy[:, 1], dx, dy, inv_sq, ux, uy])
+
+
 @dataclass(frozen=True)
 class SurfaceIndex:
     """A loaded index: STRtrees over projected segments and polygons, with classes."""
@@ -237,8 +249,8 @@ class SurfaceIndex:
     bounds: tuple[float, float, float, float]
     projection: Projection
     segments: NDArray[np.object_]  # shapely LineStrings, metres
-    segment_xy: FloatArray  # (S, 4): x0, y0, x1, y1 in metres
-    segment_unit: FloatArray  # (S, 2): unit direction (0, 0 for a zero-length segment)
+    segment_rows: FloatArray  # (7, S): x0, y0, dx, dy, 1/length², unit x, unit y (see
+    # _segment_rows); one row per quantity, so a gather of one is contiguous
     segment_class: NDArray[np.int8]
     segment_way: NDArray[np.int64]
     segment_tree: shapely.STRtree
@@ -262,9 +274,6 @@ class SurfaceIndex:
             [np.stack([x[starts], y[starts]], -1), np.stack([x[ends], y[ends]], -1)], 1
         )
         segments = shapely.linestrings(coords) if len(starts) else np.empty(0, dtype=object)
-        delta = coords[:, 1] - coords[:, 0]
-        norm = np.hypot(delta[:, 0], delta[:, 1])[:, None]
-        unit = np.divide(delta, norm, out=np.zeros_like(delta), where=norm > 0)
         part = np.searchsorted(arrays["way_start"], starts, side="right") - 1
 
         area_lonlat = arrays["area_lonlat"]
@@ -283,8 +292,7 @@ class SurfaceIndex:
             bounds=(float(b[0]), float(b[1]), float(b[2]), float(b[3])),
             projection=proj,
             segments=segments,
-            segment_xy=coords.reshape(-1, 4),
-            segment_unit=unit,
+            segment_rows=_segment_rows(coords.reshape(-1, 4)),
             segment_class=arrays["way_class"][part].astype(np.int8),
             segment_way=arrays["way_id"][part].astype(np.int64),
             segment_tree=shapely.STRtree(segments),
@@ -297,3 +305,9 @@ class SurfaceIndex:
     @property
     def n_segments(self) -> int:
         return len(self.segments)
+
+    @property
+    def segment_xy(self) -> FloatArray:
+        """(S, 4): x0, y0, x1, y1 of every segment, in metres."""
+        x0, y0, dx, dy = self.segment_rows[:4]
+        return np.stack([x0, y0, x0 + dx, y0 + dy], axis=-1)
