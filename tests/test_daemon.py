@@ -166,7 +166,7 @@ def test_a_daemon_killed_mid_way_neither_loses_nor_doubles_an_alert(
     assert len(hook.received) == 1  # the same day's second run: the same subject, no new alert
     assert len(sends(db)) == 1
     jobs = sorted(str(r[0]) for r in query(db, "SELECT id FROM scheduler_jobs"))
-    assert jobs == ["deliver every 0.5s", "watch every 0.2s"]
+    assert jobs == ["deliver every 0.5s", "guard every 60min", "watch every 0.2s"]
 
 
 def test_a_digest_missed_while_the_daemon_was_down_runs_once_not_once_per_day(
@@ -224,7 +224,7 @@ def test_a_changed_schedule_replaces_its_job_and_an_unchanged_one_is_kept(
         again = second.scheduler.get_job("deliver every 30s").next_run_time
     finally:
         second.stop()
-    assert ids == ["deliver every 30s", "digest mette 06:00 UTC"]
+    assert ids == ["deliver every 30s", "digest mette 06:00 UTC", "guard every 60min"]
     assert again == kept
 
 
@@ -234,7 +234,7 @@ def test_a_job_stored_before_the_house_moved_is_replaced_by_its_new_path(
     """A database from before `loadguard.jobs` became `loadguard.app.jobs` keeps working."""
     db = tmp_path / "lg.sqlite"
     conf = tmp_path / "settings.toml"
-    conf.write_text("")
+    conf.write_text("[scheduler]\nguard_minutes = 0\n")  # the delivery job alone
     monkeypatch.setenv("LOADGUARD_SETTINGS", str(conf))
     settings.current.cache_clear()
     first = Daemon(db)

@@ -121,6 +121,9 @@ class SchedulerSettings(_Section):
     watch_s: float = Field(default=1.0, gt=0, le=86400)  # how often watched folders are scanned
     retry_s: float = Field(default=30.0, gt=0, le=86400)  # how often due and held alerts are sent
     sync_minutes: int = Field(default=0, ge=0, le=1440)  # scheduled pulls (no webhooks); 0 off
+    # the guard over every athlete in one pass (a day that ends, a week without runs: no
+    # run or pain entry triggers those); 0 off
+    guard_minutes: int = Field(default=60, ge=0, le=1440)
 
 
 class MapSettings(_Section):

@@ -119,10 +119,17 @@ def finding_payload(report: Report, f: Finding) -> dict[str, Any]:
     }
 
 
-def queue_findings(store: Store, settings: Settings, report: Report, now: datetime) -> int:
-    """Store the alerts this guard run calls for; returns how many new alerts."""
+def queue_findings(
+    store: Store,
+    settings: Settings,
+    report: Report,
+    now: datetime,
+    everybody: list[Recipient] | None = None,
+) -> int:
+    """Store the alerts this guard run calls for; returns how many new alerts.
+    ``everybody``: the recipients, when a pass over many athletes has read them once."""
     athlete = report.athlete
-    everybody = recipients(store, settings)
+    everybody = recipients(store, settings) if everybody is None else everybody
     live = watching(everybody, athlete.id)
     digests = [r for r in everybody if athlete.id in r.athletes and r.digest and r.channels]
     if not live and not digests:

@@ -63,6 +63,15 @@ def plan_jobs(
             IntervalTrigger(seconds=s.retry_s, timezone=UTC),
         )
     ]
+    if s.guard_minutes:
+        jobs.append(
+            JobSpec(
+                f"guard every {s.guard_minutes}min",
+                "loadguard.app.jobs:guard",
+                (where,),
+                IntervalTrigger(minutes=s.guard_minutes, timezone=UTC),
+            )
+        )
     if conf.watch:
         jobs.append(
             JobSpec(

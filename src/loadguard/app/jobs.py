@@ -13,7 +13,7 @@ from contextlib import contextmanager
 from datetime import UTC, datetime
 
 from loadguard import settings
-from loadguard.app import digests, service
+from loadguard.app import digests, guard_pass, service
 from loadguard.store.db import Store
 
 log = logging.getLogger("loadguard.daemon")
@@ -63,6 +63,14 @@ def deliver(db: str) -> None:
         done = service.deliver(store)
         if done.sent or done.failed:
             log.info("alerts: %d sent, %d to retry", done.sent, done.failed)
+
+
+def guard(db: str) -> None:
+    """The guard over every athlete in one pass (app/guard_pass.py)."""
+    with Store(db) as store, _logged("guard"):
+        done = guard_pass.guard_all(store)
+        if done.kept or done.new_alerts:
+            log.info("guard: %d changed, %d new alerts", done.kept, done.new_alerts)
 
 
 def digest(db: str, coach: str) -> None:

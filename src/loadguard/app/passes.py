@@ -1,6 +1,8 @@
 """The guard's metrics for some athletes on one plan, read from the store: one pass for
-one runner's report (:func:`loadguard.app.service.check`) or a coach's whole list
-(:mod:`loadguard.app.athlete_list`), so both see the same figures."""
+one runner's report (:func:`loadguard.app.service.check`), a coach's whole list
+(:mod:`loadguard.app.athlete_list`) or everyone (:mod:`loadguard.app.guard_pass`), so
+all see the same figures. From :data:`SNAPSHOT_FROM` athletes on, their activities come
+from the store's columnar copy (:mod:`loadguard.store.snapshot`), not from SQL."""
 
 from __future__ import annotations
 
@@ -14,6 +16,10 @@ from loadguard.guard import metrics
 from loadguard.guard.plan import Plan
 from loadguard.store import frames
 from loadguard.store.db import Store
+from loadguard.store.snapshot import Snapshot
+
+# A coach's list of a few dozen reads SQL (milliseconds); a pass over hundreds the copy.
+SNAPSHOT_FROM = 200
 
 
 def metrics_for(
@@ -22,11 +28,17 @@ def metrics_for(
     plan: Plan,
     as_of: date,
     hide: frozenset[str] = frozenset(),
+    *,
+    since: date | None = None,
 ) -> metrics.Metrics:
     """Every counted activity, shoe, pain entry, symptom, condition and coach's stage
-    change of these athletes, through the metrics; ``hide``: sources left out."""
+    change of these athletes, through the metrics; ``hide``: sources left out; ``since``:
+    only findings from that day on are wanted (a scheduled pass: see metrics.compute)."""
     ids = [a.id for a in athletes]
-    activities = frames.activities_frame(store, ids)
+    if len(ids) >= SNAPSHOT_FROM:
+        activities = Snapshot(store).activities(ids)
+    else:
+        activities = frames.activities_frame(store, ids)
     if hide:
         activities = activities.filter(~pl.col("source").is_in(sorted(hide)))
     starts = pl.DataFrame(
@@ -39,6 +51,8 @@ def metrics_for(
         frames.shoes_frame(store, ids),
         plan,
         as_of,
+        fill_weeks=since is None,  # a window's pass needs no empty weeks, a report does
+        since=since,
         pain=frames.pain_frame(store, ids),
         symptoms=frames.symptom_frame(store, ids),
         conditions=frames.conditions_frame(store, ids),

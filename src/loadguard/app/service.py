@@ -163,8 +163,10 @@ def run_guard(store: Store, athlete: Athlete, trigger: str, as_of: date | None =
     """Check an athlete now (or as of a day) and keep the findings (guard_runs/findings)."""
     day = as_of or today(athlete)
     report = check(store, athlete, day)
-    findings_store.save_run(store, athlete.id, day, trigger, report.status, report.findings)
     conf = settings.current()
+    since = verdict.alert_window(day, conf.notify.max_age_days)
+    run = findings_store.NewRun(athlete.id, day, since, report.status, report.findings)
+    findings_store.save_run(store, run, trigger)
     if delivery.queue_findings(store, conf, report, _now()):
         delivery.deliver_due(store, conf, _now())
     return report

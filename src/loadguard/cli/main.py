@@ -32,6 +32,7 @@ from loadguard.cli.common import (
     parse_date,
     say,
 )
+from loadguard.cli.guard import guard_command
 from loadguard.cli.maps import osm_app, places_app, surfaces_app
 from loadguard.cli.overview import overview
 from loadguard.cli.pain import condition_command, pain_command, symptom_command
@@ -368,6 +369,7 @@ app.command("pain", rich_help_panel=HEEL)(pain_command)
 app.command("symptom", rich_help_panel=HEEL)(symptom_command)
 app.command("condition", rich_help_panel=HEEL)(condition_command)
 app.command("serve", rich_help_panel=WATCH)(serve)
+app.command("guard", rich_help_panel=WATCH)(guard_command)
 app.command("daemon", rich_help_panel=WATCH)(daemon_command)
 app.command("worker", rich_help_panel=WATCH)(worker_command)
 

@@ -43,6 +43,8 @@ class Metrics:
     conditions: pl.DataFrame | None = None  # athlete_id, condition
     stages: pl.DataFrame | None = None  # adaptive stage week per athlete and plan week
     athletes: pl.DataFrame | None = None  # athlete_id, plan_start
+    # athlete_id, last: each athlete's last run day, a windowed pass (``since``) included
+    last_runs: pl.DataFrame | None = None
 
 
 # The columns of an activity the metrics use; the rest stays in the store.
@@ -270,6 +272,9 @@ def compute(
     """
     runs = with_shoes(runs_frame(activities, athletes, as_of), shoes)
     mileage = shoe_mileage(runs, shoes)
+    last_runs = runs.group_by(pl.col("athlete_id").cast(pl.String)).agg(
+        last=pl.col("local_date").max()
+    )
     if since is not None:
         runs = runs.filter(pl.col("local_date") >= since - lookback(plan))
     runs = with_longest_previous(surface_km(runs), plan.session_spike.window_days)
@@ -298,6 +303,7 @@ def compute(
         symptoms=_upto(symptoms, as_of),
         conditions=conditions,
         stages=adaptive,
+        last_runs=last_runs,
         athletes=athletes.select("athlete_id", "plan_start"),
     )
 

@@ -41,6 +41,12 @@ RULES: dict[str, Rule] = {
 STATUS_WINDOW_DAYS = 14
 
 
+def alert_window(as_of: date, max_age_days: int) -> date:
+    """The first day whose findings a scheduled guard can act on: the status window, or
+    the age past which a finding is no longer alerted (``notify.max_age_days``)."""
+    return as_of - timedelta(days=max(STATUS_WINDOW_DAYS - 1, max_age_days))
+
+
 def evaluate(m: Metrics, plan: Plan, as_of: date) -> pl.DataFrame:
     """All findings of all rules, in rule order (:func:`newest_first` orders them for people).
 

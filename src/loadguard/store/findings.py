@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import hashlib
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import date
 
@@ -19,16 +21,47 @@ class GuardRun:
     ran_at: str
 
 
-def save_run(
-    store: Store, athlete_id: str, as_of: date, trigger: str, status: str, found: list[Finding]
-) -> int:
+def digest(status: str, found: Sequence[Finding], since: date) -> str:
+    """What a run says of the days from ``since`` on (the alert window: a scheduled pass
+    sees no older findings), in 16 hex digits: equal digests, the same status and
+    findings."""
+    recent = [(f.rule, f.severity, f.date, f.subject, f.value, f.limit) for f in found]
+    said = repr([status, *(r for r in recent if r[2] >= since)])
+    return hashlib.sha256(said.encode()).hexdigest()[:16]
+
+
+@dataclass(frozen=True)
+class NewRun:
+    athlete_id: str
+    as_of: date
+    since: date  # the first day of the alert window its digest covers
+    status: str
+    found: Sequence[Finding]
+
+
+def save_run(store: Store, run: NewRun, trigger: str) -> int:
+    return save_runs(store, [run], trigger)[0]
+
+
+def save_runs(store: Store, runs: Sequence[NewRun], trigger: str) -> list[int]:
+    """Keep guard runs with their findings, in one transaction; their ids."""
+    ids = []
+    ran_at = now_iso()
     with store.atomic():
-        cur = store.conn.execute(
-            "INSERT INTO guard_runs (athlete_id, as_of, trigger, status, ran_at)"
-            " VALUES (?, ?, ?, ?, ?) RETURNING id",
-            (athlete_id, as_of.isoformat(), trigger, status, now_iso()),
-        )
-        run_id = int(cur.fetchone()[0])
+        for run in runs:
+            cur = store.conn.execute(
+                "INSERT INTO guard_runs (athlete_id, as_of, trigger, status, ran_at, digest)"
+                " VALUES (?, ?, ?, ?, ?, ?) RETURNING id",
+                (
+                    run.athlete_id,
+                    run.as_of.isoformat(),
+                    trigger,
+                    run.status,
+                    ran_at,
+                    digest(run.status, run.found, run.since),
+                ),
+            )
+            ids.append(int(cur.fetchone()[0]))
         store.conn.executemany(
             "INSERT INTO findings (run_id, athlete_id, rule, severity, date, plan_week, value,"
             ' "limit", message, evidence, subject, detail, seq)'
@@ -49,10 +82,24 @@ def save_run(
                     f.detail,
                     seq,
                 )
-                for seq, f in enumerate(found)
+                for run_id, run in zip(ids, runs, strict=True)
+                for seq, f in enumerate(run.found)
             ],
         )
-    return run_id
+    return ids
+
+
+def latest_digests(store: Store, athlete_ids: Sequence[str]) -> dict[str, str | None]:
+    """Each athlete's latest guard run's digest (None: a run from before digests)."""
+    if not athlete_ids:
+        return {}
+    marks = ",".join("?" * len(athlete_ids))
+    rows = store.conn.execute(
+        "SELECT g.athlete_id, g.digest FROM guard_runs g JOIN (SELECT athlete_id, MAX(id) AS id"
+        f" FROM guard_runs WHERE athlete_id IN ({marks}) GROUP BY athlete_id) l ON l.id = g.id",
+        list(athlete_ids),
+    ).fetchall()
+    return {str(r[0]): r[1] for r in rows}
 
 
 def latest_run(store: Store, athlete_id: str) -> tuple[GuardRun, list[Finding]] | None:

@@ -43,12 +43,20 @@ STORED_SURFACE_SCHEMA: dict[str, pl.DataType | type[pl.DataType]] = {
 }
 
 
+def empty_activities() -> pl.DataFrame:
+    """:func:`activities_frame`'s columns, with no rows."""
+    schema = ACTIVITY_SCHEMA | STORED_SURFACE_SCHEMA | {"has_track": pl.Boolean}
+    return with_time_columns(pl.DataFrame(schema=schema))
+
+
 def activities_frame(store: Store, athlete_ids: list[str]) -> pl.DataFrame:
     """Every counted (non-duplicate) activity of these athletes, one row each.
 
     ``start_utc`` becomes a UTC datetime; ``start_local`` is the naive local
     wall-clock time (utc + offset), which is what plan weeks are counted in.
     """
+    if not athlete_ids:
+        return empty_activities()
     marks = ",".join("?" * len(athlete_ids))
     # a run the runner tagged takes its surfaces from the tags, not from the GPS track
     stored = ", ".join(f"CASE WHEN c.tags IS NULL THEN s.{c}_m END" for c in SURFACE_CLASSES)
@@ -72,14 +80,24 @@ def activities_frame(store: Store, athlete_ids: list[str]) -> pl.DataFrame:
 
 
 def shoes_frame(store: Store, athlete_ids: list[str]) -> pl.DataFrame:
-    """Every shoe of these athletes, as the guard's metrics read them."""
-    rows = [
-        (s.id, s.athlete_id, s.name, s.initial_km, s.heel_stack_mm, s.drop_mm, s.minimalist,
-         s.default_from, s.retired_on, s.gear_id)
-        for athlete_id in athlete_ids
-        for s in store.shoes(athlete_id)
-    ]  # fmt: skip
-    return pl.DataFrame(rows, schema=SHOE_SCHEMA, orient="row")
+    """Every shoe of these athletes, as the guard's metrics read them (one query)."""
+    if not athlete_ids:
+        return pl.DataFrame(schema=SHOE_SCHEMA)
+    marks = ",".join("?" * len(athlete_ids))
+    rows = store.conn.execute(
+        "SELECT id, athlete_id, name, initial_km, heel_stack_mm, drop_mm, minimalist,"
+        f" default_from, retired_on, gear_id FROM shoes WHERE athlete_id IN ({marks})"
+        " ORDER BY athlete_id, id",
+        athlete_ids,
+    ).fetchall()
+
+    def day(value: str | None) -> date | None:
+        return date.fromisoformat(value) if value else None
+
+    shoes = [
+        (*r[:6], None if r[6] is None else bool(r[6]), day(r[7]), day(r[8]), r[9]) for r in rows
+    ]
+    return pl.DataFrame(shoes, schema=SHOE_SCHEMA, orient="row")
 
 
 def with_time_columns(frame: pl.DataFrame) -> pl.DataFrame:

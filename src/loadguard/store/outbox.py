@@ -13,7 +13,7 @@ from __future__ import annotations
 import json
 import os
 import socket
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from typing import Any
@@ -96,6 +96,41 @@ def add_notice(
         [(notice_id, c, iso(due_at)) for c in channels],
     )
     return notice_id
+
+
+def alerted(store: Store, athlete_ids: Sequence[str]) -> dict[str, dict[tuple[str, str], int]]:
+    """Per athlete, the highest severity (rank) alerted for each (rule, subject)."""
+    found: dict[str, dict[tuple[str, str], int]] = {}
+    for chunk in _chunks(athlete_ids):
+        marks = ",".join("?" * len(chunk))
+        for athlete_id, rule, subject, severity in store.conn.execute(
+            f"SELECT athlete_id, rule, subject, severity FROM alerts WHERE athlete_id IN ({marks})",
+            chunk,
+        ):
+            mine = found.setdefault(str(athlete_id), {})
+            key = (str(rule), str(subject))
+            mine[key] = max(mine.get(key, -1), SEVERITY_RANK[severity])
+    return found
+
+
+def waiting(store: Store, athlete_ids: Sequence[str]) -> dict[str, set[tuple[str, str]]]:
+    """Per athlete, the (rule, subject) of alerts with a send still pending."""
+    found: dict[str, set[tuple[str, str]]] = {}
+    for chunk in _chunks(athlete_ids):
+        marks = ",".join("?" * len(chunk))
+        for athlete_id, rule, subject in store.conn.execute(
+            "SELECT n.athlete_id, a.rule, a.subject FROM sends s JOIN notices n ON"
+            " n.id = s.notice_id JOIN alerts a ON a.id = n.alert_id WHERE s.status = 'pending'"
+            f" AND n.athlete_id IN ({marks})",
+            chunk,
+        ):
+            found.setdefault(str(athlete_id), set()).add((str(rule), str(subject)))
+    return found
+
+
+def _chunks(ids: Sequence[str], size: int = 5000) -> list[list[str]]:
+    """Ids in pieces a query's parameters can hold (SQLite's limit is 32,766)."""
+    return [list(ids[i : i + size]) for i in range(0, len(ids), size)]
 
 
 def cancel_resolved(store: Store, athlete_id: str, still: set[tuple[str, str]]) -> int:

@@ -254,4 +254,11 @@ LATER: tuple[str, ...] = (
     -- Rows in plain text are sealed when first read: sealing needs the key, not SQL.
     ALTER TABLE alert_channels ADD COLUMN sealed TEXT;
     """,
+    """
+    -- 19: a guard run's digest of its status and findings: a scheduled pass over every
+    -- athlete keeps a run only for those whose status or findings changed since their
+    -- last run (app/guard_pass.py), found through the index on each athlete's runs
+    ALTER TABLE guard_runs ADD COLUMN digest TEXT;
+    CREATE INDEX guard_runs_by_athlete ON guard_runs (athlete_id, id);
+    """,
 )

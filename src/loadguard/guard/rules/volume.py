@@ -7,7 +7,7 @@ from datetime import date
 import polars as pl
 
 from loadguard.guard import frames
-from loadguard.guard.metrics import Metrics, lookback
+from loadguard.guard.metrics import Metrics
 from loadguard.guard.plan import Plan
 from loadguard.guard.rules.common import fmt, with_stage
 
@@ -160,14 +160,12 @@ def inactive(m: Metrics, plan: Plan, as_of: date) -> pl.DataFrame:
     rule = plan.inactive
     if rule is None or m.athletes is None:
         return frames.empty()
-    last = m.runs.group_by(pl.col("athlete_id").cast(pl.String)).agg(
-        last=pl.col("local_date").max()
-    )
-    # a windowed pass (``since``) sees only its look-back: no run in it is "none since"
-    floor = m.since - lookback(plan) if m.since is not None else None
-    seen_from = (
-        pl.col("plan_start") if floor is None else pl.max_horizontal("plan_start", pl.lit(floor))
-    )
+    last = m.last_runs  # from every run, also in a windowed pass (``since``)
+    if last is None:
+        last = m.runs.group_by(pl.col("athlete_id").cast(pl.String)).agg(
+            last=pl.col("local_date").max()
+        )
+    seen_from = pl.col("plan_start")
     quiet = (
         m.athletes.with_columns(pl.col("athlete_id").cast(pl.String))
         .join(last, on="athlete_id", how="left")

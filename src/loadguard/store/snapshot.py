@@ -1,0 +1,132 @@
+"""A columnar copy of every athlete's counted activities, for a guard pass over many.
+
+Reading 10,000 athletes x 3 years (4.7 M runs) through SQL takes SQLite 48 s (9 s in
+the engine alone: the joins with surfaces and corrections); the same frame read from
+Arrow IPC files takes a fraction of a second. So a pass over many athletes reads the
+copy, and from SQL only the athletes whose data changed since it was written.
+
+- Each athlete's rows carry the *version* they were read at: the athlete's revision
+  (counted up by triggers on every write to what the guard reads) with the day and time
+  the athlete was made, so an athlete deleted and made again never matches old rows.
+- The copy is split in buckets by athlete, so a change rewrites one bucket. A bucket is
+  written to a temporary file and renamed into place: a reader sees a whole bucket, old
+  or new; two writers at once leave one of them, each row still right for its version.
+- Athletes without rows in a bucket (no runs yet, or new) are read from SQL each time.
+- The file names hold a fingerprint of the frame's columns: an upgrade that changes them
+  starts a new copy; nothing else ever needs to be deleted by hand.
+
+Beside a SQLite file (``<db>.frames/``), else in the user's state folder per database.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import os
+import zlib
+from collections.abc import Sequence
+from pathlib import Path
+
+import platformdirs
+import polars as pl
+
+from loadguard.store import frames
+from loadguard.store.db import Store
+from loadguard.store.sql import Target, private_folder
+
+BUCKETS = 16
+VERSION = "_version"
+
+
+def folder_for(db: Target) -> Path:
+    if db.path is not None:
+        return db.path.with_name(db.path.name + ".frames")
+    digest = hashlib.sha256(str(db).encode()).hexdigest()[:16]
+    return Path(platformdirs.user_state_dir("loadguard")) / "frames" / digest
+
+
+def _fingerprint() -> str:
+    described = ";".join(f"{n}:{t}" for n, t in frames.empty_activities().schema.items())
+    return hashlib.sha256(described.encode()).hexdigest()[:12]
+
+
+def bucket_of(athlete_id: str) -> int:
+    return zlib.crc32(athlete_id.encode()) % BUCKETS
+
+
+def versions(store: Store, athlete_ids: Sequence[str]) -> dict[str, int]:
+    """Each athlete's version: its revision, and when it was made (in one 56-bit int): an
+    athlete deleted and made again counts its revisions anew, only the second differs."""
+    marks = ",".join("?" * len(athlete_ids))
+    rows = (
+        store.conn.execute(
+            f"SELECT id, revision, created_at FROM athletes WHERE id IN ({marks})",
+            list(athlete_ids),
+        ).fetchall()
+        if athlete_ids
+        else []
+    )
+    made = {str(r[0]): (int(r[1]), str(r[2])) for r in rows}
+    return {
+        a: ((zlib.crc32(created.encode()) & 0xFFFFFF) << 32) | (revision & 0xFFFFFFFF)
+        for a, (revision, created) in made.items()
+    }
+
+
+class Snapshot:
+    """The activities of a store's athletes, kept in Arrow IPC buckets by version."""
+
+    def __init__(self, store: Store, folder: Path | None = None) -> None:
+        self.store = store
+        self.folder = folder or folder_for(store.target)
+        self.prefix = f"activities-{store.identity[:12]}-{_fingerprint()}"
+        self.read_from_sql = 0  # athletes read from SQL by the last call (a bench's figure)
+
+    def _path(self, bucket: int) -> Path:
+        return self.folder / f"{self.prefix}-{bucket:02d}.arrow"
+
+    def activities(self, athlete_ids: Sequence[str]) -> pl.DataFrame:
+        """As :func:`loadguard.store.frames.activities_frame` for these athletes, ordered
+        by athlete and start; buckets with a stale athlete are brought up to date."""
+        wanted = versions(self.store, athlete_ids)
+        by_bucket: dict[int, list[str]] = {}
+        for athlete_id in wanted:
+            by_bucket.setdefault(bucket_of(athlete_id), []).append(athlete_id)
+        self.read_from_sql = 0
+        parts = [self._bucket(b, ids, wanted) for b, ids in sorted(by_bucket.items())]
+        if not parts:
+            return frames.empty_activities()
+        return pl.concat(parts).sort("athlete_id", "start_utc", maintain_order=True)
+
+    def _bucket(self, bucket: int, ids: list[str], wanted: dict[str, int]) -> pl.DataFrame:
+        path = self._path(bucket)
+        kept = self._read(path)
+        held = dict(kept.group_by("athlete_id").agg(pl.col(VERSION).first()).iter_rows())
+        stale = [a for a in ids if held.get(a) != wanted[a]]
+        if stale:
+            self.read_from_sql += len(stale)
+            fresh = frames.activities_frame(self.store, stale)
+            fresh = fresh.with_columns(
+                pl.col("athlete_id").replace_strict(wanted, return_dtype=pl.Int64).alias(VERSION)
+            )
+            replaced = any(a in held for a in stale)
+            kept = pl.concat([kept.filter(~pl.col("athlete_id").is_in(stale)), fresh])
+            if fresh.height or replaced:
+                self._write(path, kept)
+        mine = kept.filter(pl.col("athlete_id").is_in(ids))
+        return mine.drop(VERSION)
+
+    def _read(self, path: Path) -> pl.DataFrame:
+        try:
+            return pl.read_ipc(path)
+        except (OSError, pl.exceptions.ComputeError):  # none yet, or a damaged copy
+            empty = frames.empty_activities()
+            return empty.with_columns(pl.lit(None, dtype=pl.Int64).alias(VERSION))
+
+    def _write(self, path: Path, frame: pl.DataFrame) -> None:
+        private_folder(self.folder)
+        temporary = path.with_name(f".{path.name}.{os.getpid()}-{os.urandom(4).hex()}")
+        try:
+            frame.write_ipc(temporary, compression="lz4")
+            os.replace(temporary, path)
+        except OSError:  # a full disk or a read-only folder: the pass reads SQL next time
+            temporary.unlink(missing_ok=True)
