@@ -150,7 +150,20 @@ def test_the_snapshot_gives_the_rows_sql_gives(world: World) -> None:
     ids = ["anna", "bo", "cai", "eva"]
     snapshot.Snapshot(world.store).activities(ids)  # written
     world.run("bo", 5)
-    kept = snapshot.Snapshot(world.store).activities(ids)
+    kept = snapshot.Snapshot(world.store).activities(ids).sort("athlete_id", "start_utc")
+    assert kept.equals(frames.activities_frame(world.store, ids))
+
+
+def test_changes_kept_in_the_delta_files_read_back_as_sql_gives_them(
+    world: World, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(snapshot, "MERGE_AT", 0)  # never merged: every change in a delta
+    ids = ["anna", "bo", "cai", "eva"]
+    snapshot.Snapshot(world.store).activities(ids)
+    world.run("bo", 5)
+    snapshot.Snapshot(world.store).activities(ids)
+    world.run("cai", 6)
+    kept = snapshot.Snapshot(world.store).activities(ids).sort("athlete_id", "start_utc")
     assert kept.equals(frames.activities_frame(world.store, ids))
 
 

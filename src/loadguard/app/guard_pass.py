@@ -76,11 +76,11 @@ def verdicts(
         m = passes.metrics_for(store, group, plan, day, since=since)
         found = verdict.newest_first(verdict.evaluate(m, plan, day))
         light = verdict.status(found, [a.id for a in group], day)
-        parts = {k[0]: part for k, part in found.partition_by("athlete_id", as_dict=True).items()}
+        mine: dict[str, list[Finding]] = {a.id: [] for a in group}
+        for f in to_findings(found.with_columns(pl.col("athlete_id").cast(pl.String))):
+            mine[f.athlete_id].append(f)
         for a in group:
-            part = parts.get(a.id)
-            mine = to_findings(part) if isinstance(part, pl.DataFrame) else []
-            found_by[a.id] = Verdict(day, since, light[a.id], mine)
+            found_by[a.id] = Verdict(day, since, light[a.id], mine[a.id])
     return found_by
 
 

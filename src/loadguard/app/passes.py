@@ -36,7 +36,12 @@ def metrics_for(
     only findings from that day on are wanted (a scheduled pass: see metrics.compute)."""
     ids = [a.id for a in athletes]
     if len(ids) >= SNAPSHOT_FROM:
-        activities = Snapshot(store).activities(ids)
+        copy = Snapshot(store)
+        activities = copy.activities(ids)
+        # the athletes in the order their rows come: the metrics need not sort 4.7 M runs
+        place = {a: i for i, a in enumerate(copy.order)}
+        athletes = sorted(athletes, key=lambda a: place.get(a.id, len(place)))
+        ids = [a.id for a in athletes]
     else:
         activities = frames.activities_frame(store, ids)
     if hide:

@@ -8,9 +8,11 @@ copy, and from SQL only the athletes whose data changed since it was written.
 - Each athlete's rows carry the *version* they were read at: the athlete's revision
   (counted up by triggers on every write to what the guard reads) with the day and time
   the athlete was made, so an athlete deleted and made again never matches old rows.
-- The copy is split in buckets by athlete, so a change rewrites one bucket. A bucket is
-  written to a temporary file and renamed into place: a reader sees a whole bucket, old
-  or new; two writers at once leave one of them, each row still right for its version.
+- The copy is split in buckets by athlete, each a base file and a delta of the athletes
+  read again since, so a change rewrites one small file. A file is written to a
+  temporary one and renamed into place: a reader sees a whole file, old or new; two
+  writers at once leave one of them, and a base and a delta that do not go together
+  only cost a read from SQL, since each row is still right for its version.
 - Athletes without rows in a bucket (no runs yet, or new) are read from SQL each time.
 - The file names hold a fingerprint of the frame's columns: an upgrade that changes them
   starts a new copy; nothing else ever needs to be deleted by hand.
@@ -35,6 +37,8 @@ from loadguard.store.sql import Target, private_folder
 
 BUCKETS = 16
 VERSION = "_version"
+FORMAT = 2  # a bucket's rows sorted by athlete and start
+MERGE_AT = 4  # a delta is merged into its base once it holds 1/MERGE_AT of the base's rows
 
 
 def folder_for(db: Target) -> Path:
@@ -78,42 +82,64 @@ class Snapshot:
     def __init__(self, store: Store, folder: Path | None = None) -> None:
         self.store = store
         self.folder = folder or folder_for(store.target)
-        self.prefix = f"activities-{store.identity[:12]}-{_fingerprint()}"
+        self.prefix = f"activities-v{FORMAT}-{store.identity[:12]}-{_fingerprint()}"
         self.read_from_sql = 0  # athletes read from SQL by the last call (a bench's figure)
+        self.order: list[str] = []  # the athletes in the order the last call gave their rows
 
-    def _path(self, bucket: int) -> Path:
-        return self.folder / f"{self.prefix}-{bucket:02d}.arrow"
+    def _path(self, bucket: int, part: str = "base") -> Path:
+        return self.folder / f"{self.prefix}-{bucket:02d}-{part}.arrow"
 
     def activities(self, athlete_ids: Sequence[str]) -> pl.DataFrame:
-        """As :func:`loadguard.store.frames.activities_frame` for these athletes, ordered
-        by athlete and start; buckets with a stale athlete are brought up to date."""
+        """The rows of :func:`loadguard.store.frames.activities_frame` for these athletes:
+        each athlete's together, in start order, the athletes in the order of
+        :attr:`order` (sorting 4.7 M rows by athlete id costs 2 s); buckets with a stale
+        athlete are brought up to date first."""
         wanted = versions(self.store, athlete_ids)
         by_bucket: dict[int, list[str]] = {}
         for athlete_id in wanted:
             by_bucket.setdefault(bucket_of(athlete_id), []).append(athlete_id)
-        self.read_from_sql = 0
+        self.read_from_sql, self.order = 0, []
         parts = [self._bucket(b, ids, wanted) for b, ids in sorted(by_bucket.items())]
         if not parts:
             return frames.empty_activities()
-        return pl.concat(parts).sort("athlete_id", "start_utc", maintain_order=True)
+        return pl.concat(parts)
 
     def _bucket(self, bucket: int, ids: list[str], wanted: dict[str, int]) -> pl.DataFrame:
-        path = self._path(bucket)
-        kept = self._read(path)
-        held = dict(kept.group_by("athlete_id").agg(pl.col(VERSION).first()).iter_rows())
+        """One bucket's rows for ``ids``. A bucket is a base file and a small delta file
+        of the athletes read again since the base was written: a change rewrites only the
+        delta, until it holds a quarter of the base's rows and the two are merged."""
+        base, delta = self._read(self._path(bucket)), self._read(self._path(bucket, "delta"))
+        in_delta = set(delta.get_column("athlete_id").unique().to_list())
+        if in_delta:
+            base = base.filter(~pl.col("athlete_id").is_in(sorted(in_delta)))
+        both = pl.concat([base, delta]).select("athlete_id", VERSION)
+        held = dict(both.unique("athlete_id").iter_rows())  # 3.5x a group_by here
         stale = [a for a in ids if held.get(a) != wanted[a]]
+        asked, renewed = set(ids), set(stale)
+        # each part's rows are sorted by athlete: base, delta, then the fresh ones
+        for part in (set(held) - in_delta, in_delta):
+            self.order += [a for a in sorted(part) if a in asked and a not in renewed]
+        self.order += sorted(stale)
         if stale:
             self.read_from_sql += len(stale)
-            fresh = frames.activities_frame(self.store, stale)
-            fresh = fresh.with_columns(
+            fresh = frames.activities_frame(self.store, stale).with_columns(
                 pl.col("athlete_id").replace_strict(wanted, return_dtype=pl.Int64).alias(VERSION)
             )
-            replaced = any(a in held for a in stale)
-            kept = pl.concat([kept.filter(~pl.col("athlete_id").is_in(stale)), fresh])
-            if fresh.height or replaced:
-                self._write(path, kept)
-        mine = kept.filter(pl.col("athlete_id").is_in(ids))
-        return mine.drop(VERSION)
+            if fresh.height or renewed & set(held):
+                base = base.filter(~pl.col("athlete_id").is_in(stale))
+                delta = pl.concat([delta.filter(~pl.col("athlete_id").is_in(stale)), fresh])
+                self._store(bucket, base, delta)
+        kept = pl.concat([base, delta])
+        if not set(held).issubset(asked):  # the bucket holds athletes not asked for
+            kept = kept.filter(pl.col("athlete_id").is_in(ids))
+        return kept.drop(VERSION)
+
+    def _store(self, bucket: int, base: pl.DataFrame, delta: pl.DataFrame) -> None:
+        if delta.height * MERGE_AT > base.height:  # merge: the base holds everything again
+            self._write(self._path(bucket), pl.concat([base, delta]))
+            self._write(self._path(bucket, "delta"), delta.clear())
+        else:
+            self._write(self._path(bucket, "delta"), delta)
 
     def _read(self, path: Path) -> pl.DataFrame:
         try:
@@ -126,7 +152,9 @@ class Snapshot:
         private_folder(self.folder)
         temporary = path.with_name(f".{path.name}.{os.getpid()}-{os.urandom(4).hex()}")
         try:
-            frame.write_ipc(temporary, compression="lz4")
+            # each athlete's rows together, in start order; zstd reads fastest here (0.27 s
+            # for 4.7 M runs, lz4 0.47, none 0.46) and is the smallest (145 MB)
+            frame.sort("athlete_id", "start_utc").write_ipc(temporary, compression="zstd")
             os.replace(temporary, path)
         except OSError:  # a full disk or a read-only folder: the pass reads SQL next time
             temporary.unlink(missing_ok=True)
