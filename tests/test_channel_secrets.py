@@ -151,9 +151,12 @@ def test_the_same_url_added_twice_is_stored_once_though_each_sealing_differs(
 
 
 def as_an_older_loadguard_left_it(store: Store, recipient: str, url: str) -> None:
-    """The channels table before schema 18, with a row in plain text."""
+    """The channels table before schema 18 (and what came after it undone), with a row in
+    plain text."""
     store.conn.execute("ALTER TABLE alert_channels DROP COLUMN sealed")
-    store.conn.execute("DELETE FROM schema_migrations WHERE version = 18")
+    store.conn.execute("DROP INDEX guard_runs_by_athlete")  # 19
+    store.conn.execute("ALTER TABLE guard_runs DROP COLUMN digest")
+    store.conn.execute("DELETE FROM schema_migrations WHERE version >= 18")
     store.conn.execute(
         "INSERT INTO alert_channels (recipient, url, created_at) VALUES (?, ?, ?)",
         (recipient, url, "2026-03-01T08:00:00+00:00"),

@@ -9,6 +9,7 @@ so it never counts twice and nothing stored is lost.
 from __future__ import annotations
 
 import json
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import UTC, date, datetime
 from typing import TYPE_CHECKING
@@ -18,10 +19,13 @@ from loadguard.store.corrections import CORRECTED, COUNTED, NOT_HELD, SPORT_AS_L
 from loadguard.store.db import Store, StoreError, now_iso
 from loadguard.store.pain import add_pain
 from loadguard.store.sql import json_field
+from loadguard.store.surfaces import COLUMNS as SURFACE_COLUMNS
 from loadguard.store.surfaces import save_mix
+from loadguard.surfaces.classes import SURFACE_CLASSES
 
 if TYPE_CHECKING:
     from loadguard.sources.normalise import Normalised
+    from loadguard.surfaces.mix import SurfaceMix
 
 # Two activities are the same run when they start within this many seconds
 # and their distances differ by at most DUPLICATE_DISTANCE (share) or 50 m.
@@ -41,6 +45,21 @@ def has_raw(store: Store, athlete_id: str, source: str, key: str) -> bool:
         (athlete_id, source, key),
     ).fetchone()
     return row is not None
+
+
+def known_keys(store: Store, athlete_id: str, source: str, keys: Sequence[str]) -> set[str]:
+    """Which of ``keys`` the athlete has a raw record of from ``source`` (one query per
+    500 keys: an import asks for a batch of files at once)."""
+    found: set[str] = set()
+    for at in range(0, len(keys), 500):
+        part = keys[at : at + 500]
+        rows = store.conn.execute(
+            "SELECT key FROM raw_records WHERE athlete_id = ? AND source = ?"
+            f" AND key IN ({','.join('?' * len(part))})",
+            (athlete_id, source, *part),
+        ).fetchall()
+        found.update(str(r[0]) for r in rows)
+    return found
 
 
 def _find_duplicate(store: Store, athlete_id: str, activity: Activity) -> int | None:
@@ -82,22 +101,58 @@ def store_raw_with_activities(
     from ('source' or 'timezone') and its run/walk structure (or None).
     """
     with store.atomic():
-        raw_id = store.conn.insert_blob(
-            "raw_records",
-            {
-                "athlete_id": athlete_id,
-                "source": raw.source,
-                "key": raw.key,
-                "media_type": raw.media_type,
-                "origin": raw.origin,
-                "received_at": now_iso(),
-            },
-            "payload",
-            raw.payload,
-        )
+        raw_id = _insert_raw(store, athlete_id, raw, now_iso())
         stored = _insert_activities(store, athlete_id, raw_id, normalised)
         store.clear_failure(athlete_id, raw.source, raw.origin)
     return stored
+
+
+def store_many(
+    store: Store, athlete_id: str, records: Sequence[tuple[RawRecord, Normalised]]
+) -> list[list[StoredActivity]]:
+    """:func:`store_raw_with_activities` for several records in one savepoint: all of them
+    or none (an import's batch of files: it falls back to one by one when this raises).
+    The surface mixes go in and the records' failures go out in one statement each."""
+    stamp = now_iso()
+    mixes: list[tuple[int, SurfaceMix]] = []
+    with store.atomic():
+        stored = [
+            _insert_activities(
+                store, athlete_id, _insert_raw(store, athlete_id, raw, stamp), normalised, mixes
+            )
+            for raw, normalised in records
+        ]
+        if mixes:
+            store.conn.executemany(
+                f"INSERT INTO activity_surfaces (activity_id, {', '.join(SURFACE_COLUMNS)},"
+                f" method, computed_at) VALUES (?, {', '.join('?' * len(SURFACE_COLUMNS))}, ?, ?)",
+                [
+                    (
+                        activity_id,
+                        *(mix.metres.get(c, 0.0) for c in SURFACE_CLASSES),
+                        mix.method,
+                        stamp,
+                    )
+                    for activity_id, mix in mixes
+                ],
+            )
+        store.conn.executemany(
+            "DELETE FROM import_failures WHERE athlete_id = ? AND source = ? AND origin = ?",
+            [(athlete_id, raw.source, raw.origin) for raw, _ in records],
+        )
+    return stored
+
+
+def _insert_raw(store: Store, athlete_id: str, raw: RawRecord, stamp: str) -> int:
+    values = {
+        "athlete_id": athlete_id,
+        "source": raw.source,
+        "key": raw.key,
+        "media_type": raw.media_type,
+        "origin": raw.origin,
+        "received_at": stamp,
+    }
+    return store.conn.insert_blob("raw_records", values, "payload", raw.payload)
 
 
 def raw_records(store: Store, athlete_id: str) -> list[tuple[int, RawRecord]]:
@@ -132,8 +187,14 @@ def replace_activities(
 
 
 def _insert_activities(
-    store: Store, athlete_id: str, raw_id: int, normalised: Normalised
+    store: Store,
+    athlete_id: str,
+    raw_id: int,
+    normalised: Normalised,
+    mixes: list[tuple[int, SurfaceMix]] | None = None,
 ) -> list[StoredActivity]:
+    """The activities of one raw record; their surface mixes are saved, or, given
+    ``mixes``, added to it for the caller to save with others."""
     stored: list[StoredActivity] = []
     for prepared in normalised:
         activity, offset, rw = prepared.activity, prepared.offset, prepared.structure
@@ -176,7 +237,9 @@ def _insert_activities(
         if inserted is None:  # the same activity id from another raw record: keep the first
             continue
         activity_id = int(inserted[0])
-        if prepared.surfaces is not None:
+        if prepared.surfaces is not None and mixes is not None:
+            mixes.append((activity_id, prepared.surfaces))
+        elif prepared.surfaces is not None:
             save_mix(store, activity_id, prepared.surfaces)
         if prepared.pain is not None:
             local_day = (activity.start_utc + offset).date()

@@ -179,7 +179,7 @@ def readable_by_others(path: Path) -> bool:
 
 BLOB_CHUNK = 1 << 20
 
-# How long a write waits for another process's write lock (an import commits every 64 MB,
+# How long a write waits for another process's write lock (an import commits every 0.5 s,
 # a daemon's job in seconds) before giving up with StoreBusy: SQLite's busy timeout waits
 # 10 s a try; the tries go on until this.
 LOCK_WAIT_S = 600.0
