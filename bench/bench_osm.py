@@ -26,7 +26,6 @@ from __future__ import annotations
 
 import argparse
 import json
-import math
 import shutil
 import statistics
 import subprocess
@@ -41,6 +40,8 @@ from pathlib import Path
 import numpy as np
 import shapely
 
+sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "tests"))
+from helsinki import wander
 from loadguard.app import service
 from loadguard.contract import Activity, SampleWriter, Streams
 from loadguard.sources import registry
@@ -54,7 +55,6 @@ RUN_S = 45 * 60  # a 45-minute run recorded at 1 s
 SPEED_MPS = 3.0
 TARGET_MS = 2.0
 TARGET_RATIO = 1.5
-M_PER_DEG = 6_371_008.8 * math.pi / 180.0
 
 
 def build_in_child(pbf: Path, out: Path) -> dict[str, float]:
@@ -76,46 +76,6 @@ def way_lines(index_file: Path) -> list[np.ndarray]:
     with np.load(index_file) as data:
         lonlat, start = data["way_lonlat"], data["way_start"]
     return [lonlat[start[i] : start[i + 1]] for i in range(len(start) - 1)]
-
-
-def walk_lonlat(
-    lines: list[np.ndarray], seed: int, noise_seed: int | None = None
-) -> tuple[np.ndarray, np.ndarray]:
-    """(lat, lon) of a 45-minute run: from a random way to an end of it, then on along
-    another way through that node, and so on; a fix every second at 3 m/s with AR(1)
-    noise of 4 m (correlated, as a receiver's error drifts; ``noise_seed``: other noise
-    on the same way)."""
-    rng = np.random.default_rng(seed)
-    noisy = np.random.default_rng(seed if noise_seed is None else noise_seed)
-    at_node: dict[tuple[float, float], list[tuple[int, int]]] = {}
-    for i, line in enumerate(lines):
-        for j, (lon, lat) in enumerate(line):
-            at_node.setdefault((float(lon), float(lat)), []).append((i, j))
-    lat0 = float(np.mean([line[:, 1].mean() for line in lines]))
-    scale = np.array([M_PER_DEG * math.cos(math.radians(lat0)), M_PER_DEG])
-    way, j = int(rng.integers(len(lines))), 0
-    points, length = [lines[way][0]], 0.0
-    while length < RUN_S * SPEED_MPS:
-        line = lines[way]
-        ahead = bool(rng.random() < 0.5) if 0 < j < len(line) - 1 else j == 0
-        leg = line[j:] if ahead else line[j::-1]
-        length += float(np.hypot(*np.diff(leg * scale, axis=0).T).sum())
-        points.extend(leg[1:])
-        node = (float(leg[-1][0]), float(leg[-1][1]))
-        options = [o for o in at_node[node] if o[0] != way] or at_node[node]
-        way, j = options[int(rng.integers(len(options)))]
-    path = np.array(points) * scale
-    along = np.r_[0.0, np.cumsum(np.hypot(*np.diff(path, axis=0).T))]
-    at = np.arange(RUN_S) * SPEED_MPS
-    clean = np.c_[np.interp(at, along, path[:, 0]), np.interp(at, along, path[:, 1])]
-    rho, sigma = 0.97, 4.0
-    shocks = noisy.normal(0.0, sigma * math.sqrt(1 - rho**2), (RUN_S, 2))
-    noise = np.zeros((RUN_S, 2))
-    noise[0] = noisy.normal(0.0, sigma, 2)
-    for i in range(1, RUN_S):
-        noise[i] = rho * noise[i - 1] + shocks[i]
-    lonlat = (clean + noise) / scale
-    return lonlat[:, 1], lonlat[:, 0]
 
 
 def naive_loop(index: SurfaceIndex, lat: np.ndarray, lon: np.ndarray) -> list[int]:
@@ -230,13 +190,15 @@ def main() -> None:
         )
 
         lines = way_lines(out)
-        runs = [walk_lonlat(lines, seed) for seed in range(args.runs)]
+        runs = [wander(lines, RUN_S, seed) for seed in range(args.runs)]
         gaps, again = [], []
         for seed, (lat, lon) in enumerate(runs):
             ours = shares(match(index, lat, lon).metres)
             every = shares(match(index, lat, lon, sample_m=0).metres)
             gaps.append(max(abs(ours[k] - every[k]) for k in ours))
-            other = shares(match(index, *walk_lonlat(lines, seed, 1000 + seed), sample_m=0).metres)
+            other = shares(
+                match(index, *wander(lines, RUN_S, seed, 1000 + seed), sample_m=0).metres
+            )
             again.append(max(abs(other[k] - every[k]) for k in ours))
         km = sum(match(index, *runs[0]).metres.values()) / 1000
         print(

@@ -16,6 +16,8 @@ HELSINKI = Path(__file__).parents[1].parent / "shared" / "data" / "osm" / "helsi
 COMPACTED_CYCLEWAY = 122869898  # surface=compacted, ~378 m: gravel
 ASPHALT_FOOTWAY = 27009040  # surface=asphalt, ~517 m: paved
 PLAN_START = date(2026, 3, 2)
+M_PER_DEG = 6_371_008.8 * math.pi / 180.0
+SPEED_MPS = 3.0  # a run of wander(): 3 m a second
 
 
 def way_points(way_id: int) -> tuple[np.ndarray, np.ndarray]:
@@ -65,3 +67,43 @@ def run_along(way_id: int, day: date, laps: int = 6) -> Activity:
             }
         ),
     )
+
+
+def wander(
+    lines: list[np.ndarray], seconds: int, seed: int, noise_seed: int | None = None
+) -> tuple[np.ndarray, np.ndarray]:
+    """(lat, lon) of a run of ``seconds`` (``lines``: ways as (n, 2) lon/lat): from a random way to an end of it, then on along
+    another way through that node, and so on; a fix every second at 3 m/s with AR(1)
+    noise of 4 m (correlated, as a receiver's error drifts; ``noise_seed``: other noise
+    on the same way)."""
+    rng = np.random.default_rng(seed)
+    noisy = np.random.default_rng(seed if noise_seed is None else noise_seed)
+    at_node: dict[tuple[float, float], list[tuple[int, int]]] = {}
+    for i, line in enumerate(lines):
+        for j, (lon, lat) in enumerate(line):
+            at_node.setdefault((float(lon), float(lat)), []).append((i, j))
+    lat0 = float(np.mean([line[:, 1].mean() for line in lines]))
+    scale = np.array([M_PER_DEG * math.cos(math.radians(lat0)), M_PER_DEG])
+    way, j = int(rng.integers(len(lines))), 0
+    points, length = [lines[way][0]], 0.0
+    while length < seconds * SPEED_MPS:
+        line = lines[way]
+        ahead = bool(rng.random() < 0.5) if 0 < j < len(line) - 1 else j == 0
+        leg = line[j:] if ahead else line[j::-1]
+        length += float(np.hypot(*np.diff(leg * scale, axis=0).T).sum())
+        points.extend(leg[1:])
+        node = (float(leg[-1][0]), float(leg[-1][1]))
+        options = [o for o in at_node[node] if o[0] != way] or at_node[node]
+        way, j = options[int(rng.integers(len(options)))]
+    path = np.array(points) * scale
+    along = np.r_[0.0, np.cumsum(np.hypot(*np.diff(path, axis=0).T))]
+    at = np.arange(seconds) * SPEED_MPS
+    clean = np.c_[np.interp(at, along, path[:, 0]), np.interp(at, along, path[:, 1])]
+    rho, sigma = 0.97, 4.0
+    shocks = noisy.normal(0.0, sigma * math.sqrt(1 - rho**2), (seconds, 2))
+    noise = np.zeros((seconds, 2))
+    noise[0] = noisy.normal(0.0, sigma, 2)
+    for i in range(1, seconds):
+        noise[i] = rho * noise[i - 1] + shocks[i]
+    lonlat = (clean + noise) / scale
+    return lonlat[:, 1], lonlat[:, 0]

@@ -21,6 +21,7 @@ from loadguard.contract import Activity, Athlete, RawRecord, Streams
 from loadguard.sources import normalise
 from loadguard.store import activities as stored
 from loadguard.store.db import Store
+from test_import import counts
 
 RUN = "garmin-fenix-5-run.fit"
 SETTINGS = "Settings.fit"
@@ -79,14 +80,6 @@ def group_files(request: pytest.FixtureRequest, monkeypatch: pytest.MonkeyPatch)
 
 def anna(store: Store) -> Athlete:
     return store.athlete("anna")
-
-
-def counts(store: Store) -> tuple[int, int]:
-    q = store.conn.execute
-    return (
-        q("SELECT COUNT(*) FROM raw_records").fetchone()[0],
-        q("SELECT COUNT(*) FROM activities").fetchone()[0],
-    )
 
 
 def test_a_bad_file_in_the_middle_of_a_group_fails_alone_and_the_rest_are_stored(

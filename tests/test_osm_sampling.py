@@ -9,19 +9,18 @@ nodes), a fix every second at 3 m/s with 4 m of correlated GPS noise.
 
 from __future__ import annotations
 
-import math
 from pathlib import Path
 
 import numpy as np
 import pytest
 from numpy.typing import NDArray
 
+from helsinki import wander
 from loadguard.surfaces.osm import SurfaceIndex, build_index, match
 from loadguard.surfaces.osm.sampling import between, first_pass, sample
 
 OSM = Path(__file__).parents[1].parent / "shared" / "data" / "osm" / "helsinki.osm.pbf"
 needs_map = pytest.mark.skipif(not OSM.exists(), reason=f"shared OSM extract not in {OSM}")
-M_PER_DEG = 6_371_008.8 * math.pi / 180.0
 Array = NDArray[np.float64]
 
 
@@ -36,39 +35,6 @@ def helsinki(tmp_path_factory: pytest.TempPathFactory) -> tuple[SurfaceIndex, li
     return SurfaceIndex.load(path), lines
 
 
-def walk(lines: list[Array], seconds: int, seed: int) -> tuple[Array, Array]:
-    """(lat, lon) of a run from way to way through shared nodes, 3 m a second, 4 m of
-    AR(1) noise."""
-    rng = np.random.default_rng(seed)
-    at_node: dict[tuple[float, float], list[tuple[int, int]]] = {}
-    for i, line in enumerate(lines):
-        for j, (lon, lat) in enumerate(line):
-            at_node.setdefault((float(lon), float(lat)), []).append((i, j))
-    scale = np.array([M_PER_DEG * math.cos(math.radians(60.17)), M_PER_DEG])
-    way, j = int(rng.integers(len(lines))), 0
-    points, length = [lines[way][0]], 0.0
-    while length < seconds * 3.0:
-        line = lines[way]
-        ahead = bool(rng.random() < 0.5) if 0 < j < len(line) - 1 else j == 0
-        leg = line[j:] if ahead else line[j::-1]
-        length += float(np.hypot(*np.diff(leg * scale, axis=0).T).sum())
-        points.extend(leg[1:])
-        node = (float(leg[-1][0]), float(leg[-1][1]))
-        options = [o for o in at_node[node] if o[0] != way] or at_node[node]
-        way, j = options[int(rng.integers(len(options)))]
-    path = np.array(points) * scale
-    along = np.r_[0.0, np.cumsum(np.hypot(*np.diff(path, axis=0).T))]
-    at = np.arange(seconds) * 3.0
-    clean = np.c_[np.interp(at, along, path[:, 0]), np.interp(at, along, path[:, 1])]
-    noise = np.zeros((seconds, 2))
-    noise[0] = rng.normal(0.0, 4.0, 2)
-    shocks = rng.normal(0.0, 4.0 * math.sqrt(1 - 0.97**2), (seconds, 2))
-    for i in range(1, seconds):
-        noise[i] = 0.97 * noise[i - 1] + shocks[i]
-    lonlat = (clean + noise) / scale
-    return lonlat[:, 1], lonlat[:, 0]
-
-
 def shares(metres: dict[str, float]) -> dict[str, float]:
     total = sum(metres.values())
     return {k: 100.0 * v / total for k, v in metres.items()}
@@ -81,7 +47,7 @@ def test_45_minute_runs_along_real_ways_get_the_mix_of_matching_every_point(
     index, lines = helsinki
     paved = []
     for seed in range(6):
-        lat, lon = walk(lines, 45 * 60, seed)
+        lat, lon = wander(lines, 45 * 60, seed)
         got, every = match(index, lat, lon), match(index, lat, lon, sample_m=0)
         ours, theirs = shares(got.metres), shares(every.metres)
         assert max(abs(ours[k] - theirs[k]) for k in ours) <= 2.0, (seed, ours, theirs)
@@ -95,7 +61,7 @@ def test_one_two_or_three_points_are_matched_like_every_point(
     helsinki: tuple[SurfaceIndex, list[Array]],
 ) -> None:
     index, lines = helsinki
-    lat, lon = walk(lines, 60, seed=3)
+    lat, lon = wander(lines, 60, seed=3)
     for n in (1, 2, 3):
         got, every = match(index, lat[:n], lon[:n]), match(index, lat[:n], lon[:n], sample_m=0)
         assert got.classes.tolist() == every.classes.tolist()
@@ -108,8 +74,8 @@ def test_a_run_with_gaps_keeps_missing_points_unknown_and_matches_both_sides(
     helsinki: tuple[SurfaceIndex, list[Array]],
 ) -> None:
     index, lines = helsinki
-    lat, lon = walk(lines, 900, seed=5)
-    far_lat, far_lon = walk(lines, 900, seed=6)  # somewhere else: a jump across the gap
+    lat, lon = wander(lines, 900, seed=5)
+    far_lat, far_lon = wander(lines, 900, seed=6)  # somewhere else: a jump across the gap
     lat = np.r_[lat[:400], np.full(30, np.nan), far_lat[400:]]
     lon = np.r_[lon[:400], np.full(30, np.nan), far_lon[400:]]
     lat[100:110] = np.nan  # a short dropout too
@@ -128,7 +94,7 @@ def test_a_run_partly_off_the_map_is_unknown_off_it(
     helsinki: tuple[SurfaceIndex, list[Array]],
 ) -> None:
     index, lines = helsinki
-    lat, lon = walk(lines, 1200, seed=8)
+    lat, lon = wander(lines, 1200, seed=8)
     lon = lon.copy()
     lon[600:] += 1.0  # the second half 55 km east, off the extract
     got = match(index, lat, lon)
