@@ -40,6 +40,7 @@ from loadguard.store import findings as findings_store
 from loadguard.store import outbox
 from loadguard.store import pain as pain_store
 from loadguard.store.db import Store, StoreError
+from loadguard.store.sql import connection_lost
 from loadguard.store.surfaces import save_mix
 
 
@@ -211,6 +212,8 @@ def _process(store: Store, event: accounts_store.Event) -> set[str]:
         receiver = registry.webhook(event.source)
         touched = set(receiver.process(StoreHost(store), event.payload))
     except Exception as exc:  # one bad event must not stop the queue
+        if connection_lost(store.target.dialect, exc):
+            raise  # the database went away (a restart): the queue tries the event again
         accounts_store.finish_event(store, event.id, "failed", f"{type(exc).__name__}: {exc}")
         return set()
     accounts_store.finish_event(store, event.id, "done")

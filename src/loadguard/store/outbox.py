@@ -52,9 +52,11 @@ def record_alert(
     ).fetchall()
     if any(SEVERITY_RANK[s] >= rank for (s,) in before):
         return None
+    # ON CONFLICT: another worker's guard run for this athlete stored it a moment ago
     cur = store.conn.execute(
         "INSERT INTO alerts (athlete_id, rule, subject, severity, date, message, evidence,"
-        " created_at, payload) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?) RETURNING id",
+        " created_at, payload) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)"
+        " ON CONFLICT (athlete_id, rule, subject, severity) DO NOTHING RETURNING id",
         (
             athlete_id,
             f.rule,
@@ -67,7 +69,8 @@ def record_alert(
             json.dumps(payload),
         ),
     )
-    return int(cur.fetchone()[0])
+    row = cur.fetchone()
+    return None if row is None else int(row[0])
 
 
 def add_notice(

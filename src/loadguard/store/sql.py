@@ -320,6 +320,18 @@ def database_errors(dialect: str) -> tuple[type[Exception], ...]:
     return (DBAPIError,)
 
 
+def connection_lost(dialect: str, exc: BaseException) -> bool:
+    """Whether ``exc`` says the database went away mid-work (a restart, a dropped
+    connection): the work is to be tried again, not failed. SQLite's file never does."""
+    if dialect == "sqlite":
+        return False
+    from sqlalchemy.exc import DBAPIError, OperationalError
+
+    return isinstance(exc, OperationalError) or (
+        isinstance(exc, DBAPIError) and exc.connection_invalidated
+    )
+
+
 def json_field(dialect: str, column: str) -> str:
     """SQL for the field of a JSON text ``column`` named by the next parameter."""
     if dialect == "sqlite":

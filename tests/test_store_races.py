@@ -1,0 +1,86 @@
+"""Two workers on one PostgreSQL store at once: the same alert recorded by both is stored
+once and fails neither; a webhook event whose processing loses the database (a restart)
+stays queued to be tried again, not marked failed (tests/test_cluster.py restarts a real
+server under load)."""
+
+from __future__ import annotations
+
+import threading
+from datetime import date
+
+import pytest
+
+from loadguard.app import service
+from loadguard.guard.findings import Finding
+from loadguard.store import accounts, outbox
+from loadguard.store.db import Store
+from pgserver import PostgresServer
+
+FINDING = Finding(
+    "anna", "surface", "warning", date(2026, 3, 10), 2, 8.0, 0.0, "asphalt", "plan", "2026-03-10"
+)
+
+
+@pytest.fixture
+def pg(postgres: PostgresServer) -> str:
+    url = postgres.new_database()
+    with Store(url) as store:
+        store.add_athlete("anna", "Anna", "heel-fat-pad", date(2026, 3, 2), "UTC")
+    return url
+
+
+def test_an_alert_two_workers_record_at_once_is_stored_once_and_fails_neither(pg: str) -> None:
+    got: list[int | None] = []
+    failed: list[BaseException] = []
+    inserted = threading.Event()
+
+    def second() -> None:
+        inserted.wait(10)
+        try:
+            with Store(pg) as other, other.atomic():  # waits for the first to commit
+                got.append(outbox.record_alert(other, "anna", FINDING, {}))
+        except BaseException as exc:  # a UniqueViolation, before ON CONFLICT
+            failed.append(exc)
+
+    worker = threading.Thread(target=second)
+    worker.start()
+    with Store(pg) as first, first.atomic():
+        got.append(outbox.record_alert(first, "anna", FINDING, {}))
+        inserted.set()
+        worker.join(1.0)  # the second is blocked on the first's row: its SELECT saw none
+    worker.join(20)
+    with Store(pg) as store:
+        stored = store.conn.execute("SELECT COUNT(*) FROM alerts").fetchone()[0]
+    assert (failed, stored, sorted(got, key=str)) == ([], 1, sorted([got[0], None], key=str))
+
+
+def test_a_lost_connection_is_told_from_a_bad_event() -> None:
+    from sqlalchemy.exc import IntegrityError, OperationalError
+
+    from loadguard.store.sql import connection_lost
+
+    lost = OperationalError("SELECT 1", {}, Exception("terminating connection"))
+    broken = IntegrityError("INSERT", {}, Exception("duplicate key"))
+    told = [connection_lost("postgresql", e) for e in (lost, broken, ValueError("bad json"))]
+    assert (told, connection_lost("sqlite", lost)) == ([True, False, False], False)
+
+
+def test_process_event_lets_a_lost_connection_through_for_the_queue_to_retry(
+    pg: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from sqlalchemy.exc import OperationalError
+
+    from loadguard.sources import registry
+
+    class Receiver:
+        def process(self, host: object, payload: object) -> list[str]:
+            raise OperationalError("SELECT state", {}, Exception("terminating connection"))
+
+    monkeypatch.setattr(registry, "webhook", lambda source: Receiver())
+    with Store(pg) as store:
+        event_id = accounts.queue_event(store, "strava", "k2", {})
+        assert event_id is not None
+        with pytest.raises(OperationalError):
+            service.process_event(store, event_id)
+        status = store.conn.execute("SELECT status FROM events").fetchone()[0]
+    assert status == "pending"
