@@ -56,8 +56,36 @@ def _smooth(speed: np.ndarray, window: int) -> np.ndarray:
     if window <= 1 or len(filled) < window:
         return filled
     left = window // 2
-    padded = np.pad(filled, (left, window - 1 - left), mode="edge")
+    # padded with the edge values, as np.pad(mode="edge") does, at a fraction of its cost
+    padded = np.concatenate(
+        (np.full(left, filled[0]), filled, np.full(window - 1 - left, filled[-1]))
+    )
     return np.convolve(padded, np.ones(window) / window, mode="valid")
+
+
+def _median(values: np.ndarray) -> float:
+    """``np.median`` of a non-empty float array, the same to the bit (the mean of the two
+    middle values when their count is even; NaN when any is NaN), by one partition."""
+    n = len(values)
+    half = n // 2
+    part = np.partition(values, [half - 1, half, -1] if n % 2 == 0 else [half, -1])
+    if np.isnan(part[-1]):
+        return float("nan")
+    if n % 2:
+        return float(part[half])
+    return float((part[half - 1] + part[half]) / 2)
+
+
+def _tenth_percentile(values: np.ndarray) -> float:
+    """``np.percentile(values, 10)`` of at least two finite values, the same to the bit
+    (its linear interpolation between the two nearest ranks), by one partition."""
+    virtual = (len(values) - 1) * (10 / 100)
+    lower = int(np.floor(virtual))
+    gamma = virtual - lower
+    part = np.partition(values, [lower, lower + 1])
+    a, b = part[lower], part[lower + 1]
+    diff = b - a
+    return float(b - diff * (1 - gamma) if gamma >= 0.5 else a + diff * gamma)
 
 
 def _bouts(running: np.ndarray, dt: np.ndarray, breaks: np.ndarray) -> list[tuple[bool, float]]:
@@ -113,10 +141,12 @@ def analyse(
     if cadence is None and (speed is None or not np.isfinite(speed).any()):
         return None
     t = np.asarray(t, dtype=np.float64)
-    gaps = np.diff(t, prepend=t[0])
+    gaps = np.empty_like(t)  # np.diff(t, prepend=t[0]), without its overhead
+    gaps[0] = t[0] - t[0]
+    np.subtract(t[1:], t[:-1], out=gaps[1:])
     breaks = gaps > max_gap_s
     dt = np.where(breaks, 0.0, gaps)  # time in an auto-pause counts for neither
-    median_dt = float(np.median(gaps[1:])) if len(gaps) > 1 else 1.0
+    median_dt = _median(gaps[1:]) if len(gaps) > 1 else 1.0
     window = max(1, round(5.0 / max(median_dt, 0.1)))
     jog = None
     if cadence is not None:
@@ -124,7 +154,7 @@ def analyse(
         if speed is not None:
             moving = _smooth(np.asarray(speed, dtype=np.float64), window)[running]
             moving = moving[np.isfinite(moving) & (moving > 0)]
-            jog = float(np.percentile(moving, 10)) if len(moving) >= 60 else None
+            jog = _tenth_percentile(moving) if len(moving) >= 60 else None
     else:
         assert speed is not None
         method = "speed"

@@ -3,7 +3,8 @@
 1. Check each (possibly chained) file's header and CRC (:mod:`.framing`).
 2. Walk the message headers with one table lookup per message (header byte ->
    size under the current definitions), collecting the offsets of wanted messages
-   (:mod:`.walk`; a definition repeating the one in force is skipped in place).
+   (:mod:`.walk`; a run of data messages with one header byte is taken whole, a
+   definition repeating the one in force is skipped in place).
 3. Resolve each message's definition vectorised, gather every wanted field of
    all messages of one layout at once (NaN where invalid, scaled), and merge the
    layouts of one global message in file order.
@@ -82,7 +83,7 @@ def decode_parts(data: bytes, wanted: Mapping[int, frozenset[int]] = p.WANTED) -
         if found.skipped_compressed or found.stop > end:
             found = walk(data, start, end)
         if found.stop > end:
-            raise ConnectorError(overrun(found.positions[-1], end))
+            raise ConnectorError(overrun(found.last(), end))
         parts: dict[int, list[tuple[I64, dict[int, F64]]]] = {}
         for layout, offs, stamps in _resolve(buf, found, wanted):
             cols = _gather(buf, layout, offs, wanted[layout.global_num], stamps)
@@ -107,14 +108,14 @@ def _truncation(data: bytes, pos: int, start: int, end: int) -> str:
         if str(err).startswith("truncated"):
             return str(err)
         return f"{reason}, and the data is corrupt: {err}"
-    return overrun(found.positions[-1], n) if found.stop > n else reason
+    return overrun(found.last(), n) if found.stop > n else reason
 
 
 def _resolve(
     buf: U8, found: Walk, wanted: Mapping[int, frozenset[int]]
 ) -> list[tuple[Layout, I64, F64 | None]]:
     """Every wanted layout with the offsets of its data messages (and compressed times)."""
-    offs = np.asarray(found.positions, dtype=np.int64)
+    offs = found.offsets()
     if not len(offs):
         return []
     headers = buf[offs]
