@@ -20,6 +20,7 @@ from __future__ import annotations
 import argparse
 import os
 import random
+import shutil
 import subprocess
 import sys
 import tempfile
@@ -31,7 +32,9 @@ from bench_scale import TODAY, populate
 from loadguard.app import service
 from loadguard.guard import verdict
 from loadguard.store import findings as findings_store
+from loadguard.store import snapshot
 from loadguard.store.db import Store
+from loadguard.store.sql import Target
 
 LOADGUARD = str(Path(sys.executable).with_name("loadguard"))
 
@@ -105,6 +108,7 @@ def main() -> None:
             print(f"store: {db} as it was filled before")
         day = TODAY
         floor = min(command(db, "--help") for _ in range(args.repeat))
+        shutil.rmtree(snapshot.folder_for(Target(path=db)), ignore_errors=True)  # a cold copy
         first = guard_all(db, day)
         warm = min(guard_all(db, day) for _ in range(args.repeat))
         touched = touch(db, 0.01, day)

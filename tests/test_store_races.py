@@ -7,13 +7,16 @@ from __future__ import annotations
 
 import threading
 from datetime import date
+from pathlib import Path
+from typing import Any
 
 import pytest
 
-from loadguard.app import service
+from loadguard.app import intake, service
 from loadguard.guard.findings import Finding
 from loadguard.store import accounts, outbox
 from loadguard.store.db import Store
+from loadguard.store.spool import Spool, Spooled
 from pgserver import PostgresServer
 
 FINDING = Finding(
@@ -84,3 +87,31 @@ def test_process_event_lets_a_lost_connection_through_for_the_queue_to_retry(
             service.process_event(store, event_id)
         status = store.conn.execute("SELECT status FROM events").fetchone()[0]
     assert status == "pending"
+
+
+class Restarting:
+    """A task queue whose database restarts during the first deferral, then comes back."""
+
+    def __init__(self) -> None:
+        self.deferred: list[int] = []
+        self.down = True
+
+    def defer(self, task: str, *, lock: str | None = None, **args: Any) -> None:
+        if self.down:
+            self.down = False
+            raise OSError("the database system is shutting down")
+        self.deferred.append(int(args["event_id"]))
+
+
+def test_events_stored_by_a_drain_whose_queueing_failed_are_queued_by_the_next(
+    tmp_path: Path,
+) -> None:
+    spool = Spool(tmp_path / "spool")
+    spool.put([Spooled("strava", f"k{i}", {"owner_id": 1}) for i in range(3)])
+    queue = Restarting()
+    with Store(tmp_path / "lg.sqlite") as store:
+        with pytest.raises(OSError, match="shutting down"):
+            intake.drain(store, spool, queue)
+        intake.drain(store, spool, queue)  # the batch again: its events are known, pending
+        ids = [r[0] for r in store.conn.execute("SELECT id FROM events ORDER BY id")]
+    assert queue.deferred == ids

@@ -11,7 +11,7 @@ from __future__ import annotations
 import logging
 
 from loadguard.app.tasks import TaskQueue
-from loadguard.store.accounts import queue_event
+from loadguard.store.accounts import queue_event, still_pending
 from loadguard.store.db import Store
 from loadguard.store.spool import Spool, Spooled
 
@@ -35,10 +35,14 @@ def drain(store: Store, spool: Spool, tasks: TaskQueue) -> int:
                 event_id = queue_event(store, event.source, event.key, dict(event.payload))
                 if event_id is not None:
                     queued.append((event_id, lock_for(event)))
+                    new += 1
+                elif (waiting := still_pending(store, event.source, event.key)) is not None:
+                    # stored by a drain whose queueing failed (the database restarting):
+                    # queued again now rather than by the sweep a minute later
+                    queued.append((waiting, lock_for(event)))
         for event_id, lock in queued:
             tasks.defer("process_event", lock=lock, event_id=event_id)
         spool.done(path)
-        new += len(queued)
     if new:
         log.info("%d pushed event(s) queued from the spool", new)
     return new

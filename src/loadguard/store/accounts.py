@@ -114,6 +114,14 @@ def queue_event(store: Store, source: str, key: str, payload: dict[str, Any]) ->
     return None if row is None else int(row[0])
 
 
+def still_pending(store: Store, source: str, key: str) -> int | None:
+    """The id of the event with this key if it is stored and not yet processed."""
+    row = store.conn.execute(
+        "SELECT id FROM events WHERE source = ? AND key = ? AND status = 'pending'", (source, key)
+    ).fetchone()
+    return None if row is None else int(row[0])
+
+
 def pending_event(store: Store, event_id: int) -> Event | None:
     row = store.conn.execute(
         f"SELECT {_EVENT_COLUMNS} FROM events WHERE id = ? AND status = 'pending'", (event_id,)
