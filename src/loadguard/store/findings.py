@@ -9,6 +9,7 @@ from datetime import date
 
 from loadguard.guard.findings import Finding
 from loadguard.store.db import Store, now_iso
+from loadguard.store.sql import chunks
 
 
 @dataclass(frozen=True)
@@ -91,14 +92,15 @@ def save_runs(store: Store, runs: Sequence[NewRun], trigger: str) -> list[int]:
 
 def latest_digests(store: Store, athlete_ids: Sequence[str]) -> dict[str, str | None]:
     """Each athlete's latest guard run's digest (None: a run from before digests)."""
-    if not athlete_ids:
-        return {}
-    marks = ",".join("?" * len(athlete_ids))
-    rows = store.conn.execute(
-        "SELECT g.athlete_id, g.digest FROM guard_runs g JOIN (SELECT athlete_id, MAX(id) AS id"
-        f" FROM guard_runs WHERE athlete_id IN ({marks}) GROUP BY athlete_id) l ON l.id = g.id",
-        list(athlete_ids),
-    ).fetchall()
+    rows = []
+    for chunk in chunks(athlete_ids):
+        marks = ",".join("?" * len(chunk))
+        rows += store.conn.execute(
+            "SELECT g.athlete_id, g.digest FROM guard_runs g JOIN (SELECT athlete_id,"
+            f" MAX(id) AS id FROM guard_runs WHERE athlete_id IN ({marks}) GROUP BY athlete_id)"
+            " l ON l.id = g.id",
+            chunk,
+        ).fetchall()
     return {str(r[0]): r[1] for r in rows}
 
 

@@ -6,6 +6,7 @@ imports polars."""
 
 from __future__ import annotations
 
+from dataclasses import astuple
 from datetime import date
 
 import polars as pl
@@ -81,23 +82,8 @@ def activities_frame(store: Store, athlete_ids: list[str]) -> pl.DataFrame:
 
 def shoes_frame(store: Store, athlete_ids: list[str]) -> pl.DataFrame:
     """Every shoe of these athletes, as the guard's metrics read them (one query)."""
-    if not athlete_ids:
-        return pl.DataFrame(schema=SHOE_SCHEMA)
-    marks = ",".join("?" * len(athlete_ids))
-    rows = store.conn.execute(
-        "SELECT id, athlete_id, name, initial_km, heel_stack_mm, drop_mm, minimalist,"
-        f" default_from, retired_on, gear_id FROM shoes WHERE athlete_id IN ({marks})"
-        " ORDER BY athlete_id, id",
-        athlete_ids,
-    ).fetchall()
-
-    def day(value: str | None) -> date | None:
-        return date.fromisoformat(value) if value else None
-
-    shoes = [
-        (*r[:6], None if r[6] is None else bool(r[6]), day(r[7]), day(r[8]), r[9]) for r in rows
-    ]
-    return pl.DataFrame(shoes, schema=SHOE_SCHEMA, orient="row")
+    rows = [astuple(shoe) for shoe in store.shoes_of(athlete_ids)]
+    return pl.DataFrame(rows, schema=SHOE_SCHEMA, orient="row")
 
 
 def with_time_columns(frame: pl.DataFrame) -> pl.DataFrame:

@@ -21,6 +21,7 @@ from typing import Any
 from loadguard.guard.findings import SEVERITY_RANK, Finding
 from loadguard.store import channel_urls
 from loadguard.store.db import Store, now_iso
+from loadguard.store.sql import chunks
 
 BACKOFF_S = (5, 30, 120, 600, 3600)
 STALE_CLAIM = timedelta(minutes=5)  # a claim older than this was a worker that died
@@ -104,7 +105,7 @@ def add_notice(
 def alerted(store: Store, athlete_ids: Sequence[str]) -> dict[str, dict[tuple[str, str], int]]:
     """Per athlete, the highest severity (rank) alerted for each (rule, subject)."""
     found: dict[str, dict[tuple[str, str], int]] = {}
-    for chunk in _chunks(athlete_ids):
+    for chunk in chunks(athlete_ids):
         marks = ",".join("?" * len(chunk))
         for athlete_id, rule, subject, severity in store.conn.execute(
             f"SELECT athlete_id, rule, subject, severity FROM alerts WHERE athlete_id IN ({marks})",
@@ -119,7 +120,7 @@ def alerted(store: Store, athlete_ids: Sequence[str]) -> dict[str, dict[tuple[st
 def waiting(store: Store, athlete_ids: Sequence[str]) -> dict[str, set[tuple[str, str]]]:
     """Per athlete, the (rule, subject) of alerts with a send still pending."""
     found: dict[str, set[tuple[str, str]]] = {}
-    for chunk in _chunks(athlete_ids):
+    for chunk in chunks(athlete_ids):
         marks = ",".join("?" * len(chunk))
         for athlete_id, rule, subject in store.conn.execute(
             "SELECT n.athlete_id, a.rule, a.subject FROM sends s JOIN notices n ON"
@@ -129,11 +130,6 @@ def waiting(store: Store, athlete_ids: Sequence[str]) -> dict[str, set[tuple[str
         ):
             found.setdefault(str(athlete_id), set()).add((str(rule), str(subject)))
     return found
-
-
-def _chunks(ids: Sequence[str], size: int = 5000) -> list[list[str]]:
-    """Ids in pieces a query's parameters can hold (SQLite's limit is 32,766)."""
-    return [list(ids[i : i + size]) for i in range(0, len(ids), size)]
 
 
 def cancel_resolved(store: Store, athlete_id: str, still: set[tuple[str, str]]) -> int:

@@ -33,7 +33,7 @@ import polars as pl
 
 from loadguard.store import frames
 from loadguard.store.db import Store
-from loadguard.store.sql import Target, private_folder
+from loadguard.store.sql import Target, chunks, private_folder
 
 BUCKETS = 16
 VERSION = "_version"
@@ -60,15 +60,12 @@ def bucket_of(athlete_id: str) -> int:
 def versions(store: Store, athlete_ids: Sequence[str]) -> dict[str, int]:
     """Each athlete's version: its revision, and when it was made (in one 56-bit int): an
     athlete deleted and made again counts its revisions anew, only the second differs."""
-    marks = ",".join("?" * len(athlete_ids))
-    rows = (
-        store.conn.execute(
-            f"SELECT id, revision, created_at FROM athletes WHERE id IN ({marks})",
-            list(athlete_ids),
+    rows = []
+    for chunk in chunks(athlete_ids):
+        marks = ",".join("?" * len(chunk))
+        rows += store.conn.execute(
+            f"SELECT id, revision, created_at FROM athletes WHERE id IN ({marks})", chunk
         ).fetchall()
-        if athlete_ids
-        else []
-    )
     made = {str(r[0]): (int(r[1]), str(r[2])) for r in rows}
     return {
         a: ((zlib.crc32(created.encode()) & 0xFFFFFF) << 32) | (revision & 0xFFFFFFFF)
@@ -125,12 +122,12 @@ class Snapshot:
             fresh = frames.activities_frame(self.store, stale).with_columns(
                 pl.col("athlete_id").replace_strict(wanted, return_dtype=pl.Int64).alias(VERSION)
             )
-            if fresh.height or renewed & set(held):
+            if fresh.height or not renewed.isdisjoint(held):
                 base = base.filter(~pl.col("athlete_id").is_in(stale))
                 delta = pl.concat([delta.filter(~pl.col("athlete_id").is_in(stale)), fresh])
                 self._store(bucket, base, delta)
         kept = pl.concat([base, delta])
-        if not set(held).issubset(asked):  # the bucket holds athletes not asked for
+        if not asked.issuperset(held):  # the bucket holds athletes not asked for
             kept = kept.filter(pl.col("athlete_id").is_in(ids))
         return kept.drop(VERSION)
 

@@ -320,6 +320,11 @@ def database_errors(dialect: str) -> tuple[type[Exception], ...]:
     return (DBAPIError,)
 
 
+def chunks(ids: Sequence[str], size: int = 5000) -> list[list[str]]:
+    """Ids in pieces one query's parameters can hold (SQLite allows 32,766)."""
+    return [list(ids[i : i + size]) for i in range(0, len(ids), size)]
+
+
 def connection_lost(dialect: str, exc: BaseException) -> bool:
     """Whether ``exc`` says the database went away mid-work (a restart, a dropped
     connection): the work is to be tried again, not failed. SQLite's file never does."""
