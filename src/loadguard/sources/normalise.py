@@ -211,8 +211,18 @@ class Readers:
                 chunks.append([raw])
             else:
                 chunks[-1].append(raw)
-        futures = [None if _local(c[0]) else pool.submit(_read_chunk, c) for c in chunks]
+        futures = [None if _local(c[0]) else self._send(pool, c) for c in chunks]
         return lambda: [o for f, c in zip(futures, chunks, strict=True) for o in self._wait(f, c)]
+
+    def _send(self, pool: ProcessPoolExecutor, raws: list[RawRecord]) -> Future[list[_Sent]] | None:
+        """``raws`` to a worker; None (read here) when a worker died since the last group."""
+        if self._broken:
+            return None
+        try:
+            return pool.submit(_read_chunk, raws)
+        except BrokenProcessPool:
+            self._broken = True
+            return None
 
     def _wait(self, future: Future[list[_Sent]] | None, raws: list[RawRecord]) -> list[Outcome]:
         if future is None:
