@@ -17,7 +17,18 @@ from typer.testing import CliRunner
 from loadguard.cli.main import with_plugins
 from loadguard.sources import registry
 
-HEAVY = ("polars", "numpy", "loadguard_strava", "stravalib", "shapely", "pydantic_extra_types")
+# pydantic: typer 0.29 coerced every option through it, and the settings file was read
+# with it (0.1 s each); cryptography loads when a secret is sealed or opened.
+HEAVY = (
+    "polars",
+    "numpy",
+    "loadguard_strava",
+    "stravalib",
+    "shapely",
+    "pydantic",
+    "pydantic_extra_types",
+    "cryptography",
+)
 
 # Runs one command in a fresh interpreter and prints the top-level modules it imported.
 PROBE = """

@@ -10,9 +10,12 @@ import os
 import secrets
 import stat
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import platformdirs
-from cryptography.fernet import Fernet
+
+if TYPE_CHECKING:  # cryptography loads when a key is used, not at every command's start
+    from cryptography.fernet import Fernet
 
 KEY_ENV = "LOADGUARD_TOKEN_KEY"
 
@@ -27,6 +30,8 @@ def default_key_file() -> Path:
 
 def fernet(key: bytes, named: str) -> Fernet:
     """The cipher of ``key`` (``named`` as messages name it: "$LOADGUARD_TOKEN_KEY")."""
+    from cryptography.fernet import Fernet
+
     try:
         return Fernet(key)
     except ValueError:
@@ -64,6 +69,8 @@ def read_key(path: Path, *, create: bool) -> bytes:
 def _make(path: Path) -> bytes:
     """A new key in a new 0600 file, written whole before it appears under its name (two
     processes making it at once: the second reads the first's)."""
+    from cryptography.fernet import Fernet
+
     key = Fernet.generate_key()
     try:
         path.parent.mkdir(parents=True, exist_ok=True)

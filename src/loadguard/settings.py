@@ -11,26 +11,29 @@ import re
 import tomllib
 from functools import cache
 from pathlib import Path
-from typing import Literal
+from typing import Annotated, Any, Literal
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
+import msgspec
 import platformdirs
-from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
+from msgspec import Meta, field
+
+from loadguard.checked import CheckError, convert, keyed
 
 
 class SettingsError(Exception):
     """The settings file is wrong; the message names the file and key."""
 
 
-class _Section(BaseModel):
-    model_config = ConfigDict(extra="forbid", frozen=True)
+class _Section(msgspec.Struct, forbid_unknown_fields=True, frozen=True):
+    """A table of the file: unknown keys refused, not changed once read."""
 
 
-class StoreSettings(_Section):
+class StoreSettings(_Section, frozen=True, kw_only=True):
     path: Path | None = None
 
 
-class PlanSettings(_Section):
+class PlanSettings(_Section, frozen=True, kw_only=True):
     dir: Path | None = None
 
 
@@ -38,7 +41,7 @@ Severity = Literal["info", "warning", "critical"]
 Language = Literal["en", "da"]
 
 
-class AthleteSettings(_Section):
+class AthleteSettings(_Section, frozen=True, kw_only=True):
     timezone: str = "UTC"
     language: Language | None = None  # what runners read when they chose nothing (else LANG)
 
@@ -48,13 +51,13 @@ QUIET_HOURS = f"{_HHMM}-{_HHMM}"  # "22:00-07:00", local
 _DAYS = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
 
 
-def _matches(value: str, pattern: str, example: str) -> str:
+def _matches(key: str, value: str, pattern: str, example: str) -> None:
+    """A ValueError ``key: ...`` (:mod:`loadguard.checked` puts the key in the path)."""
     if value and not re.fullmatch(pattern, value):
-        raise ValueError(f"{value!r} is not like {example!r}")
-    return value
+        raise ValueError(f"{key}: {value!r} is not like {example!r}")
 
 
-class _Recipient(_Section):
+class _Recipient(_Section, frozen=True, kw_only=True):
     """What every recipient chooses: apprise URLs (``{env:NAME}`` is replaced by the
     environment variable NAME, so secrets stay out of the file), the lowest severity
     worth a message, the language, and quiet hours ("22:00-07:00", local) when
@@ -65,25 +68,22 @@ class _Recipient(_Section):
     language: Language | None = None  # None: the athlete's own choice, else [athlete], LANG
     quiet_hours: str = ""
 
-    @field_validator("quiet_hours")
-    @classmethod
-    def _quiet(cls, value: str) -> str:
-        return _matches(value, QUIET_HOURS, "22:00-07:00")
+    def __post_init__(self) -> None:
+        _matches("quiet_hours", self.quiet_hours, QUIET_HOURS, "22:00-07:00")
 
 
-class AlertSettings(_Recipient):
+class AlertSettings(_Recipient, frozen=True, kw_only=True):
     """A runner's own alerts (``[alerts.<athlete id>]``); the athlete's time zone applies.
     ``weekly_summary`` is "mon 08:00" style (day and local time), or "" for none."""
 
     weekly_summary: str = ""
 
-    @field_validator("weekly_summary")
-    @classmethod
-    def _weekly(cls, value: str) -> str:
-        return _matches(value, f"({'|'.join(_DAYS)}) {_HHMM}", "mon 08:00")
+    def __post_init__(self) -> None:
+        super().__post_init__()
+        _matches("weekly_summary", self.weekly_summary, f"({'|'.join(_DAYS)}) {_HHMM}", "mon 08:00")
 
 
-class CoachSettings(_Recipient):
+class CoachSettings(_Recipient, frozen=True, kw_only=True):
     """A coach or physio (``[coaches.<name>]``) watching a list of athletes. With
     ``digest`` set ("07:30", local) they get one message a day listing their athletes' new
     findings; with ``digest = ""`` every alert as it happens."""
@@ -92,57 +92,48 @@ class CoachSettings(_Recipient):
     timezone: str = "UTC"
     digest: str = "07:30"
 
-    @field_validator("digest")
-    @classmethod
-    def _digest(cls, value: str) -> str:
-        return _matches(value, _HHMM, "07:30")
-
-    @field_validator("timezone")
-    @classmethod
-    def _zone(cls, value: str) -> str:
+    def __post_init__(self) -> None:
+        super().__post_init__()
+        _matches("digest", self.digest, _HHMM, "07:30")
         try:
-            ZoneInfo(value)
+            ZoneInfo(self.timezone)
         except (ZoneInfoNotFoundError, ValueError):
-            raise ValueError(f"{value!r} is not a known IANA time zone") from None
-        return value
+            raise ValueError(f"timezone: {self.timezone!r} is not a known IANA time zone") from None
 
 
-class NotifySettings(_Section):
+class NotifySettings(_Section, frozen=True, kw_only=True):
     """How alerts behave for everyone."""
 
-    max_age_days: int = Field(default=7, ge=0, le=3650)  # older findings: in `check`, not alerted
-    send_timeout_s: float = Field(default=10.0, gt=0, le=600)
+    max_age_days: Annotated[int, Meta(ge=0, le=3650)] = 7  # older findings: in `check`, not alerted
+    send_timeout_s: Annotated[float, Meta(gt=0, le=600)] = 10.0
 
 
-class SchedulerSettings(_Section):
+class SchedulerSettings(_Section, frozen=True, kw_only=True):
     """What `loadguard serve` / `loadguard daemon` run on a schedule."""
 
     # bounded: a day at most (an interval of 1e308 s would overflow the scheduler's clock)
-    watch_s: float = Field(default=1.0, gt=0, le=86400)  # how often watched folders are scanned
-    retry_s: float = Field(default=30.0, gt=0, le=86400)  # how often due and held alerts are sent
-    sync_minutes: int = Field(default=0, ge=0, le=1440)  # scheduled pulls (no webhooks); 0 off
+    watch_s: Annotated[float, Meta(gt=0, le=86400)] = 1.0  # how often watched folders are scanned
+    retry_s: Annotated[float, Meta(gt=0, le=86400)] = 30.0  # how often due and held alerts are sent
+    sync_minutes: Annotated[int, Meta(ge=0, le=1440)] = 0  # scheduled pulls (no webhooks); 0 off
     # the guard over every athlete in one pass (a day that ends, a week without runs: no
     # run or pain entry triggers those); 0 off
-    guard_minutes: int = Field(default=60, ge=0, le=1440)
+    guard_minutes: Annotated[int, Meta(ge=0, le=1440)] = 60
 
 
-class MapSettings(_Section):
+class MapSettings(_Section, frozen=True, kw_only=True):
     """Where `loadguard osm fetch` finds region extracts: a region index in Geofabrik's
     layout (a GeoJSON FeatureCollection; each feature's properties hold an ``id``, a
     ``name`` and ``urls.pbf``, absolute or relative to the index)."""
 
     index_url: str = "https://download.geofabrik.de/index-v1.json"
-    timeout_s: float = Field(default=30.0, gt=0)
+    timeout_s: Annotated[float, Meta(gt=0)] = 30.0
 
-    @field_validator("index_url")
-    @classmethod
-    def _http(cls, value: str) -> str:
-        if not value.startswith(("http://", "https://")):
-            raise ValueError(f"{value!r} is not an http(s) URL")
-        return value
+    def __post_init__(self) -> None:
+        if not self.index_url.startswith(("http://", "https://")):
+            raise ValueError(f"index_url: {self.index_url!r} is not an http(s) URL")
 
 
-class WebSettings(_Section):
+class WebSettings(_Section, frozen=True, kw_only=True):
     """The web app of `loadguard serve`. ``signup``: anyone who reaches it may make an
     account (off: only `loadguard user add`). ``secure_cookies``: mark cookies Secure,
     which a browser sends over https only: turn it on behind an https proxy.
@@ -157,18 +148,18 @@ class WebSettings(_Section):
 
     signup: bool = True
     secure_cookies: bool = False
-    max_upload_mb: int = Field(default=64, gt=0)
+    max_upload_mb: Annotated[int, Meta(gt=0)] = 64
     base_url: str = ""
     local_channels: bool = False
     coaches_see_strava: bool = False
 
 
-class Settings(_Section):
-    store: StoreSettings = StoreSettings()
-    web: WebSettings = WebSettings()
-    maps: MapSettings = MapSettings()
-    plans: PlanSettings = PlanSettings()
-    athlete: AthleteSettings = AthleteSettings()
+class Settings(_Section, frozen=True, kw_only=True):
+    store: StoreSettings = field(default_factory=StoreSettings)
+    web: WebSettings = field(default_factory=WebSettings)
+    maps: MapSettings = field(default_factory=MapSettings)
+    plans: PlanSettings = field(default_factory=PlanSettings)
+    athlete: AthleteSettings = field(default_factory=AthleteSettings)
     # one table per connector, e.g. [connectors.strava]; each connector validates its own
     connectors: dict[str, dict[str, str | int | float | bool]] = {}
     # one table per athlete id, e.g. [alerts.anna]
@@ -177,8 +168,8 @@ class Settings(_Section):
     coaches: dict[str, CoachSettings] = {}
     # athlete id -> a folder of .fit files to import as they appear, e.g. [watch] anna = "..."
     watch: dict[str, Path] = {}
-    notify: NotifySettings = NotifySettings()
-    scheduler: SchedulerSettings = SchedulerSettings()
+    notify: NotifySettings = field(default_factory=NotifySettings)
+    scheduler: SchedulerSettings = field(default_factory=SchedulerSettings)
 
 
 def settings_path() -> Path:
@@ -195,18 +186,24 @@ def load_settings(path: Path) -> Settings:
         return Settings()
     try:
         data = tomllib.loads(path.read_text(encoding="utf-8"))
-        return Settings.model_validate(data)
+        return _checked(data)
     except UnicodeDecodeError as exc:
         raise SettingsError(f"settings file {path} is not UTF-8 text: byte {exc.start}") from None
     except OSError as exc:
         raise SettingsError(f"cannot read settings file {path}: {exc.strerror}") from None
     except tomllib.TOMLDecodeError as exc:
         raise SettingsError(f"settings file {path} is not valid TOML: {exc}") from None
-    except ValidationError as exc:
-        problems = "; ".join(
-            f"{'.'.join(str(p) for p in e['loc'])}: {e['msg']}" for e in exc.errors()
-        )
-        raise SettingsError(f"settings file {path}: {problems}") from None
+    except CheckError as exc:
+        raise SettingsError(f"settings file {path}: {exc}") from None
+
+
+def _checked(data: dict[str, Any]) -> Settings:
+    """The file's tables as Settings; the tables keyed by a name are checked one name at a
+    time, so an error names it (``alerts.anna.quiet_hours``)."""
+    alerts = keyed(data, "alerts", AlertSettings)
+    coaches = keyed(data, "coaches", CoachSettings)
+    rest = {k: v for k, v in data.items() if k not in ("alerts", "coaches")}
+    return msgspec.structs.replace(convert(rest, Settings), alerts=alerts, coaches=coaches)
 
 
 @cache

@@ -10,6 +10,8 @@ from collections.abc import Callable
 from datetime import UTC, datetime
 from functools import partial
 
+import msgspec
+
 from loadguard.contract import Athlete, RawRecord
 from loadguard.guard import runwalk
 from loadguard.guard.plan import PlanError, RunWalkLimits, load_plan
@@ -35,7 +37,7 @@ def runwalk_limits(store: Store, athlete: Athlete) -> RunWalkLimits | None:
         floor_mps=limits.speed_floor_mps,
         runs=limits.calibration_runs,
     )
-    return limits.model_copy(update={"run_speed_mps": own})
+    return msgspec.structs.replace(limits, run_speed_mps=own)
 
 
 def normaliser(store: Store, athlete: Athlete) -> Callable[[RawRecord], Normalised]:

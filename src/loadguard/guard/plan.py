@@ -10,29 +10,32 @@ import os
 import tomllib
 from functools import lru_cache
 from pathlib import Path
-from typing import Annotated, Literal, Self
+from typing import Annotated, Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
+import msgspec
+from msgspec import Meta
+
+from loadguard.checked import CheckError, convert, keyed
 
 Grade = Literal["plan", "study", "convention"]
 SurfaceClass = Literal["grass", "gravel", "trail", "track", "paved", "treadmill", "unknown"]
 HARD_SURFACES: frozenset[str] = frozenset({"paved"})
 
-Positive = Annotated[float, Field(gt=0)]
-Share = Annotated[float, Field(ge=0, le=1)]
+Positive = Annotated[float, Meta(gt=0)]
+Share = Annotated[float, Meta(ge=0, le=1)]
 
 
 class PlanError(Exception):
     """A plan file is missing or wrong; the message names the file and key."""
 
 
-class _Strict(BaseModel):
-    model_config = ConfigDict(extra="forbid", frozen=True)
+class _Strict(msgspec.Struct, forbid_unknown_fields=True, frozen=True):
+    """A table of the plan file: unknown keys refused, not changed once read."""
 
 
-class Source(_Strict):
+class Source(_Strict, frozen=True, kw_only=True):
     grade: Grade
-    source: str = Field(min_length=1)  # in English
+    source: Annotated[str, Meta(min_length=1)]  # in English
     translated: dict[str, str] = {}  # the same, in other languages ("da")
 
     def text(self, language: str) -> str:
@@ -40,7 +43,7 @@ class Source(_Strict):
         return self.translated.get(language, self.source)
 
 
-class Stage(_Strict):
+class Stage(_Strict, frozen=True, kw_only=True):
     name: str
     translated: dict[str, str] = {}  # the name in other languages ("da")
     weeks: tuple[int, int]
@@ -51,8 +54,7 @@ class Stage(_Strict):
     hard_share_max: Share
     evidence: str
 
-    @model_validator(mode="after")
-    def _check(self) -> Self:
+    def __post_init__(self) -> None:
         first, last = self.weeks
         if first < 1 or last < first:
             raise ValueError(
@@ -62,7 +64,6 @@ class Stage(_Strict):
             raise ValueError("run_s and walk_s go together: give both or neither")
         if self.session_min and self.session_min[0] > self.session_min[1]:
             raise ValueError(f"session_min must be [shortest, longest], got {self.session_min}")
-        return self
 
     @property
     def is_run_walk(self) -> bool:
@@ -70,148 +71,140 @@ class Stage(_Strict):
 
 
 # A share of increase: bounded at +1,000 % (1e308 would overflow every sum it enters).
-Increase = Annotated[float, Field(gt=0, le=10)]
+Increase = Annotated[float, Meta(gt=0, le=10)]
 
 
-class _Increases(_Strict):
+class _Increases(_Strict, frozen=True, kw_only=True):
     """A cap on growth: past ``increase_max`` a warning, past ``critical_over`` critical."""
 
     increase_max: Increase
     critical_over: Increase
 
-    @model_validator(mode="after")
-    def _ordered(self) -> Self:
+    def __post_init__(self) -> None:
         if self.critical_over < self.increase_max:
             raise ValueError(
                 f"critical_over ({self.critical_over}) must not be below increase_max"
                 f" ({self.increase_max})"
             )
-        return self
 
 
-class WeeklyCap(_Increases):
-    from_week: int = Field(ge=1, le=520)
-    min_previous_km: float = Field(ge=0, le=1000)
+class WeeklyCap(_Increases, frozen=True, kw_only=True):
+    from_week: Annotated[int, Meta(ge=1, le=520)]
+    min_previous_km: Annotated[float, Meta(ge=0, le=1000)]
     evidence: str
 
 
-class SessionSpike(_Increases):
-    window_days: int = Field(ge=1, le=365)
+class SessionSpike(_Increases, frozen=True, kw_only=True):
+    window_days: Annotated[int, Meta(ge=1, le=365)]
     evidence: str
 
 
-class SessionLimits(_Strict):
-    grace_s: float = Field(ge=0)
-    critical_factor: float = Field(gt=1)
-    interval_grace_s: float = Field(ge=0)
-    interval_critical_factor: float = Field(gt=1)
+class SessionLimits(_Strict, frozen=True, kw_only=True):
+    grace_s: Annotated[float, Meta(ge=0)]
+    critical_factor: Annotated[float, Meta(gt=1)]
+    interval_grace_s: Annotated[float, Meta(ge=0)]
+    interval_critical_factor: Annotated[float, Meta(gt=1)]
     evidence: str
 
 
-class ShoeWear(_Strict):
-    warn_km: float = Field(gt=0, le=10_000)
-    retire_km: float = Field(gt=0, le=10_000)
+class ShoeWear(_Strict, frozen=True, kw_only=True):
+    warn_km: Annotated[float, Meta(gt=0, le=10_000)]
+    retire_km: Annotated[float, Meta(gt=0, le=10_000)]
     evidence: str
 
 
-class ShoeProfile(_Strict):
+class ShoeProfile(_Strict, frozen=True, kw_only=True):
     heel_stack_mm: tuple[float, float]
     drop_mm: tuple[float, float]
     minimalist: bool
     evidence: str
 
-    @model_validator(mode="after")
-    def _check(self) -> Self:
+    def __post_init__(self) -> None:
         for name, (low, high) in (("heel_stack_mm", self.heel_stack_mm), ("drop_mm", self.drop_mm)):
             if not 0 <= low <= high <= 60:
                 raise ValueError(
                     f"{name} must be [lowest, highest] within 0-60 mm, got {[low, high]}"
                 )
-        return self
 
 
-class Pain(_Strict):
-    green_max: int = Field(ge=0, le=10)
-    yellow_max: int = Field(ge=0, le=10)
+class Pain(_Strict, frozen=True, kw_only=True):
+    green_max: Annotated[int, Meta(ge=0, le=10)]
+    yellow_max: Annotated[int, Meta(ge=0, le=10)]
     evidence: str
 
-    @model_validator(mode="after")
-    def _check(self) -> Self:
+    def __post_init__(self) -> None:
         if self.green_max > self.yellow_max:
             raise ValueError(
                 f"green_max ({self.green_max}) is above yellow_max ({self.yellow_max})"
             )
-        return self
 
 
-class Acwr(_Strict):
-    acute_days: int = Field(ge=1)
-    chronic_days: int = Field(ge=1)
+class Acwr(_Strict, frozen=True, kw_only=True):
+    acute_days: Annotated[int, Meta(ge=1)]
+    chronic_days: Annotated[int, Meta(ge=1)]
     high: Positive
     low: Positive
     evidence: str
 
 
-class SurfaceData(_Strict):
+class SurfaceData(_Strict, frozen=True, kw_only=True):
     unknown_share: Share
     evidence: str
 
 
-class PavedFloor(_Strict):
+class PavedFloor(_Strict, frozen=True, kw_only=True):
     """Paved ground in a soft-ground week counts only when a run has at least ``min_m``
     metres and ``min_share`` of its distance on it: a road crossing does not."""
 
-    min_m: float = Field(ge=0)
+    min_m: Annotated[float, Meta(ge=0)]
     min_share: Share
     evidence: str
 
 
-class Inactive(_Strict):
+class Inactive(_Strict, frozen=True, kw_only=True):
     """No run for ``days`` days is said (info), so a coach sees it rather than GREEN."""
 
-    days: int = Field(ge=1)
+    days: Annotated[int, Meta(ge=1)]
     evidence: str
 
 
-class RunWalkLimits(_Strict):
+class RunWalkLimits(_Strict, frozen=True, kw_only=True):
     """What tells running from walking: cadence where the file has it, else speed."""
 
-    run_cadence_spm: float = Field(gt=0, le=300)
+    run_cadence_spm: Annotated[float, Meta(gt=0, le=300)]
     run_speed_mps: Positive
     # the speed line per runner, from their own runs with cadence (see runwalk.calibrated_speed)
-    calibration_runs: int = Field(default=3, ge=1)
+    calibration_runs: Annotated[int, Meta(ge=1)] = 3
     calibration_share: Share = 0.9
     speed_floor_mps: Positive = 1.4
     evidence: str
 
 
-class Schedule(_Strict):
+class Schedule(_Strict, frozen=True, kw_only=True):
     """When the planned sessions fall: ``days`` counts from a plan week's first day (0-6),
     each session opening with a walk of ``warmup_s``; a continuous run grows by
     ``growth`` a week from the longest run of the last ``window_days``, or starts at
     ``first_continuous_min`` without one."""
 
-    days: tuple[int, ...] = Field(min_length=1, max_length=7)
-    warmup_s: float = Field(ge=0, le=1800)
-    growth: float = Field(ge=0, le=0.5)
-    window_days: int = Field(ge=1, le=90)
+    days: Annotated[tuple[int, ...], Meta(min_length=1, max_length=7)]
+    warmup_s: Annotated[float, Meta(ge=0, le=1800)]
+    growth: Annotated[float, Meta(ge=0, le=0.5)]
+    window_days: Annotated[int, Meta(ge=1, le=90)]
     first_continuous_min: Positive
     evidence: str
 
-    @model_validator(mode="after")
-    def _check(self) -> Self:
+    def __post_init__(self) -> None:
         if sorted(set(self.days)) != list(self.days) or not all(0 <= d <= 6 for d in self.days):
             raise ValueError(f"days must be distinct days 0-6 in order, got {list(self.days)}")
-        return self
 
 
-class Plan(_Strict):
-    id: str = Field(pattern=r"^[a-z0-9][a-z0-9-]*$")
+class Plan(_Strict, frozen=True, kw_only=True):
+    id: Annotated[str, Meta(pattern=r"^[a-z0-9][a-z0-9-]*$")]
     title: str
     translated: dict[str, str] = {}  # the title in other languages ("da")
-    weeks: int = Field(ge=1, le=520)
+    weeks: Annotated[int, Meta(ge=1, le=520)]
     sources: dict[str, Source]
-    stages: tuple[Stage, ...] = Field(min_length=1)
+    stages: Annotated[tuple[Stage, ...], Meta(min_length=1)]
     weekly_cap: WeeklyCap
     session_spike: SessionSpike
     session: SessionLimits
@@ -225,8 +218,7 @@ class Plan(_Strict):
     runwalk: RunWalkLimits | None = None  # None: the run/walk analysis' own defaults
     schedule: Schedule | None = None  # None: no planned sessions (no workouts, no calendar)
 
-    @model_validator(mode="after")
-    def _check(self) -> Self:
+    def __post_init__(self) -> None:
         expected = 1
         for i, stage in enumerate(self.stages):
             if stage.weeks[0] != expected:
@@ -249,7 +241,6 @@ class Plan(_Strict):
                 f"weekly_cap.from_week ({self.weekly_cap.from_week}) is after the plan's"
                 f" {self.weeks} weeks"
             )
-        return self
 
     def _evidence_keys(self) -> list[tuple[str, str]]:
         keys = [(f"stages[{i}]", s.evidence) for i, s in enumerate(self.stages)]
@@ -327,13 +318,16 @@ def _load_plan_file(path: Path, stamp: int) -> Plan:
     except tomllib.TOMLDecodeError as exc:
         raise PlanError(f"plan file {path} is not valid TOML: {exc}") from None
     try:
-        return Plan.model_validate(data)
-    except ValidationError as exc:
-        problems = "; ".join(
-            f"{'.'.join(str(p) for p in err['loc']) or '(top level)'}: {err['msg']}"
-            for err in exc.errors()
-        )
-        raise PlanError(f"plan file {path}: {problems}") from None
+        return _checked(data)
+    except CheckError as exc:
+        raise PlanError(f"plan file {path}: {exc}") from None
+
+
+def _checked(data: dict[str, Any]) -> Plan:
+    """The file as a Plan; its sources are checked one name at a time, so an error names
+    the source (``sources.gibbs.grade``)."""
+    sources = keyed(data, "sources", Source)
+    return convert({**data, "sources": sources}, Plan)
 
 
 def load_plan(plan_id: str, plans_dir: Path | None = None) -> Plan:

@@ -17,12 +17,14 @@ import hmac
 import os
 from dataclasses import dataclass
 from pathlib import Path
-
-from cryptography.fernet import Fernet, InvalidToken
+from typing import TYPE_CHECKING
 
 from loadguard import keys
 from loadguard.keys import KEY_ENV, KeyProblem
 from loadguard.store.db import StoreError
+
+if TYPE_CHECKING:  # cryptography loads when a secret is sealed or opened, not at start-up
+    from cryptography.fernet import Fernet
 
 _DIGEST_LABEL = b"loadguard: keyed digest of a sealed secret, v1"
 
@@ -54,6 +56,8 @@ class SecretBox:
     def open(self, sealed: str, what: str) -> str:
         """The text sealed in ``sealed``; SecretKeyError (naming ``what`` and the key) when
         this key did not seal it."""
+        from cryptography.fernet import InvalidToken
+
         try:
             return self.fernet.decrypt(sealed.encode("ascii")).decode()
         except (InvalidToken, UnicodeError):
