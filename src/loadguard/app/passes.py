@@ -37,7 +37,7 @@ def metrics_for(
     ids = [a.id for a in athletes]
     if len(ids) >= SNAPSHOT_FROM:
         copy = Snapshot(store)
-        activities = copy.activities(ids)
+        activities = copy.activities(ids, metrics.READ_COLUMNS)
         # the athletes in the order their rows come: the metrics need not sort 4.7 M runs
         place = {a: i for i, a in enumerate(copy.order)}
         athletes = sorted(athletes, key=lambda a: place.get(a.id, len(place)))
