@@ -35,9 +35,15 @@ def metrics_for(
     change of these athletes, through the metrics; ``hide``: sources left out; ``since``:
     only findings from that day on are wanted (a scheduled pass: see metrics.compute)."""
     ids = [a.id for a in athletes]
+    history = None
     if len(ids) >= SNAPSHOT_FROM:
         copy = Snapshot(store)
-        activities = copy.activities(ids, metrics.READ_COLUMNS)
+        if since is None:
+            activities = copy.activities(ids, metrics.READ_COLUMNS)
+        else:  # every column for the window's runs only
+            history, activities = copy.windowed(
+                ids, metrics.READ_COLUMNS, metrics.HISTORY_READ, since - metrics.lookback(plan)
+            )
         # the athletes in the order their rows come: the metrics need not sort 4.7 M runs
         place = {a: i for i, a in enumerate(copy.order)}
         athletes = sorted(athletes, key=lambda a: place.get(a.id, len(place)))
@@ -46,6 +52,8 @@ def metrics_for(
         activities = frames.activities_frame(store, ids)
     if hide:
         activities = activities.filter(~pl.col("source").is_in(sorted(hide)))
+        if history is not None:
+            history = history.filter(~pl.col("source").is_in(sorted(hide)))
     starts = pl.DataFrame(
         {"athlete_id": ids, "plan_start": [a.plan_start for a in athletes]},
         schema={"athlete_id": pl.String, "plan_start": pl.Date},
@@ -62,4 +70,5 @@ def metrics_for(
         symptoms=frames.symptom_frame(store, ids),
         conditions=frames.conditions_frame(store, ids),
         adjustments=frames.adjustments_frame(store, ids),
+        history=history,
     )

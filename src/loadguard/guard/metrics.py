@@ -77,8 +77,10 @@ HISTORY_COLUMNS = (
     "shoe_id",
     "gear_id",
 )
-# What :func:`compute` reads of the activities (a columnar copy reads only these).
+# What :func:`compute` reads of the activities (a columnar copy reads only these), and of
+# every activity before a window (``history``).
 READ_COLUMNS = (*USED_COLUMNS, "sport", "source")
+HISTORY_READ = (*HISTORY_COLUMNS, "sport", "source")
 
 
 def athlete_enum(athletes: pl.DataFrame) -> pl.Enum:
@@ -285,6 +287,7 @@ def compute(
     symptoms: pl.DataFrame | None = None,
     conditions: pl.DataFrame | None = None,
     adjustments: pl.DataFrame | None = None,
+    history: pl.DataFrame | None = None,
 ) -> Metrics:
     """All metrics for the given athletes (who share ``plan``) as of a local date.
 
@@ -300,11 +303,20 @@ def compute(
     adds up every run.
 
     ``adjustments``: a coach's stage holds and set-backs (:func:`stages.stage_weeks`).
+
+    ``history`` (with ``since``): every activity with :data:`HISTORY_READ`'s columns,
+    when ``activities`` holds only those from ``since`` minus the look-back on (a
+    columnar copy reads the two apart: :meth:`loadguard.store.snapshot.Snapshot.windowed`).
     """
     first = None if since is None else since - lookback(plan)
     # every run, for shoe mileage and the last run; with a window, only the columns those need
     every = with_shoes(
-        runs_frame(activities, athletes, as_of, USED_COLUMNS if first is None else HISTORY_COLUMNS),
+        runs_frame(
+            activities if history is None else history,
+            athletes,
+            as_of,
+            USED_COLUMNS if first is None else HISTORY_COLUMNS,
+        ),
         shoes,
     )
     mileage = shoe_mileage(every, shoes)

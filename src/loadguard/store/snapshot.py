@@ -13,6 +13,12 @@ copy, and from SQL only the athletes whose data changed since it was written.
   temporary one and renamed into place: a reader sees a whole file, old or new; two
   writers at once leave one of them, and a base and a delta that do not go together
   only cost a read from SQL, since each row is still right for its version.
+- A bucket's base has a *recent* file beside it: a copy of its rows from a cut some
+  months before its newest run, written with the base. A scheduled pass needs every
+  column only for the weeks its rules look at, so it reads a few columns of the base
+  (shoe mileage and the last run add up every run) and the recent file whole
+  (:meth:`Snapshot.windowed`). A recent file that does not go with its base (other
+  rows, other versions) is written again from the base.
 - Athletes without rows in a bucket (no runs yet, or new) are read from SQL each time.
 - The file names hold a fingerprint of the frame's columns: an upgrade that changes them
   starts a new copy; nothing else ever needs to be deleted by hand.
@@ -26,6 +32,7 @@ import hashlib
 import os
 import zlib
 from collections.abc import Sequence
+from datetime import date, timedelta
 from pathlib import Path
 
 import platformdirs
@@ -39,6 +46,10 @@ BUCKETS = 16
 VERSION = "_version"
 FORMAT = 2  # a bucket's rows sorted by athlete and start
 MERGE_AT = 4  # a delta is merged into its base once it holds 1/MERGE_AT of the base's rows
+# The recent file starts this long before the base's newest run: a scheduled pass looks
+# back 7 weeks (the alert window and the rules' look-back), so 13 weeks leave 6 weeks of
+# new runs before a pass falls back to reading the base whole; it holds 8 % of 3 years.
+RECENT = timedelta(days=91)
 
 
 def folder_for(db: Target) -> Path:
@@ -125,10 +136,7 @@ class Snapshot:
         if stale and only is not None:  # written again with every column, then projected
             return self._bucket(bucket, ids, wanted, None).select(only)
         asked, renewed = set(ids), set(stale)
-        # each part's rows are sorted by athlete: base, delta, then the fresh ones
-        for part in (set(held) - in_delta, in_delta):
-            self.order += [a for a in sorted(part) if a in asked and a not in renewed]
-        self.order += sorted(stale)
+        self._add_order(held, in_delta, asked, renewed)
         if stale:
             self.read_from_sql += len(stale)
             fresh = frames.activities_frame(self.store, stale).with_columns(
@@ -143,9 +151,107 @@ class Snapshot:
             kept = kept.filter(pl.col("athlete_id").is_in(ids))
         return kept.drop(VERSION)
 
+    def _add_order(
+        self, held: dict[str, int], in_delta: set[str], asked: set[str], renewed: set[str]
+    ) -> None:
+        # each part's rows are sorted by athlete: base, delta, then the fresh ones
+        for part in (set(held) - in_delta, in_delta):
+            self.order += [a for a in sorted(part) if a in asked and a not in renewed]
+        self.order += sorted(renewed)
+
+    def windowed(
+        self,
+        athlete_ids: Sequence[str],
+        columns: Sequence[str],
+        history_columns: Sequence[str],
+        first: date,
+    ) -> tuple[pl.DataFrame, pl.DataFrame]:
+        """For a pass that wants findings from a window: (every row of these athletes with
+        ``history_columns``, their rows from ``first`` on with ``columns``), both in the
+        order :meth:`activities` gives. The second comes from the recent files, so the
+        columns only the window needs are not read for 3 years of runs."""
+        wanted = versions(self.store, athlete_ids)
+        by_bucket: dict[int, list[str]] = {}
+        for athlete_id in wanted:
+            by_bucket.setdefault(bucket_of(athlete_id), []).append(athlete_id)
+        self.read_from_sql, self.order = 0, []
+        history = list(dict.fromkeys(["athlete_id", "start_local", *history_columns]))
+        window = list(dict.fromkeys(["athlete_id", "start_local", *columns]))
+        parts = [
+            self._window(b, ids, wanted, history, window, first)
+            for b, ids in sorted(by_bucket.items())
+        ]
+        if not parts:
+            empty = frames.empty_activities()
+            return empty.select(history), empty.select(window)
+        return pl.concat([h for h, _ in parts]), pl.concat([w for _, w in parts])
+
+    def _window(
+        self,
+        bucket: int,
+        ids: list[str],
+        wanted: dict[str, int],
+        history: list[str],
+        window: list[str],
+        first: date,
+    ) -> tuple[pl.DataFrame, pl.DataFrame]:
+        first_moment = pl.lit(first).cast(pl.Datetime("us"))
+        since_first = pl.col("start_local") >= first_moment
+        base = self._read(self._path(bucket), [*history, VERSION])
+        delta = self._read(self._path(bucket, "delta"))  # small: read whole
+        in_delta = set(delta.get_column("athlete_id").unique().to_list())
+        own = base.select("athlete_id", VERSION).unique("athlete_id")
+        held = {a: v for a, v in own.iter_rows() if a not in in_delta}
+        held |= dict(delta.select("athlete_id", VERSION).unique("athlete_id").iter_rows())
+        stale = [a for a in ids if held.get(a) != wanted[a]]
+        if stale:  # brought up to date, with every column
+            whole = self._bucket(bucket, ids, wanted, None)
+            return whole.select(history), whole.filter(since_first).select(window)
+        recent = self._recent(bucket, base, own)
+        covers = recent is not None and (
+            recent.is_empty() or recent.select(pl.col("start_local").min() <= first_moment).item()
+        )
+        if recent is None or not covers:  # the window starts before the recent file
+            recent = self._read(self._path(bucket), [*window, VERSION])
+        asked = set(ids)
+        self._add_order(held, in_delta, asked, set())
+        parts = [
+            pl.concat([_without(base, in_delta), delta.select(base.columns)]),
+            pl.concat([_without(recent, in_delta), delta.select(recent.columns)]).filter(
+                since_first
+            ),
+        ]
+        if not asked.issuperset(held):  # the bucket holds athletes not asked for
+            parts = [p.filter(pl.col("athlete_id").is_in(ids)) for p in parts]
+        return parts[0].select(history), parts[1].select(window)
+
+    def _recent(self, bucket: int, base: pl.DataFrame, own: pl.DataFrame) -> pl.DataFrame | None:
+        """The bucket's recent rows, every column; written again from the base when it
+        does not go with it (missing, damaged, or from another base: its rows are not the
+        base's rows from its first day on, or carry other versions). None: no base."""
+        path = self._path(bucket, "recent")
+        try:
+            recent: pl.DataFrame | None = pl.read_ipc(path)
+        except (OSError, pl.exceptions.ComputeError):
+            recent = None
+        if recent is not None and recent.height:
+            starts = base.get_column("start_local")
+            same_rows = int((starts >= recent["start_local"].min()).sum()) == recent.height
+            pairs = recent.select("athlete_id", VERSION).unique()
+            if same_rows and pairs.join(own, on=["athlete_id", VERSION], how="anti").is_empty():
+                return recent
+        whole = self._read(self._path(bucket))
+        if whole.is_empty():
+            return None
+        recent = _recent_rows(whole)
+        self._write(path, recent)
+        return recent
+
     def _store(self, bucket: int, base: pl.DataFrame, delta: pl.DataFrame) -> None:
         if delta.height * MERGE_AT > base.height:  # merge: the base holds everything again
-            self._write(self._path(bucket), pl.concat([base, delta]))
+            merged = pl.concat([base, delta])
+            self._write(self._path(bucket), merged)
+            self._write(self._path(bucket, "recent"), _recent_rows(merged))
             self._write(self._path(bucket, "delta"), delta.clear())
         else:
             self._write(self._path(bucket, "delta"), delta)
@@ -187,3 +293,11 @@ def _without(frame: pl.DataFrame, athletes: set[str]) -> pl.DataFrame:
         kept_from = last + 1
     pieces.append(frame.slice(kept_from))
     return pl.concat(pieces)
+
+
+def _recent_rows(base: pl.DataFrame) -> pl.DataFrame:
+    """A base's rows from :data:`RECENT` before its newest run on (its recent file)."""
+    newest = base.get_column("start_local").max()
+    if newest is None:
+        return base.clear()
+    return base.filter(pl.col("start_local") >= newest - RECENT)  # type: ignore[operator]
