@@ -2,7 +2,13 @@
 
 from __future__ import annotations
 
+import random
+
+import pytest
+from polars.testing import assert_frame_equal
+
 from builders import Run, compute, findings, week_day
+from loadguard.guard import weeks
 
 
 def steady_week(week: int, km_each: float) -> list[Run]:
@@ -144,3 +150,20 @@ def test_the_weeks_table_shows_the_same_cap_as_the_rule() -> None:
         if w["cap_km"] is not None
     }
     assert caps == {9: (17.3, 8), 10: (19.0, 8)}
+
+
+def test_weekly_sums_are_the_same_whether_numpy_or_polars_groups_them(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    rng = random.Random(5)
+    runs = [
+        Run(week_day(w, d), round(rng.uniform(1, 12), 2), paved_m=rng.choice([None, 800.0]))
+        for w in range(1, 30)
+        for d in sorted(rng.sample(range(7), rng.randint(0, 4)))
+    ]
+    m = compute(runs, week_day(30))
+    by_polars = weeks.week_sums(m.runs)  # one runner's runs: polars groups them
+    monkeypatch.setattr(weeks, "SEGMENTS_FROM", 0)  # as for a pass over thousands
+    by_numpy = weeks.week_sums(m.runs)
+    assert by_polars.height > 20
+    assert_frame_equal(by_polars, by_numpy)

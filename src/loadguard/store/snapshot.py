@@ -139,9 +139,7 @@ class Snapshot:
         self._add_order(held, in_delta, asked, renewed)
         if stale:
             self.read_from_sql += len(stale)
-            fresh = frames.activities_frame(self.store, stale).with_columns(
-                pl.col("athlete_id").replace_strict(wanted, return_dtype=pl.Int64).alias(VERSION)
-            )
+            fresh = self._fresh(stale, wanted)
             if fresh.height or not renewed.isdisjoint(held):
                 base = _without(base, renewed)
                 delta = pl.concat([delta.filter(~pl.col("athlete_id").is_in(stale)), fresh])
@@ -150,6 +148,12 @@ class Snapshot:
         if not asked.issuperset(held):  # the bucket holds athletes not asked for
             kept = kept.filter(pl.col("athlete_id").is_in(ids))
         return kept.drop(VERSION)
+
+    def _fresh(self, stale: list[str], wanted: dict[str, int]) -> pl.DataFrame:
+        """These athletes' rows read from SQL, with their versions."""
+        return frames.activities_frame(self.store, stale).with_columns(
+            pl.col("athlete_id").replace_strict(wanted, return_dtype=pl.Int64).alias(VERSION)
+        )
 
     def _add_order(
         self, held: dict[str, int], in_delta: set[str], asked: set[str], renewed: set[str]
@@ -204,22 +208,28 @@ class Snapshot:
         held = {a: v for a, v in own.iter_rows() if a not in in_delta}
         held |= dict(delta.select("athlete_id", VERSION).unique("athlete_id").iter_rows())
         stale = [a for a in ids if held.get(a) != wanted[a]]
-        if stale:  # brought up to date, with every column
-            whole = self._bucket(bucket, ids, wanted, None)
-            return whole.select(history), whole.filter(since_first).select(window)
+        renewed = set(stale)
+        if stale:  # read again into the delta; the base is written again only to merge
+            fresh = self._fresh(stale, wanted)
+            changed = pl.concat([delta.filter(~pl.col("athlete_id").is_in(stale)), fresh])
+            if changed.height * MERGE_AT > _without(base, in_delta | renewed).height:
+                whole = self._bucket(bucket, ids, wanted, None)  # merged, every column
+                return whole.select(history), whole.filter(since_first).select(window)
+            self.read_from_sql += len(stale)
+            if fresh.height or not renewed.isdisjoint(held):
+                self._write(self._path(bucket, "delta"), changed)
+            delta = changed
         recent = self._recent(bucket, base, own)
         covers = recent is not None and (
             recent.is_empty() or recent.select(pl.col("start_local").min() <= first_moment).item()
         )
         if recent is None or not covers:  # the window starts before the recent file
             recent = self._read(self._path(bucket), [*window, VERSION])
-        asked = set(ids)
-        self._add_order(held, in_delta, asked, set())
+        asked, gone = set(ids), in_delta | renewed  # whose rows in the base are superseded
+        self._add_order(held, in_delta, asked, renewed)
         parts = [
-            pl.concat([_without(base, in_delta), delta.select(base.columns)]),
-            pl.concat([_without(recent, in_delta), delta.select(recent.columns)]).filter(
-                since_first
-            ),
+            pl.concat([_without(base, gone), delta.select(base.columns)]),
+            pl.concat([_without(recent, gone), delta.select(recent.columns)]).filter(since_first),
         ]
         if not asked.issuperset(held):  # the bucket holds athletes not asked for
             parts = [p.filter(pl.col("athlete_id").is_in(ids)) for p in parts]
