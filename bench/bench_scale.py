@@ -201,7 +201,28 @@ def populate(db: str, athletes: int, weeks: int, seed: int = 1) -> int:
             " ?, ?, ?, ?)",
             rows,
         )
+        add_shoes(store, weeks, rng)
     return len(rows)
+
+
+def add_shoes(store: Store, weeks: int, rng: random.Random) -> None:
+    """Two shoes each, as a runner has: a worn one by default until halfway, retired
+    then, and a newer one by default since (every run gets its shoe by the day)."""
+    first, half = TODAY - timedelta(weeks=weeks), TODAY - timedelta(weeks=weeks // 2)
+    ids = [r[0] for r in store.conn.execute("SELECT id FROM athletes ORDER BY id")]
+    made = TODAY.isoformat()
+    store.conn.executemany(
+        "INSERT INTO shoes (athlete_id, name, initial_km, heel_stack_mm, drop_mm, minimalist,"
+        " default_from, retired_on, created_at) VALUES (?, ?, ?, 30, 8, 0, ?, ?, ?)",
+        [
+            row
+            for who in ids
+            for row in (
+                (who, "Old", rng.uniform(0, 300), first.isoformat(), half.isoformat(), made),
+                (who, "New", 0.0, half.isoformat(), None, made),
+            )
+        ],
+    )
 
 
 def guard_seconds(db: str, repeat: int) -> tuple[float, float]:

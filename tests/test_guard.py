@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from dataclasses import replace
+from dataclasses import fields, replace
 from datetime import date, timedelta
 
 import numpy as np
@@ -13,6 +13,8 @@ from builders import athletes, plan, shoes
 from loadguard.cli.season import season
 from loadguard.contract import Activity, Streams
 from loadguard.guard import metrics, runwalk, verdict
+from loadguard.guard.findings import Finding
+from loadguard.guard.frames import FINDING_SCHEMA
 from loadguard.store.frames import ACTIVITY_SCHEMA, with_time_columns
 
 START = date(2026, 9, 7)
@@ -120,3 +122,7 @@ def test_a_windowed_guard_finds_exactly_what_the_full_one_finds_in_that_window(
     windowed = evaluate(frame, END, since=since)
     key = ["rule", "date", "severity", "message"]
     assert windowed.sort(key).select(key).to_dicts() == full.sort(key).select(key).to_dicts()
+
+
+def test_a_findings_frame_has_the_records_fields_in_order_so_rows_become_records() -> None:
+    assert [f.name for f in fields(Finding)] == list(FINDING_SCHEMA)

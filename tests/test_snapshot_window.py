@@ -53,7 +53,7 @@ def from_sql(store: Store, first: date) -> tuple[pl.DataFrame, pl.DataFrame]:
 
 
 def same(got: pl.DataFrame, want: pl.DataFrame) -> bool:
-    order = ["athlete_id", "start_utc"]
+    order = ["athlete_id", "start_local"]
     return got.sort(order).equals(want.select(got.columns).sort(order))
 
 

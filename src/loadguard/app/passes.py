@@ -38,11 +38,15 @@ def metrics_for(
     history = None
     if len(ids) >= SNAPSHOT_FROM:
         copy = Snapshot(store)
+        source = ("source",) if hide else ()
         if since is None:
-            activities = copy.activities(ids, metrics.READ_COLUMNS)
+            activities = copy.activities(ids, (*metrics.READ_COLUMNS, *source))
         else:  # every column for the window's runs only
             history, activities = copy.windowed(
-                ids, metrics.READ_COLUMNS, metrics.HISTORY_READ, since - metrics.lookback(plan)
+                ids,
+                (*metrics.READ_COLUMNS, *source),
+                (*metrics.HISTORY_READ, *source),
+                since - metrics.lookback(plan),
             )
         # the athletes in the order their rows come: the metrics need not sort 4.7 M runs
         place = {a: i for i, a in enumerate(copy.order)}

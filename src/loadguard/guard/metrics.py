@@ -68,19 +68,13 @@ USED_COLUMNS = (
 
 # What shoe mileage and the last run need of every run (a windowed pass reads the rest
 # for the window's runs only).
-HISTORY_COLUMNS = (
-    "athlete_id",
-    "start_utc",
-    "start_local",
-    "distance_m",
-    "timer_s",
-    "shoe_id",
-    "gear_id",
-)
+# Only each athlete's rows in start order matter there (shoes by date, sums, the last day).
+HISTORY_COLUMNS = ("athlete_id", "start_local", "distance_m", "shoe_id", "gear_id")
 # What :func:`compute` reads of the activities (a columnar copy reads only these), and of
 # every activity before a window (``history``).
-READ_COLUMNS = (*USED_COLUMNS, "sport", "source")
-HISTORY_READ = (*HISTORY_COLUMNS, "sport", "source")
+# (``source`` too where sources are hidden).
+READ_COLUMNS = (*USED_COLUMNS, "sport")
+HISTORY_READ = (*HISTORY_COLUMNS, "sport")
 
 
 def athlete_enum(athletes: pl.DataFrame) -> pl.Enum:
@@ -119,8 +113,10 @@ def runs_frame(
     runs = runs.with_columns(plan_start=starts).with_columns(
         plan_week=plan_week_expr(pl.col("local_date")),
         km=pl.col("distance_m") / 1000.0,
-        minutes=pl.col("timer_s") / 60.0,
     )
+    if "timer_s" not in columns:  # HISTORY_COLUMNS: no minutes, and no order to check
+        return runs
+    runs = runs.with_columns(minutes=pl.col("timer_s") / 60.0)
     if not _sorted_by_athlete_and_start(runs):
         runs = runs.sort("athlete_id", "start_utc")
     return runs
@@ -205,7 +201,7 @@ def with_shoes(runs: pl.DataFrame, shoes: pl.DataFrame) -> pl.DataFrame:
         )
         .sort("default_from")
     )
-    if by_gear.height:
+    if by_gear.height and runs["gear_id"].null_count() < runs.height:  # a run names gear
         runs = runs.join(by_gear, on=["athlete_id", "gear_id"], how="left", maintain_order="left")
     else:
         runs = runs.with_columns(gear_shoe=pl.lit(None, dtype=pl.Int64))

@@ -6,11 +6,13 @@ imports polars."""
 
 from __future__ import annotations
 
-from dataclasses import astuple
+from dataclasses import fields
 from datetime import date
+from operator import attrgetter
 
 import polars as pl
 
+from loadguard.contract import Shoe
 from loadguard.guard.metrics import SHOE_SCHEMA
 from loadguard.guard.stages import PAIN_SCHEMA as PAIN_SCHEMA
 from loadguard.store.corrections import CORRECTED, COUNTED, NOT_HELD, SPORT_AS_LABELLED
@@ -82,7 +84,10 @@ def activities_frame(store: Store, athlete_ids: list[str]) -> pl.DataFrame:
 
 def shoes_frame(store: Store, athlete_ids: list[str]) -> pl.DataFrame:
     """Every shoe of these athletes, as the guard's metrics read them (one query)."""
-    rows = [astuple(shoe) for shoe in store.shoes_of(athlete_ids)]
+    # a Shoe's fields in order; dataclasses.astuple deep-copies each: 16 us a shoe, 0.35 s
+    # for 20,000
+    row = attrgetter(*(f.name for f in fields(Shoe)))
+    rows = [row(shoe) for shoe in store.shoes_of(athlete_ids)]
     return pl.DataFrame(rows, schema=SHOE_SCHEMA, orient="row")
 
 

@@ -204,7 +204,8 @@ class Snapshot:
         base = self._read(self._path(bucket), [*history, VERSION])
         delta = self._read(self._path(bucket, "delta"))  # small: read whole
         in_delta = set(delta.get_column("athlete_id").unique().to_list())
-        own = base.select("athlete_id", VERSION).unique("athlete_id")
+        spans = _spans(base)
+        own = spans.select("athlete_id", VERSION)
         held = {a: v for a, v in own.iter_rows() if a not in in_delta}
         held |= dict(delta.select("athlete_id", VERSION).unique("athlete_id").iter_rows())
         stale = [a for a in ids if held.get(a) != wanted[a]]
@@ -212,7 +213,7 @@ class Snapshot:
         if stale:  # read again into the delta; the base is written again only to merge
             fresh = self._fresh(stale, wanted)
             changed = pl.concat([delta.filter(~pl.col("athlete_id").is_in(stale)), fresh])
-            if changed.height * MERGE_AT > _without(base, in_delta | renewed).height:
+            if changed.height * MERGE_AT > _without(base, in_delta | renewed, spans).height:
                 whole = self._bucket(bucket, ids, wanted, None)  # merged, every column
                 return whole.select(history), whole.filter(since_first).select(window)
             self.read_from_sql += len(stale)
@@ -228,7 +229,7 @@ class Snapshot:
         asked, gone = set(ids), in_delta | renewed  # whose rows in the base are superseded
         self._add_order(held, in_delta, asked, renewed)
         parts = [
-            pl.concat([_without(base, gone), delta.select(base.columns)]),
+            pl.concat([_without(base, gone, spans), delta.select(base.columns)]),
             pl.concat([_without(recent, gone), delta.select(recent.columns)]).filter(since_first),
         ]
         if not asked.issuperset(held):  # the bucket holds athletes not asked for
@@ -286,21 +287,34 @@ class Snapshot:
             temporary.unlink(missing_ok=True)
 
 
-def _without(frame: pl.DataFrame, athletes: set[str]) -> pl.DataFrame:
-    """``frame`` without these athletes' rows. A bucket's rows are sorted by athlete, so
-    each athlete's rows are one run of rows: the rest is kept as slices, not copied (a
-    filter would copy every column of the bucket)."""
+def _spans(frame: pl.DataFrame) -> pl.DataFrame:
+    """Each run of one athlete's rows: athlete_id, its version, the first row and the row
+    after the last. A bucket's rows are sorted by athlete, so that is one run each, found
+    by comparing neighbours (3-4x cheaper than grouping 4.7 M ids)."""
+    head = pl.col("athlete_id").ne_missing(pl.col("athlete_id").shift(1))
+    starts = frame.select(pl.arg_where(head).alias("start")).get_column("start")
+    return (
+        frame.select("athlete_id", VERSION)
+        .gather(starts)
+        .with_columns(start=starts, end=starts.shift(-1).fill_null(frame.height))
+    )
+
+
+def _without(
+    frame: pl.DataFrame, athletes: set[str], spans: pl.DataFrame | None = None
+) -> pl.DataFrame:
+    """``frame`` without these athletes' rows: the rest is kept as slices, not copied (a
+    filter would copy every column of the bucket). ``spans``: the frame's, if known."""
     if not athletes or frame.is_empty():
         return frame
-    hit = frame.select(row=pl.arg_where(pl.col("athlete_id").is_in(sorted(athletes))))
-    if hit.is_empty():
+    spans = _spans(frame) if spans is None else spans
+    cut = spans.filter(pl.col("athlete_id").is_in(sorted(athletes))).sort("start")
+    if cut.is_empty():
         return frame
-    runs = hit.with_columns(pl.col("row").diff().fill_null(2).ne(1).cum_sum().alias("run"))
-    cut = runs.group_by("run").agg(first=pl.col("row").min(), last=pl.col("row").max())
     pieces, kept_from = [], 0
-    for first, last in cut.sort("first").select("first", "last").iter_rows():
-        pieces.append(frame.slice(kept_from, first - kept_from))
-        kept_from = last + 1
+    for start, end in cut.select("start", "end").iter_rows():
+        pieces.append(frame.slice(kept_from, start - kept_from))
+        kept_from = end
     pieces.append(frame.slice(kept_from))
     return pl.concat(pieces)
 
