@@ -220,7 +220,7 @@ class Snapshot:
             if fresh.height or not renewed.isdisjoint(held):
                 self._write(self._path(bucket, "delta"), changed)
             delta = changed
-        recent = self._recent(bucket, base, own)
+        recent = self._recent(bucket, base, own, window)
         covers = recent is not None and (
             recent.is_empty() or recent.select(pl.col("start_local").min() <= first_moment).item()
         )
@@ -236,13 +236,15 @@ class Snapshot:
             parts = [p.filter(pl.col("athlete_id").is_in(ids)) for p in parts]
         return parts[0].select(history), parts[1].select(window)
 
-    def _recent(self, bucket: int, base: pl.DataFrame, own: pl.DataFrame) -> pl.DataFrame | None:
-        """The bucket's recent rows, every column; written again from the base when it
+    def _recent(
+        self, bucket: int, base: pl.DataFrame, own: pl.DataFrame, columns: list[str]
+    ) -> pl.DataFrame | None:
+        """The bucket's recent rows with ``columns``; written again from the base when it
         does not go with it (missing, damaged, or from another base: its rows are not the
         base's rows from its first day on, or carry other versions). None: no base."""
         path = self._path(bucket, "recent")
         try:
-            recent: pl.DataFrame | None = pl.read_ipc(path)
+            recent: pl.DataFrame | None = pl.read_ipc(path, columns=[*columns, VERSION])
         except (OSError, pl.exceptions.ComputeError):
             recent = None
         if recent is not None and recent.height:
@@ -256,7 +258,7 @@ class Snapshot:
             return None
         recent = _recent_rows(whole)
         self._write(path, recent)
-        return recent
+        return recent.select(*columns, VERSION)
 
     def _store(self, bucket: int, base: pl.DataFrame, delta: pl.DataFrame) -> None:
         if delta.height * MERGE_AT > base.height:  # merge: the base holds everything again
