@@ -206,22 +206,22 @@ def populate(db: str, athletes: int, weeks: int, seed: int = 1) -> int:
 
 
 def add_shoes(store: Store, weeks: int, rng: random.Random) -> None:
-    """Two shoes each, as a runner has: a worn one by default until halfway, retired
-    then, and a newer one by default since (every run gets its shoe by the day)."""
-    first, half = TODAY - timedelta(weeks=weeks), TODAY - timedelta(weeks=weeks // 2)
+    """A new shoe every 26 weeks (about 500 km at these runners' volume, within the
+    plan's 500-800), by default from its first day and retired when the next comes: every
+    run gets its shoe by the day, as a runner who keeps to the plan's wear rule has it."""
     ids = [r[0] for r in store.conn.execute("SELECT id FROM athletes ORDER BY id")]
     made = TODAY.isoformat()
+    rows = []
+    for who in ids:
+        for n, start in enumerate(range(weeks, 0, -26)):
+            since = TODAY - timedelta(weeks=start)
+            retired = None if start <= 26 else (since + timedelta(weeks=26)).isoformat()
+            km = rng.uniform(0, 60)
+            rows.append((who, f"Shoe {n + 1}", km, since.isoformat(), retired, made))
     store.conn.executemany(
         "INSERT INTO shoes (athlete_id, name, initial_km, heel_stack_mm, drop_mm, minimalist,"
         " default_from, retired_on, created_at) VALUES (?, ?, ?, 30, 8, 0, ?, ?, ?)",
-        [
-            row
-            for who in ids
-            for row in (
-                (who, "Old", rng.uniform(0, 300), first.isoformat(), half.isoformat(), made),
-                (who, "New", 0.0, half.isoformat(), None, made),
-            )
-        ],
+        rows,
     )
 
 

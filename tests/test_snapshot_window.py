@@ -1,7 +1,6 @@
-"""The columnar copy read for a window (a scheduled pass): every run with the few columns
-shoe mileage and the last run need, and every column only for the runs from the window's
-first day on, taken from the bucket's recent file. Whatever the files hold, the rows are
-those SQL gives."""
+"""The columnar copy read for a window (a scheduled pass): each bucket's runs from its
+recent file, and what the runs before add up to from its summaries. Whatever the files
+hold, the metrics are those the same pass gets from SQL."""
 
 from __future__ import annotations
 
@@ -11,15 +10,18 @@ from pathlib import Path
 
 import polars as pl
 import pytest
+from polars.testing import assert_frame_equal
 
-from loadguard.app import service
+from loadguard.app import passes, service
 from loadguard.guard import metrics
-from loadguard.store import frames, snapshot
+from loadguard.guard.plan import load_plan
+from loadguard.store import snapshot, summaries
 from loadguard.store.db import Store
 from receivers import drop_fit, paved_run
 
 IDS = ["anna", "bo"]
 TODAY = datetime.now(UTC).date()
+SINCE = TODAY - timedelta(days=7)  # the alert window: the pass looks back 7 weeks more
 
 
 def run(store: Store, tmp: Path, name: str, days_ago: int) -> None:
@@ -31,10 +33,13 @@ def run(store: Store, tmp: Path, name: str, days_ago: int) -> None:
 
 @pytest.fixture
 def store(tmp_path: Path) -> Iterator[Store]:
-    """Anna ran 300, 120, 40 and 3 days ago, Bo 200 and 10 days ago."""
+    """Anna ran 300, 120, 40 and 3 days ago in two shoes, Bo 200 and 10 days ago in one."""
     with Store(tmp_path / "lg.sqlite") as s:
         for name in IDS:
             s.add_athlete(name, name.title(), "heel-fat-pad", date(2025, 1, 6), "UTC")
+        s.add_shoe("anna", "Old", initial_km=100.0, default_from=TODAY - timedelta(days=400))
+        s.add_shoe("anna", "New", default_from=TODAY - timedelta(days=100))
+        s.add_shoe("bo", "Only", initial_km=50.0, default_from=TODAY - timedelta(days=400))
         for name, days in (("anna", 300), ("anna", 120), ("anna", 40), ("anna", 3)):
             run(s, tmp_path, name, days)
         for days in (200, 10):
@@ -42,93 +47,110 @@ def store(tmp_path: Path) -> Iterator[Store]:
         yield s
 
 
-def windowed(store: Store, first: date) -> tuple[pl.DataFrame, pl.DataFrame]:
-    return snapshot.Snapshot(store).windowed(IDS, metrics.READ_COLUMNS, metrics.HISTORY_READ, first)
+def pass_metrics(
+    store: Store, monkeypatch: pytest.MonkeyPatch, copy: bool, since: date = SINCE
+) -> metrics.Metrics:
+    monkeypatch.setattr(passes, "SNAPSHOT_FROM", 1 if copy else 10**6)
+    people = [store.athlete(a) for a in IDS]
+    return passes.metrics_for(store, people, load_plan("heel-fat-pad"), TODAY, since=since)
 
 
-def from_sql(store: Store, first: date) -> tuple[pl.DataFrame, pl.DataFrame]:
-    every = frames.activities_frame(store, IDS)
-    since = every.filter(pl.col("start_local").dt.date() >= first)
-    return every, since
+def assert_same_metrics(store: Store, monkeypatch: pytest.MonkeyPatch, since: date = SINCE) -> None:
+    got = pass_metrics(store, monkeypatch, copy=True, since=since)
+    want = pass_metrics(store, monkeypatch, copy=False, since=since)
+    mileage = ["shoe_id", "km", "first_used", "last_used", "rehab_runs"]
+    assert_frame_equal(
+        got.shoes.select(mileage).sort("shoe_id"), want.shoes.select(mileage).sort("shoe_id")
+    )
+    assert_frame_equal(got.last_runs.sort("athlete_id"), want.last_runs.sort("athlete_id"))  # type: ignore[union-attr]
+    runs = ["activity_id", "local_date", "km", "shoe", "plan_week"]
+    assert_frame_equal(
+        got.runs.select(runs).sort("activity_id"), want.runs.select(runs).sort("activity_id")
+    )
+    key = [pl.col("athlete_id").cast(pl.String), "plan_week"]
+    assert_frame_equal(
+        got.weeks.with_columns(key[0]).sort(key), want.weeks.with_columns(key[0]).sort(key)
+    )
 
 
-def same(got: pl.DataFrame, want: pl.DataFrame) -> bool:
-    order = ["athlete_id", "start_local"]
-    return got.sort(order).equals(want.select(got.columns).sort(order))
-
-
-def test_a_windowed_read_gives_every_run_narrow_and_the_windows_runs_whole(store: Store) -> None:
-    first = TODAY - timedelta(days=50)
-    snapshot.Snapshot(store).activities(IDS)  # the copy written
-    history, window = windowed(store, first)
-    every, since = from_sql(store, first)
-    assert (history.height, window.height) == (6, 3)
-    assert same(history, every)
-    assert same(window, since)
-    assert set(metrics.HISTORY_READ) <= set(history.columns)
-    assert set(metrics.READ_COLUMNS) <= set(window.columns)
-
-
-def test_the_recent_file_holds_only_the_last_months_of_runs(store: Store) -> None:
-    copy = snapshot.Snapshot(store)
-    copy.activities(IDS)
-    windowed(store, TODAY - timedelta(days=50))
-    recent = pl.concat(pl.read_ipc(p) for p in copy.folder.glob("*-recent.arrow"))
-    days = {(TODAY - d).days for d in recent["start_local"].dt.date()}
-    assert days == {40, 10, 3}  # within 91 days of their bucket's newest run: not 120, 200
-
-
-def test_a_window_older_than_the_recent_file_is_read_from_the_base(store: Store) -> None:
-    first = TODAY - timedelta(days=250)
-    snapshot.Snapshot(store).activities(IDS)
-    history, window = windowed(store, first)
-    every, since = from_sql(store, first)
-    assert window.height == 5
-    assert same(window, since)
-    assert same(history, every)
-
-
-def test_a_recent_file_that_does_not_go_with_its_base_is_written_again(
-    store: Store, tmp_path: Path
+def test_a_windowed_pass_gets_from_the_copy_the_metrics_sql_gives(
+    store: Store, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    first = TODAY - timedelta(days=50)
+    pass_metrics(store, monkeypatch, copy=True)  # the copy, its recent files and summaries written
+    assert_same_metrics(store, monkeypatch)
+    shoes = pass_metrics(store, monkeypatch, copy=True).shoes
+    old = shoes.filter(pl.col("name") == "Old").row(0, named=True)
+    assert old["km"] > 100.0  # its runs are all before the recent files: only summed
+    assert old["last_used"] == TODAY - timedelta(days=120)
+
+
+def test_a_windowed_read_takes_only_the_recent_runs_and_sums_the_rest(store: Store) -> None:
     copy = snapshot.Snapshot(store)
-    copy.activities(IDS)
-    windowed(store, first)
-    recent = sorted(copy.folder.glob("*-recent.arrow"))
-    kept = {p: p.read_bytes() for p in recent}
-    run(store, tmp_path, "anna", 20)  # read again, merged into a new base and recent file
-    windowed(store, first)
-    for path, old in kept.items():  # the recent files of the base before
+    copy.activities(IDS)  # the copy written
+    rows, before = copy.windowed(IDS, metrics.READ_COLUMNS, TODAY - timedelta(days=56))
+    days = sorted((TODAY - d).days for d in rows["start_local"].dt.date())
+    assert days == [3, 10, 40]  # within 13 weeks of their bucket's newest run: not 120, 200
+    assert sorted(before.last["last"].to_list()) == [
+        TODAY - timedelta(days=200),
+        TODAY - timedelta(days=120),
+    ]
+
+
+def test_a_window_older_than_the_recent_files_is_read_whole(
+    store: Store, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    pass_metrics(store, monkeypatch, copy=True)
+    rows, _ = snapshot.Snapshot(store).windowed(
+        IDS, metrics.READ_COLUMNS, TODAY - timedelta(days=250)
+    )
+    assert rows.height == 6
+    assert_same_metrics(store, monkeypatch, since=TODAY - timedelta(days=200))
+
+
+def test_a_recent_file_from_another_base_is_made_again(
+    store: Store, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    copy = snapshot.Snapshot(store)
+    pass_metrics(store, monkeypatch, copy=True)
+    kept = {p: p.read_bytes() for p in copy.folder.glob("*-recent.arrow")}
+    run(store, tmp_path, "anna", 20)  # read again, merged into a new base, recent file, sums
+    pass_metrics(store, monkeypatch, copy=True)
+    for path, old in kept.items():  # the recent files of the bases before
         path.write_bytes(old)
-    history, window = windowed(store, first)
-    every, since = from_sql(store, first)
-    assert window.height == 4
-    assert same(window, since)
-    assert same(history, every)
+    assert_same_metrics(store, monkeypatch)
 
 
-def test_a_damaged_recent_file_is_written_again_from_the_base(store: Store) -> None:
-    first = TODAY - timedelta(days=50)
+def test_damaged_summaries_are_made_again_from_the_base(
+    store: Store, monkeypatch: pytest.MonkeyPatch
+) -> None:
     copy = snapshot.Snapshot(store)
-    copy.activities(IDS)
-    for path in copy.folder.glob("*-base.arrow"):
-        path.with_name(path.name.replace("-base", "-recent")).write_bytes(b"not arrow")
-    _, window = windowed(store, first)
-    assert same(window, from_sql(store, first)[1])
-    assert all(pl.read_ipc(p).height for p in copy.folder.glob("*-recent.arrow"))
+    pass_metrics(store, monkeypatch, copy=True)
+    for path in copy.folder.glob("*-summary*.arrow"):
+        path.write_bytes(b"not arrow")
+    assert_same_metrics(store, monkeypatch)
+    assert all(pl.read_ipc(p).height for p in copy.folder.glob("*-summary.arrow"))
 
 
-def test_changes_kept_in_delta_files_are_in_the_window_as_sql_gives_them(
+def test_changes_kept_in_delta_files_count_as_sql_gives_them(
     store: Store, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     monkeypatch.setattr(snapshot, "MERGE_AT", 0)  # never merged: every change in a delta
-    first = TODAY - timedelta(days=50)
-    snapshot.Snapshot(store).activities(IDS)
-    windowed(store, first)
+    pass_metrics(store, monkeypatch, copy=True)
     run(store, tmp_path, "bo", 30)
-    history, window = windowed(store, first)
-    every, since = from_sql(store, first)
-    assert window.height == 4
-    assert same(window, since)
-    assert same(history, every)
+    store.add_shoe("anna", "Third", default_from=TODAY - timedelta(days=5))
+    assert_same_metrics(store, monkeypatch)
+
+
+def test_sums_are_left_out_for_an_athlete_written_to_while_they_are_made(store: Store) -> None:
+    base = snapshot.Snapshot(store)._fresh(IDS, snapshot.versions(store, IDS))
+    calls = iter([{"anna": 1, "bo": 2}, {"anna": 1, "bo": 3}])  # Bo written to meanwhile
+    athletes, shoes = summaries.summarise(
+        store,
+        base.with_columns(
+            pl.col("athlete_id").replace_strict({"anna": 1, "bo": 2}).alias(snapshot.VERSION)
+        ),
+        datetime.combine(TODAY - timedelta(days=50), datetime.min.time()),
+        lambda _store, _ids: next(calls),
+    )
+    assert athletes["athlete_id"].to_list() == ["anna"]
+    assert set(shoes["athlete_id"].to_list()) == {"anna"}

@@ -35,18 +35,15 @@ def metrics_for(
     change of these athletes, through the metrics; ``hide``: sources left out; ``since``:
     only findings from that day on are wanted (a scheduled pass: see metrics.compute)."""
     ids = [a.id for a in athletes]
-    history = None
+    before = None
     if len(ids) >= SNAPSHOT_FROM:
         copy = Snapshot(store)
-        source = ("source",) if hide else ()
-        if since is None:
+        if since is None or hide:  # (the copy's sums count every source)
+            source = ("source",) if hide else ()
             activities = copy.activities(ids, (*metrics.READ_COLUMNS, *source))
-        else:  # every column for the window's runs only
-            history, activities = copy.windowed(
-                ids,
-                (*metrics.READ_COLUMNS, *source),
-                (*metrics.HISTORY_READ, *source),
-                since - metrics.lookback(plan),
+        else:  # the last months of runs, and what the ones before add up to
+            activities, before = copy.windowed(
+                ids, metrics.READ_COLUMNS, since - metrics.lookback(plan)
             )
         # the athletes in the order their rows come: the metrics need not sort 4.7 M runs
         place = {a: i for i, a in enumerate(copy.order)}
@@ -56,8 +53,6 @@ def metrics_for(
         activities = frames.activities_frame(store, ids)
     if hide:
         activities = activities.filter(~pl.col("source").is_in(sorted(hide)))
-        if history is not None:
-            history = history.filter(~pl.col("source").is_in(sorted(hide)))
     starts = pl.DataFrame(
         {"athlete_id": ids, "plan_start": [a.plan_start for a in athletes]},
         schema={"athlete_id": pl.String, "plan_start": pl.Date},
@@ -74,5 +69,5 @@ def metrics_for(
         symptoms=frames.symptom_frame(store, ids),
         conditions=frames.conditions_frame(store, ids),
         adjustments=frames.adjustments_frame(store, ids),
-        history=history,
+        before=before,
     )

@@ -66,15 +66,21 @@ USED_COLUMNS = (
 )
 
 
-# What shoe mileage and the last run need of every run (a windowed pass reads the rest
-# for the window's runs only).
-# Only each athlete's rows in start order matter there (shoes by date, sums, the last day).
-HISTORY_COLUMNS = ("athlete_id", "start_local", "distance_m", "shoe_id", "gear_id")
-# What :func:`compute` reads of the activities (a columnar copy reads only these), and of
-# every activity before a window (``history``).
-# (``source`` too where sources are hidden).
+# What :func:`compute` reads of the activities (a columnar copy reads only these; and
+# ``source`` where sources are hidden).
 READ_COLUMNS = (*USED_COLUMNS, "sport")
-HISTORY_READ = (*HISTORY_COLUMNS, "sport")
+
+
+@dataclass(frozen=True)
+class Before:
+    """What runs no longer read add up to, per athlete: a columnar copy sums each
+    athlete's runs before its recent rows when it writes them, so a scheduled pass reads
+    only the last months (:meth:`loadguard.store.snapshot.Snapshot.windowed`).
+    ``shoes``: :func:`shoe_use`'s columns with athlete_id; ``last``: athlete_id, last
+    (the last run's day, null for none)."""
+
+    shoes: pl.DataFrame
+    last: pl.DataFrame
 
 
 def athlete_enum(athletes: pl.DataFrame) -> pl.Enum:
@@ -82,12 +88,7 @@ def athlete_enum(athletes: pl.DataFrame) -> pl.Enum:
     return pl.Enum(athletes["athlete_id"].to_list())
 
 
-def runs_frame(
-    activities: pl.DataFrame,
-    athletes: pl.DataFrame,
-    as_of: date,
-    columns: tuple[str, ...] = USED_COLUMNS,
-) -> pl.DataFrame:
+def runs_frame(activities: pl.DataFrame, athletes: pl.DataFrame, as_of: date) -> pl.DataFrame:
     """Running activities up to and including ``as_of`` (local), with plan week, km and surfaces.
 
     ``athlete_id`` becomes an Enum of the given athletes (see :func:`athlete_enum`).
@@ -101,7 +102,7 @@ def runs_frame(
     runs = (
         activities.lazy()  # lazy: the columns used are taken before the rows are filtered
         .filter(pl.col("sport") == RUNNING)
-        .select(columns)
+        .select(USED_COLUMNS)
         # one pass over the ids: an athlete not asked for becomes null and is dropped
         .with_columns(pl.col("athlete_id").cast(kind, strict=False))
         .filter(pl.col("athlete_id").is_not_null())
@@ -113,10 +114,8 @@ def runs_frame(
     runs = runs.with_columns(plan_start=starts).with_columns(
         plan_week=plan_week_expr(pl.col("local_date")),
         km=pl.col("distance_m") / 1000.0,
+        minutes=pl.col("timer_s") / 60.0,
     )
-    if "timer_s" not in columns:  # HISTORY_COLUMNS: no minutes, and no order to check
-        return runs
-    runs = runs.with_columns(minutes=pl.col("timer_s") / 60.0)
     if not _sorted_by_athlete_and_start(runs):
         runs = runs.sort("athlete_id", "start_utc")
     return runs
@@ -225,17 +224,39 @@ def with_shoes(runs: pl.DataFrame, shoes: pl.DataFrame) -> pl.DataFrame:
     return resolved
 
 
-def shoe_mileage(runs: pl.DataFrame, shoes: pl.DataFrame) -> pl.DataFrame:
-    used = (
+def shoe_use(runs: pl.DataFrame) -> pl.DataFrame:
+    """Per shoe (and its athlete): km run in it, first and last use, runs in the plan."""
+    return (
         runs.filter(pl.col("shoe").is_not_null())
-        .group_by("shoe")
+        .group_by("athlete_id", "shoe")
         .agg(
             run_km=pl.col("km").sum(),
             first_used=pl.col("local_date").min(),
             last_used=pl.col("local_date").max(),
-            rehab_runs=(pl.col("plan_week") >= 1).sum(),
+            rehab_runs=(pl.col("plan_week") >= 1).sum().cast(pl.Int64),
         )
+        .with_columns(pl.col("athlete_id").cast(pl.String))
     )
+
+
+def shoe_mileage(
+    runs: pl.DataFrame, shoes: pl.DataFrame, before: pl.DataFrame | None = None
+) -> pl.DataFrame:
+    """Every shoe with its km to date: its initial km, the ``runs`` in it and what
+    ``before`` sums (:class:`Before`)."""
+    used = shoe_use(runs)
+    if before is not None and before.height:
+        used = (
+            pl.concat([used, before.select(used.columns)])
+            .group_by("shoe")
+            .agg(
+                pl.col("run_km").sum(),
+                pl.col("first_used").min(),
+                pl.col("last_used").max(),
+                pl.col("rehab_runs").sum(),
+            )
+        )
+    used = used.select("shoe", "run_km", "first_used", "last_used", "rehab_runs")
     return (
         shoes.join(used, left_on="shoe_id", right_on="shoe", how="left")
         .with_columns(pl.col("run_km").fill_null(0.0), pl.col("rehab_runs").fill_null(0))
@@ -283,7 +304,7 @@ def compute(
     symptoms: pl.DataFrame | None = None,
     conditions: pl.DataFrame | None = None,
     adjustments: pl.DataFrame | None = None,
-    history: pl.DataFrame | None = None,
+    before: Before | None = None,
 ) -> Metrics:
     """All metrics for the given athletes (who share ``plan``) as of a local date.
 
@@ -300,31 +321,25 @@ def compute(
 
     ``adjustments``: a coach's stage holds and set-backs (:func:`stages.stage_weeks`).
 
-    ``history`` (with ``since``): every activity with :data:`HISTORY_READ`'s columns,
-    when ``activities`` holds only those from ``since`` minus the look-back on (a
-    columnar copy reads the two apart: :meth:`loadguard.store.snapshot.Snapshot.windowed`).
+    ``before`` (with ``since``): what the athletes' runs missing from ``activities`` add
+    up to; ``activities`` then holds, for an athlete in it, their runs from some day no
+    later than ``since`` minus the look-back.
     """
     first = None if since is None else since - lookback(plan)
-    # every run, for shoe mileage and the last run; with a window, only the columns those need
-    every = with_shoes(
-        runs_frame(
-            activities if history is None else history,
-            athletes,
-            as_of,
-            USED_COLUMNS if first is None else HISTORY_COLUMNS,
-        ),
-        shoes,
-    )
-    mileage = shoe_mileage(every, shoes)
+    every = with_shoes(runs_frame(activities, athletes, as_of), shoes)
+    mileage = shoe_mileage(every, shoes, None if before is None else before.shoes)
     last_runs = (  # grouped by the Enum, then named: casting 4.7 M ids first costs 0.2 s
         every.group_by("athlete_id")
         .agg(last=pl.col("local_date").max())
         .with_columns(pl.col("athlete_id").cast(pl.String))
     )
-    runs = every
-    if first is not None:  # the window's runs, with every column the rules read
-        since_first = pl.col("start_local") >= pl.lit(first).cast(pl.Datetime("us"))
-        runs = with_shoes(runs_frame(activities.filter(since_first), athletes, as_of), shoes)
+    if before is not None and before.last.height:
+        last_runs = (
+            pl.concat([last_runs, before.last.select(last_runs.columns)])
+            .group_by("athlete_id")
+            .agg(pl.col("last").max())
+        )
+    runs = every if first is None else every.filter(pl.col("local_date") >= first)
     runs = with_longest_previous(surface_km(runs), plan.session_spike.window_days)
     adaptive = stage_weeks(athletes, _upto(pain, as_of), plan, as_of, adjustments)
     runs = with_stage_week(runs, adaptive)

@@ -13,12 +13,12 @@ copy, and from SQL only the athletes whose data changed since it was written.
   temporary one and renamed into place: a reader sees a whole file, old or new; two
   writers at once leave one of them, and a base and a delta that do not go together
   only cost a read from SQL, since each row is still right for its version.
-- A bucket's base has a *recent* file beside it: a copy of its rows from a cut some
-  months before its newest run, written with the base. A scheduled pass needs every
-  column only for the weeks its rules look at, so it reads a few columns of the base
-  (shoe mileage and the last run add up every run) and the recent file whole
-  (:meth:`Snapshot.windowed`). A recent file that does not go with its base (other
-  rows, other versions) is written again from the base.
+- A bucket's base has a *recent* file and summaries beside it, written with it: its
+  rows from a cut 13 weeks before its newest run, and what the rows before the cut add
+  up to (shoe mileage, the last run: :mod:`loadguard.store.summaries`). A scheduled
+  pass looks back 7 weeks, so it reads those and never the base
+  (:meth:`Snapshot.windowed`): 8 % of the rows. Summaries and a recent file that do
+  not go together (another base's, damaged) are made again from the base.
 - Athletes without rows in a bucket (no runs yet, or new) are read from SQL each time.
 - The file names hold a fingerprint of the frame's columns: an upgrade that changes them
   starts a new copy; nothing else ever needs to be deleted by hand.
@@ -32,24 +32,21 @@ import hashlib
 import os
 import zlib
 from collections.abc import Sequence
-from datetime import date, timedelta
+from datetime import date
 from pathlib import Path
 
 import platformdirs
 import polars as pl
 
-from loadguard.store import frames
+from loadguard.guard import metrics
+from loadguard.store import frames, summaries
 from loadguard.store.db import Store
 from loadguard.store.sql import Target, chunks, private_folder
 
 BUCKETS = 16
-VERSION = "_version"
+VERSION = summaries.VERSION
 FORMAT = 2  # a bucket's rows sorted by athlete and start
 MERGE_AT = 4  # a delta is merged into its base once it holds 1/MERGE_AT of the base's rows
-# The recent file starts this long before the base's newest run: a scheduled pass looks
-# back 7 weeks (the alert window and the rules' look-back), so 13 weeks leave 6 weeks of
-# new runs before a pass falls back to reading the base whole; it holds 8 % of 3 years.
-RECENT = timedelta(days=91)
 
 
 def folder_for(db: Target) -> Path:
@@ -164,107 +161,115 @@ class Snapshot:
         self.order += sorted(renewed)
 
     def windowed(
-        self,
-        athlete_ids: Sequence[str],
-        columns: Sequence[str],
-        history_columns: Sequence[str],
-        first: date,
-    ) -> tuple[pl.DataFrame, pl.DataFrame]:
-        """For a pass that wants findings from a window: (every row of these athletes with
-        ``history_columns``, their rows from ``first`` on with ``columns``), both in the
-        order :meth:`activities` gives. The second comes from the recent files, so the
-        columns only the window needs are not read for 3 years of runs."""
+        self, athlete_ids: Sequence[str], columns: Sequence[str], first: date
+    ) -> tuple[pl.DataFrame, metrics.Before]:
+        """For a pass that wants findings from ``first`` on: (the athletes' rows with
+        ``columns``, what their rows left out add up to), in the order :meth:`activities`
+        gives. Where a bucket's recent file starts by ``first``, its athletes' rows come
+        from it and the rest is summed (:mod:`loadguard.store.summaries`); else, and for
+        athletes read again since, every row comes."""
         wanted = versions(self.store, athlete_ids)
         by_bucket: dict[int, list[str]] = {}
         for athlete_id in wanted:
             by_bucket.setdefault(bucket_of(athlete_id), []).append(athlete_id)
         self.read_from_sql, self.order = 0, []
-        history = list(dict.fromkeys(["athlete_id", "start_local", *history_columns]))
         window = list(dict.fromkeys(["athlete_id", "start_local", *columns]))
         parts = [
-            self._window(b, ids, wanted, history, window, first)
-            for b, ids in sorted(by_bucket.items())
+            self._window(b, ids, wanted, window, first) for b, ids in sorted(by_bucket.items())
         ]
         if not parts:
-            empty = frames.empty_activities()
-            return empty.select(history), empty.select(window)
-        return pl.concat([h for h, _ in parts]), pl.concat([w for _, w in parts])
+            return frames.empty_activities().select(window), _nothing_before()
+        return pl.concat([p[0] for p in parts]), metrics.Before(
+            pl.concat([p[1].shoes for p in parts]), pl.concat([p[1].last for p in parts])
+        )
 
     def _window(
         self,
         bucket: int,
         ids: list[str],
         wanted: dict[str, int],
-        history: list[str],
         window: list[str],
         first: date,
-    ) -> tuple[pl.DataFrame, pl.DataFrame]:
-        first_moment = pl.lit(first).cast(pl.Datetime("us"))
-        since_first = pl.col("start_local") >= first_moment
-        base = self._read(self._path(bucket), [*history, VERSION])
+        again: bool = True,
+    ) -> tuple[pl.DataFrame, metrics.Before]:
+        summary = self._summary(bucket)
+        late = pl.col("cut").first() > pl.lit(first).cast(pl.Datetime("us"))
+        if summary is None or summary[0].select(late).item():  # the window starts earlier
+            return self._bucket(bucket, ids, wanted, window), _nothing_before()
+        athletes, shoes = summary
         delta = self._read(self._path(bucket, "delta"))  # small: read whole
         in_delta = set(delta.get_column("athlete_id").unique().to_list())
-        spans = _spans(base)
-        own = spans.select("athlete_id", VERSION)
+        own = athletes.select("athlete_id", VERSION)
         held = {a: v for a, v in own.iter_rows() if a not in in_delta}
         held |= dict(delta.select("athlete_id", VERSION).unique("athlete_id").iter_rows())
         stale = [a for a in ids if held.get(a) != wanted[a]]
         renewed = set(stale)
+        gone = in_delta | renewed  # whose rows in the base are superseded
         if stale:  # read again into the delta; the base is written again only to merge
             fresh = self._fresh(stale, wanted)
             changed = pl.concat([delta.filter(~pl.col("athlete_id").is_in(stale)), fresh])
-            if changed.height * MERGE_AT > _without(base, in_delta | renewed, spans).height:
-                whole = self._bucket(bucket, ids, wanted, None)  # merged, every column
-                return whole.select(history), whole.filter(since_first).select(window)
+            kept_rows = athletes.filter(~pl.col("athlete_id").is_in(sorted(gone)))["rows"].sum()
+            if changed.height * MERGE_AT > kept_rows:
+                return self._bucket(bucket, ids, wanted, window), _nothing_before()  # merged
             self.read_from_sql += len(stale)
             if fresh.height or not renewed.isdisjoint(held):
                 self._write(self._path(bucket, "delta"), changed)
             delta = changed
-        recent = self._recent(bucket, base, own, window)
-        covers = recent is not None and (
-            recent.is_empty() or recent.select(pl.col("start_local").min() <= first_moment).item()
+        used = athletes.filter(~pl.col("athlete_id").is_in(sorted(gone)))
+        recent = self._read(self._path(bucket, "recent"), [*window, VERSION]).filter(
+            pl.col("athlete_id").is_in(used["athlete_id"].implode())
         )
-        if recent is None or not covers:  # the window starts before the recent file
-            recent = self._read(self._path(bucket), [*window, VERSION])
-        asked, gone = set(ids), in_delta | renewed  # whose rows in the base are superseded
+        if not _goes_with(recent, used):  # another base's, or damaged: made again
+            if again and self._rebuild(bucket):
+                return self._window(bucket, ids, wanted, window, first, again=False)
+            return self._bucket(bucket, ids, wanted, window), _nothing_before()
+        asked = set(ids)
         self._add_order(held, in_delta, asked, renewed)
-        parts = [
-            pl.concat([_without(base, gone, spans), delta.select(base.columns)]),
-            pl.concat([_without(recent, gone), delta.select(recent.columns)]).filter(since_first),
-        ]
+        rows = pl.concat([recent, delta.select(recent.columns)])
+        mine = pl.col("athlete_id").is_in(ids)
+        before = metrics.Before(
+            shoes.filter(pl.col("athlete_id").is_in(used["athlete_id"].implode()) & mine),
+            used.filter(mine).select("athlete_id", "last"),
+        )
         if not asked.issuperset(held):  # the bucket holds athletes not asked for
-            parts = [p.filter(pl.col("athlete_id").is_in(ids)) for p in parts]
-        return parts[0].select(history), parts[1].select(window)
+            rows = rows.filter(mine)
+        return rows.select(window), before
 
-    def _recent(
-        self, bucket: int, base: pl.DataFrame, own: pl.DataFrame, columns: list[str]
-    ) -> pl.DataFrame | None:
-        """The bucket's recent rows with ``columns``; written again from the base when it
-        does not go with it (missing, damaged, or from another base: its rows are not the
-        base's rows from its first day on, or carry other versions). None: no base."""
-        path = self._path(bucket, "recent")
-        try:
-            recent: pl.DataFrame | None = pl.read_ipc(path, columns=[*columns, VERSION])
-        except (OSError, pl.exceptions.ComputeError):
-            recent = None
-        if recent is not None and recent.height:
-            starts = base.get_column("start_local")
-            same_rows = int((starts >= recent["start_local"].min()).sum()) == recent.height
-            pairs = recent.select("athlete_id", VERSION).unique()
-            if same_rows and pairs.join(own, on=["athlete_id", VERSION], how="anti").is_empty():
-                return recent
-        whole = self._read(self._path(bucket))
-        if whole.is_empty():
-            return None
-        recent = _recent_rows(whole)
-        self._write(path, recent)
-        return recent.select(*columns, VERSION)
+    def _summary(self, bucket: int) -> tuple[pl.DataFrame, pl.DataFrame] | None:
+        """The bucket's summaries (athletes, shoes), made from its base if there are none."""
+        for attempt in (1, 2):
+            try:
+                athletes = pl.read_ipc(self._path(bucket, "summary"))
+                shoes = pl.read_ipc(self._path(bucket, "summary-shoes"))
+            except (OSError, pl.exceptions.ComputeError):
+                if attempt == 2 or not self._rebuild(bucket):
+                    return None
+                continue
+            return (athletes, shoes) if athletes.height else None
+        return None
+
+    def _rebuild(self, bucket: int) -> bool:
+        """The recent file and summaries made again from the bucket's base; False: no base."""
+        base = self._read(self._path(bucket))
+        if base.is_empty():
+            return False
+        self._write_recent(bucket, base)
+        return True
+
+    def _write_recent(self, bucket: int, base: pl.DataFrame) -> None:
+        cut = summaries.cut_of(base)
+        if cut is None:
+            return
+        self._write(self._path(bucket, "recent"), base.filter(pl.col("start_local") >= cut))
+        athletes, shoes = summaries.summarise(self.store, base, cut, versions)
+        self._write(self._path(bucket, "summary-shoes"), shoes, sort=False)
+        self._write(self._path(bucket, "summary"), athletes, sort=False)
 
     def _store(self, bucket: int, base: pl.DataFrame, delta: pl.DataFrame) -> None:
         if delta.height * MERGE_AT > base.height:  # merge: the base holds everything again
             merged = pl.concat([base, delta])
             self._write(self._path(bucket), merged)
-            self._write(self._path(bucket, "recent"), _recent_rows(merged))
+            self._write_recent(bucket, merged)
             self._write(self._path(bucket, "delta"), delta.clear())
         else:
             self._write(self._path(bucket, "delta"), delta)
@@ -277,13 +282,15 @@ class Snapshot:
             empty = empty.with_columns(pl.lit(None, dtype=pl.Int64).alias(VERSION))
             return empty if columns is None else empty.select(columns)
 
-    def _write(self, path: Path, frame: pl.DataFrame) -> None:
+    def _write(self, path: Path, frame: pl.DataFrame, *, sort: bool = True) -> None:
         private_folder(self.folder)
         temporary = path.with_name(f".{path.name}.{os.getpid()}-{os.urandom(4).hex()}")
         try:
             # each athlete's rows together, in start order; zstd reads fastest here (0.27 s
             # for 4.7 M runs, lz4 0.47, none 0.46) and is the smallest (145 MB)
-            frame.sort("athlete_id", "start_utc").write_ipc(temporary, compression="zstd")
+            if sort:
+                frame = frame.sort("athlete_id", "start_utc")
+            frame.write_ipc(temporary, compression="zstd")
             os.replace(temporary, path)
         except OSError:  # a full disk or a read-only folder: the pass reads SQL next time
             temporary.unlink(missing_ok=True)
@@ -321,9 +328,28 @@ def _without(
     return pl.concat(pieces)
 
 
-def _recent_rows(base: pl.DataFrame) -> pl.DataFrame:
-    """A base's rows from :data:`RECENT` before its newest run on (its recent file)."""
-    newest = base.get_column("start_local").max()
-    if newest is None:
-        return base.clear()
-    return base.filter(pl.col("start_local") >= newest - RECENT)  # type: ignore[operator]
+def _nothing_before() -> metrics.Before:
+    shoes = pl.DataFrame(
+        schema={
+            "athlete_id": pl.String,
+            "shoe": pl.Int64,
+            "run_km": pl.Float64,
+            "first_used": pl.Date,
+            "last_used": pl.Date,
+            "rehab_runs": pl.Int64,
+        }
+    )
+    return metrics.Before(shoes, pl.DataFrame(schema={"athlete_id": pl.String, "last": pl.Date}))
+
+
+def _goes_with(recent: pl.DataFrame, used: pl.DataFrame) -> bool:
+    """Whether the recent rows are those the summaries were made with: for each athlete,
+    as many rows as summed from the cut on, of the same version (a version is its data)."""
+    counts = recent.group_by("athlete_id", VERSION).agg(n=pl.len().cast(pl.Int64))
+    expected = used.filter(pl.col("recent_rows") > 0).select(
+        "athlete_id", VERSION, n=pl.col("recent_rows")
+    )
+    return (
+        counts.height == expected.height
+        and counts.join(expected, on=["athlete_id", VERSION, "n"], how="anti").is_empty()
+    )
