@@ -215,3 +215,14 @@ def test_the_daemons_hourly_guard_job_keeps_a_run_for_all_but_the_just_checked(
         "SELECT athlete_id FROM guard_runs WHERE trigger = 'scheduled' ORDER BY athlete_id"
     ).fetchall()
     assert [r[0] for r in rows] == ["bo", "cai", "eva"]  # Anna's pain kept hers just now
+
+
+def test_the_guards_shoe_frame_says_what_the_stored_shoes_say(world: World) -> None:
+    store = world.store
+    store.add_shoe("cai", "Flat", minimalist=True, drop_mm=0.0, default_from=PLAN_START)
+    store.add_shoe("cai", "Plain")  # no profile, no default day
+    store.retire_shoe("cai", "Flat", PLAN_START + timedelta(days=30))
+    ids = ["anna", "bo", "cai"]
+    records = [tuple(vars(s).values()) for s in store.shoes_of(ids)]
+    assert frames.shoes_frame(store, ids).rows() == records
+    assert len(records) == 3

@@ -104,11 +104,7 @@ def guard_all(
         for a in people
         for v in [summary.verdicts[a.id]]
     ]
-    changed = [
-        r
-        for r in runs
-        if before.get(r.athlete_id) != findings_store.digest(r.status, r.found, r.since)
-    ]
+    changed = [r for r in runs if before.get(r.athlete_id) != r.said]
     findings_store.save_runs(store, changed, trigger)
     summary.kept = len(changed)
     _queue(store, conf, people, summary, now)

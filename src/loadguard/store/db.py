@@ -11,6 +11,7 @@ from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import UTC, date, datetime
 from pathlib import Path
+from typing import Any
 
 import platformdirs
 
@@ -322,7 +323,14 @@ class Store:
         return self.shoes_of([athlete_id])
 
     def shoes_of(self, athlete_ids: list[str]) -> list[Shoe]:
-        """Every shoe of these athletes, by athlete and id, in one query per 5,000."""
+        """Every shoe of these athletes, by athlete and id."""
+        return [
+            Shoe(r[0], r[1], r[2], r[3], r[4], r[5], _flag(r[6]), _date(r[7]), _date(r[8]), r[9])
+            for r in self.shoe_rows(athlete_ids)
+        ]
+
+    def shoe_rows(self, athlete_ids: list[str]) -> list[tuple[Any, ...]]:
+        """:meth:`shoes_of` as stored (minimalist 0/1, ISO dates), a query per 5,000."""
         rows = []
         for chunk in chunks(athlete_ids):
             marks = ",".join("?" * len(chunk))
@@ -332,10 +340,7 @@ class Store:
                 " ORDER BY athlete_id, id",
                 chunk,
             ).fetchall()
-        return [
-            Shoe(r[0], r[1], r[2], r[3], r[4], r[5], _flag(r[6]), _date(r[7]), _date(r[8]), r[9])
-            for r in rows
-        ]
+        return rows
 
     def shoe(self, athlete_id: str, ref: str) -> Shoe:
         """A shoe by id or by name."""

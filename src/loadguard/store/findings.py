@@ -6,6 +6,7 @@ import hashlib
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import date
+from functools import cached_property
 
 from loadguard.guard.findings import Finding
 from loadguard.store.db import Store, now_iso
@@ -39,6 +40,11 @@ class NewRun:
     status: str
     found: Sequence[Finding]
 
+    @cached_property
+    def said(self) -> str:
+        """Its :func:`digest` (a pass compares it before keeping the run: made once)."""
+        return digest(self.status, self.found, self.since)
+
 
 def save_run(store: Store, run: NewRun, trigger: str) -> int:
     return save_runs(store, [run], trigger)[0]
@@ -59,7 +65,7 @@ def save_runs(store: Store, runs: Sequence[NewRun], trigger: str) -> list[int]:
                     trigger,
                     run.status,
                     ran_at,
-                    digest(run.status, run.found, run.since),
+                    run.said,
                 ),
             )
             ids.append(int(cur.fetchone()[0]))

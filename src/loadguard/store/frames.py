@@ -6,13 +6,10 @@ imports polars."""
 
 from __future__ import annotations
 
-from dataclasses import fields
 from datetime import date
-from operator import attrgetter
 
 import polars as pl
 
-from loadguard.contract import Shoe
 from loadguard.guard.metrics import SHOE_SCHEMA
 from loadguard.guard.stages import PAIN_SCHEMA as PAIN_SCHEMA
 from loadguard.store.corrections import CORRECTED, COUNTED, NOT_HELD, SPORT_AS_LABELLED
@@ -83,12 +80,19 @@ def activities_frame(store: Store, athlete_ids: list[str]) -> pl.DataFrame:
 
 
 def shoes_frame(store: Store, athlete_ids: list[str]) -> pl.DataFrame:
-    """Every shoe of these athletes, as the guard's metrics read them (one query)."""
-    # a Shoe's fields in order; dataclasses.astuple deep-copies each: 16 us a shoe, 0.35 s
-    # for 20,000
-    row = attrgetter(*(f.name for f in fields(Shoe)))
-    rows = [row(shoe) for shoe in store.shoes_of(athlete_ids)]
-    return pl.DataFrame(rows, schema=SHOE_SCHEMA, orient="row")
+    """Every shoe of these athletes, as the guard's metrics read them: the rows of
+    :meth:`Store.shoes_of`, converted as it converts them, but by column (60,000 shoes:
+    0.05 s, as records 0.45 s)."""
+    stored = {
+        **SHOE_SCHEMA,
+        "minimalist": pl.Int64,
+        "default_from": pl.String,
+        "retired_on": pl.String,
+    }
+    return pl.DataFrame(store.shoe_rows(athlete_ids), schema=stored, orient="row").with_columns(
+        pl.col("minimalist").cast(pl.Boolean),
+        pl.col("default_from", "retired_on").replace("", None).str.to_date(),
+    )
 
 
 def with_time_columns(frame: pl.DataFrame) -> pl.DataFrame:
