@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from datetime import date, timedelta
 
+import msgspec
 import pytest
 
 from loadguard.app.workouts import workout
@@ -94,7 +95,7 @@ def test_without_a_recent_run_a_continuous_run_starts_at_the_schedules_first_len
 
 
 def test_a_plan_without_a_schedule_plans_nothing(plan: Plan) -> None:
-    bare = plan.model_copy(update={"schedule": None})
+    bare = msgspec.structs.replace(plan, schedule=None)
     assert sessions(bare, 1) == []
 
 

@@ -115,3 +115,25 @@ def test_events_stored_by_a_drain_whose_queueing_failed_are_queued_by_the_next(
         intake.drain(store, spool, queue)  # the batch again: its events are known, pending
         ids = [r[0] for r in store.conn.execute("SELECT id FROM events ORDER BY id")]
     assert queue.deferred == ids
+
+
+class Counting:
+    def __init__(self) -> None:
+        self.deferred: list[int] = []
+
+    def defer(self, task: str, *, lock: str | None = None, **args: Any) -> None:
+        self.deferred.append(int(args["event_id"]))
+
+
+def test_an_event_delivered_again_while_it_waits_is_queued_once(tmp_path: Path) -> None:
+    spool = Spool(tmp_path / "spool")
+    queue = Counting()
+    with Store(tmp_path / "lg.sqlite") as store:
+        spool.put([Spooled("strava", "k1", {"owner_id": 1})])
+        intake.drain(store, spool, queue)
+        spool.put([Spooled("strava", "k1", {"owner_id": 1})])  # Strava sends it again
+        intake.drain(store, spool, queue)
+        pending = store.conn.execute("SELECT status FROM events").fetchall()
+    assert (queue.deferred, pending) == ([1], [("pending",)])
+    assert spool.pending() == []
+    assert list((tmp_path / "spool").iterdir()) == []  # no marker left behind

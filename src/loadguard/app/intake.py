@@ -29,6 +29,7 @@ def drain(store: Store, spool: Spool, tasks: TaskQueue) -> int:
     new = 0
     for path in spool.pending():
         events = spool.read(path)
+        again = spool.was_stored(path)  # a drain before stored it, then failed to queue
         queued: list[tuple[int, str | None]] = []
         with store.atomic():  # waits for the store's write lock as long as it must
             for event in events:
@@ -36,10 +37,12 @@ def drain(store: Store, spool: Spool, tasks: TaskQueue) -> int:
                 if event_id is not None:
                     queued.append((event_id, lock_for(event)))
                     new += 1
-                elif (waiting := still_pending(store, event.source, event.key)) is not None:
-                    # stored by a drain whose queueing failed (the database restarting):
-                    # queued again now rather than by the sweep a minute later
+                elif again and (waiting := still_pending(store, event.source, event.key)):
+                    # its queueing failed (the database restarting): queued again now
+                    # rather than by the sweep a minute later; a provider's second delivery
+                    # of an event already queued is not (it would run twice)
                     queued.append((waiting, lock_for(event)))
+        spool.stored(path)
         for event_id, lock in queued:
             tasks.defer("process_event", lock=lock, event_id=event_id)
         spool.done(path)

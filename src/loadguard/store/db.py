@@ -1,7 +1,5 @@
-"""The store: where it lives (a SQLite file or PostgreSQL), opening it, athletes, shoes and import failures.
-
-Raw records and activities live in :mod:`loadguard.store.activities`.
-"""
+"""The store: where it lives (a SQLite file or PostgreSQL), opening it, athletes, shoes and
+import failures. Raw records and activities live in :mod:`loadguard.store.activities`."""
 
 from __future__ import annotations
 
@@ -333,11 +331,10 @@ class Store:
         """:meth:`shoes_of` as stored (minimalist 0/1, ISO dates), a query per 5,000."""
         rows = []
         for chunk in chunks(athlete_ids):
-            marks = ",".join("?" * len(chunk))
             rows += self.conn.execute(
                 "SELECT id, athlete_id, name, initial_km, heel_stack_mm, drop_mm, minimalist,"
-                f" default_from, retired_on, gear_id FROM shoes WHERE athlete_id IN ({marks})"
-                " ORDER BY athlete_id, id",
+                " default_from, retired_on, gear_id FROM shoes WHERE athlete_id IN"
+                f" ({','.join('?' * len(chunk))}) ORDER BY athlete_id, id",
                 chunk,
             ).fetchall()
         return rows

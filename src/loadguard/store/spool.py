@@ -29,6 +29,7 @@ import platformdirs
 from loadguard.store.sql import Target, private_folder
 
 SUFFIX = ".events"
+STORED = ".stored"  # beside a batch its drain stored: queueing it may have failed
 
 
 @dataclass(frozen=True)
@@ -100,8 +101,19 @@ class Spool:
         return found
 
     @staticmethod
+    def stored(path: Path) -> None:
+        """Mark a batch as in the store (its events may still wait to be queued)."""
+        path.with_suffix(STORED).touch()
+
+    @staticmethod
+    def was_stored(path: Path) -> bool:
+        """Whether a drain before stored this batch, and did not finish queueing it."""
+        return path.with_suffix(STORED).exists()
+
+    @staticmethod
     def done(path: Path) -> None:
         path.unlink(missing_ok=True)
+        path.with_suffix(STORED).unlink(missing_ok=True)
 
 
 def _sync_folder(folder: Path) -> None:
