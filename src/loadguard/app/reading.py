@@ -13,7 +13,6 @@ from functools import partial
 import msgspec
 
 from loadguard.contract import Athlete, RawRecord
-from loadguard.guard import runwalk
 from loadguard.guard.plan import PlanError, RunWalkLimits, load_plan
 from loadguard.sources.normalise import JOG_MPS, Normalised, normalise
 from loadguard.store import maps
@@ -30,6 +29,8 @@ def runwalk_limits(store: Store, athlete: Athlete) -> RunWalkLimits | None:
         return None
     if limits is None:
         return None
+    from loadguard.guard import runwalk  # numpy: when a file is read, not for every command
+
     own = runwalk.calibrated_speed(
         jog_speeds(store, athlete.id, JOG_MPS),
         limits.run_speed_mps,

@@ -17,6 +17,7 @@ from concurrent.futures import Future, ProcessPoolExecutor
 from concurrent.futures.process import BrokenProcessPool
 from dataclasses import dataclass, replace
 from datetime import datetime, timedelta
+from typing import TYPE_CHECKING
 from zoneinfo import ZoneInfo
 
 from loadguard.contract import (
@@ -28,14 +29,14 @@ from loadguard.contract import (
     RawRecord,
 )
 from loadguard.files import Labels, unlabelled
-from loadguard.guard import runwalk
 from loadguard.guard.pain_scale import pain_in_text
 from loadguard.guard.plan import RunWalkLimits
-from loadguard.guard.runwalk import RunWalk
 from loadguard.sources import registry
 from loadguard.sources.plausible import Held, implausible
-from loadguard.surfaces import mix
-from loadguard.surfaces.mix import SurfaceContext, SurfaceMix
+
+if TYPE_CHECKING:  # numpy's modules load when a file is read, not for every command (0.1 s)
+    from loadguard.guard.runwalk import RunWalk
+    from loadguard.surfaces.mix import SurfaceContext, SurfaceMix
 
 
 @dataclass(frozen=True)
@@ -88,6 +89,8 @@ def _labelled(activity: Activity, labels: Labels) -> Activity:
 
 
 def _structure(activity: Activity, limits: RunWalkLimits | None) -> RunWalk | None:
+    from loadguard.guard import runwalk
+
     if limits is None:
         return runwalk.analyse(activity.streams)
     return runwalk.analyse(
@@ -108,6 +111,8 @@ def normalise(
     structure, surfaces when a context is given), then dropped (they stay in the raw
     bytes). An activity whose values cannot be right is held (``now``: the import's time,
     for a start in the future). Raises ConnectorError for a bad record."""
+    from loadguard.surfaces import mix
+
     zone = ZoneInfo(timezone)
     out: Normalised = []
     for activity in activities_of(raw):

@@ -16,9 +16,9 @@ from typing import TYPE_CHECKING, Any
 from loadguard.contract import Athlete
 from loadguard.store import surfaces as stored_surfaces
 from loadguard.store.db import Store, StoreError
-from loadguard.surfaces.mix import Place, SurfaceContext
 
 if TYPE_CHECKING:
+    from loadguard.surfaces.mix import SurfaceContext
     from loadguard.surfaces.osm.index import IndexStats, SurfaceIndex
 
 GEOMETRIES = {"Polygon", "MultiPolygon", "LineString", "MultiLineString"}
@@ -135,6 +135,8 @@ def add_places(
 def context(store: Store, athlete: Athlete) -> SurfaceContext:
     """The athlete's places and every map index on this machine."""
     import shapely.geometry
+
+    from loadguard.surfaces.mix import Place, SurfaceContext  # numpy: when files are read
 
     places = [
         Place(name, surface, shapely.geometry.shape(geometry))
