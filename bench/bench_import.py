@@ -12,9 +12,9 @@ end-to-end MB/s and files/s, the re-import of the unchanged folder, and a
 plain fitparse loop over one copy of the files (best of ``--repeat`` too) measured in
 the same run, with the ratio between them.
 
-Then, as a user runs it (``--runs``, default 1,200): a watch folder of distinct 45-minute
-runs recorded every second with GPS (written by the FIT writer the demo uses, one a day,
-~70 KB each) imported by ``loadguard --db DB import FOLDER`` as a whole process, start-up
+Then (or alone, with ``--no-real``), as a user runs it (``--runs``, default 1,200): a
+watch folder of distinct 45-minute runs recorded every second with GPS (written by the
+FIT writer the demo uses, one a day, ~70 KB each) imported by ``loadguard --db DB import FOLDER`` as a whole process, start-up
 and the guard pass after it included, best of ``--repeat`` with a fresh database each
 time; beside it the start-up floor (the same command on an empty folder) and the same
 folder imported in-process; and the cost per file of each stage (decode, run/walk,
@@ -105,7 +105,16 @@ def main() -> None:
     parser.add_argument("--files", type=int, default=1000)
     parser.add_argument("--repeat", type=int, default=3, help="imports timed; the best counts")
     parser.add_argument("--runs", type=int, default=1200, help="45-minute runs, whole process")
+    parser.add_argument(
+        "--real",
+        action=argparse.BooleanOptionalAction,
+        default=True,
+        help="the real files and the fitparse loop first (--no-real: the runs alone)",
+    )
     args = parser.parse_args()
+    if not args.real:
+        as_a_user(args.runs, args.repeat)
+        return
 
     files = running_files()
     one_copy = sum(p.stat().st_size for p in files)

@@ -12,6 +12,7 @@ import signal
 import sys
 import threading
 import traceback
+from collections import deque
 from collections.abc import Callable, Sequence
 from concurrent.futures import Future, ProcessPoolExecutor
 from concurrent.futures.process import BrokenProcessPool
@@ -166,6 +167,15 @@ def outcome(read: Read, raw: RawRecord) -> Outcome:
         return exc
 
 
+@dataclass
+class _Chunk:
+    """Records read together: by a worker (``future``), or here (``outcomes``, once read)."""
+
+    raws: list[RawRecord]
+    future: Future[list[_Sent]] | None = None
+    outcomes: list[Outcome] | None = None
+
+
 class Readers:
     """Records normalised in the order they are given, a batch at a time.
 
@@ -173,7 +183,10 @@ class Readers:
     batch), on Linux with more than one core and from the main thread, in worker
     processes forked from this one: they inherit ``read`` (the athlete's places, maps
     and thresholds) and are sent each record's bytes, so this process stores one batch
-    while they decode the next. A worker that dies loses nothing: its records and all
+    while they decode the next. When it waits for them, it reads itself the chunks sent
+    last that no worker has started yet, so it counts as one of the readers: one worker
+    fewer than cores (measured on 2 cores: a worker beside it is faster than two that
+    share a core with it). A worker that dies loses nothing: its records and all
     after them are read in this process. Workers end with the ``with`` block, and are
     killed by the kernel if this process dies."""
 
@@ -182,6 +195,7 @@ class Readers:
         self._workers = _cores() if workers is None else workers
         self._pool: ProcessPoolExecutor | None = None
         self._broken = False  # a worker died: the rest is read here
+        self._sent: deque[_Chunk] = deque()  # chunks sent to the workers, oldest first
 
     def __enter__(self) -> Readers:
         return self
@@ -198,7 +212,7 @@ class Readers:
         if self._pool is not None or self._broken or self._workers < 2 or not _may_fork():
             return
         self._pool = ProcessPoolExecutor(
-            self._workers,
+            self._workers - 1,  # and this process: it reads what they have not started
             mp_context=multiprocessing.get_context("fork"),
             initializer=_started,
             initargs=(self._read, os.getpid()),
@@ -210,14 +224,23 @@ class Readers:
         pool = self._pool
         if pool is None:
             return lambda: [outcome(self._read, raw) for raw in raws]
-        chunks: list[list[RawRecord]] = []
+        chunks: list[_Chunk] = []
         for raw in raws:  # a large record alone, read here (not copied to a worker)
-            if not chunks or _local(raw) or _local(chunks[-1][0]) or len(chunks[-1]) >= CHUNK:
-                chunks.append([raw])
+            if (
+                not chunks
+                or _local(raw)
+                or _local(chunks[-1].raws[0])
+                or len(chunks[-1].raws) >= CHUNK
+            ):
+                chunks.append(_Chunk([raw]))
             else:
-                chunks[-1].append(raw)
-        futures = [None if _local(c[0]) else self._send(pool, c) for c in chunks]
-        return lambda: [o for f, c in zip(futures, chunks, strict=True) for o in self._wait(f, c)]
+                chunks[-1].raws.append(raw)
+        for chunk in chunks:
+            if not _local(chunk.raws[0]):
+                chunk.future = self._send(pool, chunk.raws)
+                if chunk.future is not None:
+                    self._sent.append(chunk)
+        return lambda: [o for chunk in chunks for o in self._wait(chunk)]
 
     def _send(self, pool: ProcessPoolExecutor, raws: list[RawRecord]) -> Future[list[_Sent]] | None:
         """``raws`` to a worker; None (read here) when a worker died since the last group."""
@@ -229,20 +252,42 @@ class Readers:
             self._broken = True
             return None
 
-    def _wait(self, future: Future[list[_Sent]] | None, raws: list[RawRecord]) -> list[Outcome]:
+    def _wait(self, chunk: _Chunk) -> list[Outcome]:
+        future = chunk.future
+        while chunk.outcomes is None and future is not None and not future.done():
+            # Rather than wait idle, read here the last chunk sent that no worker has
+            # started yet (the workers are behind: this process helps them).
+            if not self._steal(chunk):
+                break
+        if chunk.outcomes is not None:
+            return chunk.outcomes
         if future is None:
-            return [outcome(self._read, raw) for raw in raws]
+            return [outcome(self._read, raw) for raw in chunk.raws]
         try:
             sent = future.result()
         except BrokenProcessPool:  # a worker died (killed, out of memory): read here
             self._broken = True
             self.close()
-            return [outcome(self._read, raw) for raw in raws]
+            return [outcome(self._read, raw) for raw in chunk.raws]
+        finally:
+            if self._sent and self._sent[0] is chunk:
+                self._sent.popleft()
         for name, level, message in (line for _, lines in sent for line in lines):
             logging.getLogger(name).log(level, "%s", message)
         return [result for result, _ in sent]
 
+    def _steal(self, waiting: _Chunk) -> bool:
+        """Read here the newest chunk sent that no worker has started (not ``waiting``,
+        whose turn it is); False when there is none."""
+        while self._sent and self._sent[-1] is not waiting:
+            chunk = self._sent.pop()
+            if chunk.future is not None and chunk.future.cancel():
+                chunk.outcomes = [outcome(self._read, raw) for raw in chunk.raws]
+                return True
+        return False
+
     def close(self) -> None:
+        self._sent.clear()
         pool, self._pool = self._pool, None
         if pool is not None:
             pool.shutdown(wait=True, cancel_futures=True)

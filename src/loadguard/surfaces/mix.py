@@ -159,6 +159,8 @@ def mix(activity: Activity, context: SurfaceContext) -> SurfaceMix:
         return SurfaceMix(metres, "label" if label else "none")
     lat, lon = np.asarray(lat, dtype=np.float64), np.asarray(lon, dtype=np.float64)
     lengths = _segment_lengths(lat, lon)
+    if not context.places and not context.indexes and not label:
+        return _unclassified(metres, float(lengths.sum()), total)
     codes = _place_codes(context.places, lat, lon)
     for index in context.indexes:
         todo = codes == NONE
@@ -176,5 +178,20 @@ def mix(activity: Activity, context: SurfaceContext) -> SurfaceMix:
     for i, cls in enumerate(SURFACE_CLASSES):
         if cls != "unknown":
             metres[cls] = float(per_code[i + 1]) / track * total
+    metres["unknown"] = max(0.0, total - sum(metres.values()))
+    return SurfaceMix(metres, "gps")
+
+
+def _unclassified(metres: dict[str, float], track: float, total: float) -> SurfaceMix:
+    """:func:`mix` of a GPS track that nothing can classify (no places, no maps, no
+    label): every point stays unclassified, so each class gets what :func:`mix` gives a
+    class with no metres on the track (0 / track * total), and the rest is unknown."""
+    if track <= 0:
+        metres["unknown"] = total
+        return SurfaceMix(metres, "none")
+    none = 0.0 / track * total
+    for cls in SURFACE_CLASSES:
+        if cls != "unknown":
+            metres[cls] = none
     metres["unknown"] = max(0.0, total - sum(metres.values()))
     return SurfaceMix(metres, "gps")

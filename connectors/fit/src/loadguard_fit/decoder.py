@@ -7,7 +7,9 @@
    definition repeating the one in force is skipped in place).
 3. Resolve each message's definition vectorised, gather every wanted field of
    all messages of one layout at once (NaN where invalid, scaled), and merge the
-   layouts of one global message in file order.
+   layouts of one global message in file order. Unless a message has a compressed
+   header, :mod:`.fastpath` does this once per walk entry (a message or a whole run),
+   reads a layout of a few messages with struct and a run in place: the same values.
 4. Synthesise compressed timestamps and compressed speed/distance as fitparse does.
 
 Damaged input raises :class:`ConnectorError`; anything else is a decoder bug.
@@ -24,7 +26,7 @@ import numpy.typing as npt
 
 from loadguard.contract import ConnectorError
 
-from . import framing
+from . import fastpath, framing
 from . import profile as p
 from .walk import Layout, Walk, overrun, walk
 
@@ -85,8 +87,7 @@ def decode_parts(data: bytes, wanted: Mapping[int, frozenset[int]] = p.WANTED) -
         if found.stop > end:
             raise ConnectorError(overrun(found.last(), end))
         parts: dict[int, list[tuple[I64, dict[int, F64]]]] = {}
-        for layout, offs, stamps in _resolve(buf, found, wanted):
-            cols = _gather(buf, layout, offs, wanted[layout.global_num], stamps)
+        for layout, offs, cols in _columns(data, buf, found, wanted):
             parts.setdefault(layout.global_num, []).append((offs, cols))
         tables = {num: _merge(chunks) for num, chunks in parts.items()}
         record = tables.get(p.RECORD)
@@ -109,6 +110,27 @@ def _truncation(data: bytes, pos: int, start: int, end: int) -> str:
             return str(err)
         return f"{reason}, and the data is corrupt: {err}"
     return overrun(found.last(), n) if found.stop > n else reason
+
+
+def _columns(
+    data: bytes, buf: U8, found: Walk, wanted: Mapping[int, frozenset[int]]
+) -> Iterator[tuple[Layout, I64, dict[int, F64]]]:
+    """Every wanted layout with the offsets of its data messages and their wanted fields:
+    by the fast path (:mod:`.fastpath`) unless a message has a compressed header."""
+    grouped = fastpath.entries_by_layout(data, found, wanted)
+    if grouped is None:
+        for layout, offs, stamps in _resolve(buf, found, wanted):
+            yield layout, offs, _gather(buf, layout, offs, wanted[layout.global_num], stamps)
+        return
+    for layout, entries in grouped:
+        nums = wanted[layout.global_num]
+        offs = entries.offsets()
+        cols = None
+        if fastpath.is_scalar(layout, entries):
+            cols = fastpath.scalar_columns(data, layout, entries, nums)
+        elif len(entries.starts) == 1:
+            cols = fastpath.run_columns(buf, layout, entries.each()[0], nums)
+        yield layout, offs, _gather(buf, layout, offs, nums, None) if cols is None else cols
 
 
 def _resolve(

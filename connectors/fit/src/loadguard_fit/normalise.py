@@ -110,7 +110,8 @@ def _activity(
     session), else those inside its time window."""
 
     def value(num: int) -> float:
-        return float(sessions.get(num)[index])
+        col = sessions.columns.get(num)
+        return math.nan if col is None else float(col[index])
 
     sport = value(p.SPORT)
     strides = sport in _STRIDE_SPORTS
@@ -149,7 +150,8 @@ def _activity(
         if not math.isnan(value(num)):
             extras[key] = int(value(num))
     if not math.isnan(value(p.AVG_CADENCE)):
-        cadence = value(p.AVG_CADENCE) + np.nan_to_num(value(p.AVG_FRACTIONAL_CADENCE))
+        fraction = value(p.AVG_FRACTIONAL_CADENCE)
+        cadence = value(p.AVG_CADENCE) + (0.0 if math.isnan(fraction) else fraction)
         extras["avg_cadence_spm"] = round(float(cadence) * (2 if strides else 1), 2)
     if clock:
         extras["clock"] = clock
@@ -179,15 +181,25 @@ def _span(stamps: F64, start: float) -> float:
 
 
 def _streams(records: Table, rows: I64, start: float, strides: bool) -> Streams:
+    every = len(rows) == len(records)  # rows is every record (in order): no copy needed
+
     def col(num: int) -> F64:
-        return records.get(num)[rows]
+        return records.get(num) if every else records.get(num)[rows]
 
     semicircle = 180.0 / 2**31
-    speed = col(p.ENHANCED_SPEED)
-    speed = np.where(np.isnan(speed), col(p.SPEED), speed)
+    decoded = records.columns
+    if p.ENHANCED_SPEED not in decoded:  # what np.where below would give, at less cost
+        speed = col(p.SPEED)
+    elif p.SPEED not in decoded:
+        speed = col(p.ENHANCED_SPEED)
+    else:
+        speed = col(p.ENHANCED_SPEED)
+        speed = np.where(np.isnan(speed), col(p.SPEED), speed)
     cadence = col(p.CADENCE)
     if strides:
-        cadence = 2.0 * (cadence + np.nan_to_num(col(p.FRACTIONAL_CADENCE)))
+        # np.nan_to_num, for values never infinite (both decoders make those NaN)
+        fraction = col(p.FRACTIONAL_CADENCE)
+        cadence = 2.0 * (cadence + np.where(np.isnan(fraction), 0.0, fraction))
     columns: dict[str, FloatArray] = {
         "t": col(p.TIMESTAMP) - start,
         "lat": col(p.POSITION_LAT) * semicircle,

@@ -18,7 +18,8 @@ data message, mostly the very one already in force. Such a repeat is recognised 
 comparing its bytes with the definition in force for its header byte, in place, and
 is skipped: it changes nothing the decoder reads. Only a definition that declares
 ``compressed_speed_distance`` (whose accumulated distance restarts at every one of
-them) is always noted.
+them) is always noted. A layout, once parsed, is kept for the next files (a watch
+writes the same few definitions in every file).
 """
 
 from __future__ import annotations
@@ -41,6 +42,10 @@ _NONE: tuple[bytes, ...] = tuple(bytes([header ^ 0xFF]) for header in range(256)
 _BYTE: tuple[bytes, ...] = tuple(bytes([header]) for header in range(256))
 # How many messages of a run are measured at first; each further look takes 4 times more.
 _FIRST_LOOK = 64
+# Layouts already parsed, by their definition's bytes (the same few recur file after file
+# from one watch): shared by the walks, as a layout never changes once made.
+_LAYOUTS: dict[bytes, Layout] = {}
+_LAYOUTS_MAX = 4096
 
 
 @dataclass(eq=False)
@@ -204,7 +209,12 @@ def _slow_path(data: bytes, pos: int, end: int, found: Walk) -> int:
     index = found.known.get(key)
     if index is None:
         index = found.known[key] = len(found.layouts)
-        found.layouts.append(_layout(data, pos, stop))
+        layout = _LAYOUTS.get(key)
+        if layout is None:
+            if len(_LAYOUTS) >= _LAYOUTS_MAX:
+                _LAYOUTS.clear()
+            layout = _LAYOUTS[key] = _layout(data, pos, stop)
+        found.layouts.append(layout)
     layout = found.layouts[index]
     local = header & 0x0F
     found.def_pos.append(pos)
