@@ -16,7 +16,7 @@ from datetime import date, timedelta
 import numpy as np
 import polars as pl
 
-from loadguard.guard import metrics, verdict
+from loadguard.guard import footwear, metrics, verdict
 from loadguard.guard.plan import load_plan
 from loadguard.store.frames import ACTIVITY_SCHEMA, with_time_columns
 
@@ -110,7 +110,7 @@ def synthetic(
             "retired_on": None,
             "gear_id": None,
         },
-        schema=metrics.SHOE_SCHEMA,
+        schema=footwear.SHOE_SCHEMA,
     )
     return with_time_columns(acts), people, shoes
 

@@ -9,7 +9,7 @@ import numpy as np
 import polars as pl
 
 from loadguard.contract import Activity
-from loadguard.guard import metrics, verdict
+from loadguard.guard import footwear, metrics, verdict
 from loadguard.guard.metrics import Metrics
 from loadguard.guard.plan import Plan, load_plan
 from loadguard.store.frames import ACTIVITY_SCHEMA, with_time_columns
@@ -98,7 +98,7 @@ def shoes(*rows: dict[str, object]) -> pl.DataFrame:
         | row
         for i, row in enumerate(rows)
     ]
-    return pl.DataFrame(full, schema=metrics.SHOE_SCHEMA)
+    return pl.DataFrame(full, schema=footwear.SHOE_SCHEMA)
 
 
 def plan() -> Plan:

@@ -223,7 +223,7 @@ class Readers:
         (in this process it reads them then)."""
         pool = self._pool
         if pool is None:
-            return lambda: [outcome(self._read, raw) for raw in raws]
+            return lambda: self._here(raws)
         chunks: list[_Chunk] = []
         for raw in raws:  # a large record alone, read here (not copied to a worker)
             if (
@@ -262,13 +262,13 @@ class Readers:
         if chunk.outcomes is not None:
             return chunk.outcomes
         if future is None:
-            return [outcome(self._read, raw) for raw in chunk.raws]
+            return self._here(chunk.raws)
         try:
             sent = future.result()
         except BrokenProcessPool:  # a worker died (killed, out of memory): read here
             self._broken = True
             self.close()
-            return [outcome(self._read, raw) for raw in chunk.raws]
+            return self._here(chunk.raws)
         finally:
             if self._sent and self._sent[0] is chunk:
                 self._sent.popleft()
@@ -276,13 +276,17 @@ class Readers:
             logging.getLogger(name).log(level, "%s", message)
         return [result for result, _ in sent]
 
+    def _here(self, raws: Sequence[RawRecord]) -> list[Outcome]:
+        """Records read in this process."""
+        return [outcome(self._read, raw) for raw in raws]
+
     def _steal(self, waiting: _Chunk) -> bool:
         """Read here the newest chunk sent that no worker has started (not ``waiting``,
         whose turn it is); False when there is none."""
         while self._sent and self._sent[-1] is not waiting:
             chunk = self._sent.pop()
             if chunk.future is not None and chunk.future.cancel():
-                chunk.outcomes = [outcome(self._read, raw) for raw in chunk.raws]
+                chunk.outcomes = self._here(chunk.raws)
                 return True
         return False
 

@@ -10,7 +10,7 @@ from datetime import date
 
 import polars as pl
 
-from loadguard.guard.metrics import SHOE_SCHEMA
+from loadguard.guard.footwear import SHOE_SCHEMA
 from loadguard.guard.stages import PAIN_SCHEMA as PAIN_SCHEMA
 from loadguard.store.corrections import CORRECTED, COUNTED, NOT_HELD, SPORT_AS_LABELLED
 from loadguard.store.db import Store

@@ -38,7 +38,7 @@ from pathlib import Path
 import platformdirs
 import polars as pl
 
-from loadguard.guard import metrics
+from loadguard.guard import footwear
 from loadguard.store import frames, summaries
 from loadguard.store.db import Store
 from loadguard.store.sql import Target, chunks, private_folder
@@ -102,17 +102,24 @@ class Snapshot:
         :attr:`order` (sorting 4.7 M rows by athlete id costs 2 s); buckets with a stale
         athlete are brought up to date first. ``columns``: only these (and athlete_id):
         each column read costs 15-50 ms for 4.7 M runs."""
+        wanted, by_bucket = self._start(athlete_ids)
+        only = None if columns is None else list(dict.fromkeys(["athlete_id", *columns]))
+        parts = [self._bucket(b, ids, wanted, only) for b, ids in by_bucket]
+        if not parts:
+            empty = frames.empty_activities()
+            return empty if only is None else empty.select(only)
+        return pl.concat(parts)
+
+    def _start(
+        self, athlete_ids: Sequence[str]
+    ) -> tuple[dict[str, int], list[tuple[int, list[str]]]]:
+        """A read begins: the athletes' versions, and the athletes by bucket."""
         wanted = versions(self.store, athlete_ids)
         by_bucket: dict[int, list[str]] = {}
         for athlete_id in wanted:
             by_bucket.setdefault(bucket_of(athlete_id), []).append(athlete_id)
         self.read_from_sql, self.order = 0, []
-        only = None if columns is None else list(dict.fromkeys(["athlete_id", *columns]))
-        parts = [self._bucket(b, ids, wanted, only) for b, ids in sorted(by_bucket.items())]
-        if not parts:
-            empty = frames.empty_activities()
-            return empty if only is None else empty.select(only)
-        return pl.concat(parts)
+        return wanted, sorted(by_bucket.items())
 
     def _bucket(
         self, bucket: int, ids: list[str], wanted: dict[str, int], only: list[str] | None
@@ -136,10 +143,9 @@ class Snapshot:
         self._add_order(held, in_delta, asked, renewed)
         if stale:
             self.read_from_sql += len(stale)
-            fresh = self._fresh(stale, wanted)
-            if fresh.height or not renewed.isdisjoint(held):
-                base = _without(base, renewed)
-                delta = pl.concat([delta.filter(~pl.col("athlete_id").is_in(stale)), fresh])
+            changed = self._renewed(delta, stale, wanted, held)
+            if changed is not None:
+                base, delta = _without(base, renewed), changed
                 self._store(bucket, base, delta)
         kept = pl.concat([base, delta])
         if not asked.issuperset(held):  # the bucket holds athletes not asked for
@@ -152,6 +158,16 @@ class Snapshot:
             pl.col("athlete_id").replace_strict(wanted, return_dtype=pl.Int64).alias(VERSION)
         )
 
+    def _renewed(
+        self, delta: pl.DataFrame, stale: list[str], wanted: dict[str, int], held: dict[str, int]
+    ) -> pl.DataFrame | None:
+        """The delta with the stale athletes read again from SQL; None when there is
+        nothing to write (none of them has rows, here or now)."""
+        fresh = self._fresh(stale, wanted)
+        if not fresh.height and held.keys().isdisjoint(stale):
+            return None
+        return pl.concat([delta.filter(~pl.col("athlete_id").is_in(stale)), fresh])
+
     def _add_order(
         self, held: dict[str, int], in_delta: set[str], asked: set[str], renewed: set[str]
     ) -> None:
@@ -162,24 +178,18 @@ class Snapshot:
 
     def windowed(
         self, athlete_ids: Sequence[str], columns: Sequence[str], first: date
-    ) -> tuple[pl.DataFrame, metrics.Before]:
+    ) -> tuple[pl.DataFrame, footwear.Before]:
         """For a pass that wants findings from ``first`` on: (the athletes' rows with
         ``columns``, what their rows left out add up to), in the order :meth:`activities`
         gives. Where a bucket's recent file starts by ``first``, its athletes' rows come
         from it and the rest is summed (:mod:`loadguard.store.summaries`); else, and for
         athletes read again since, every row comes."""
-        wanted = versions(self.store, athlete_ids)
-        by_bucket: dict[int, list[str]] = {}
-        for athlete_id in wanted:
-            by_bucket.setdefault(bucket_of(athlete_id), []).append(athlete_id)
-        self.read_from_sql, self.order = 0, []
+        wanted, by_bucket = self._start(athlete_ids)
         window = list(dict.fromkeys(["athlete_id", "start_local", *columns]))
-        parts = [
-            self._window(b, ids, wanted, window, first) for b, ids in sorted(by_bucket.items())
-        ]
+        parts = [self._window(b, ids, wanted, window, first) for b, ids in by_bucket]
         if not parts:
-            return frames.empty_activities().select(window), _nothing_before()
-        return pl.concat([p[0] for p in parts]), metrics.Before(
+            return frames.empty_activities().select(window), footwear.Before.nothing()
+        return pl.concat([p[0] for p in parts]), footwear.Before(
             pl.concat([p[1].shoes for p in parts]), pl.concat([p[1].last for p in parts])
         )
 
@@ -191,11 +201,11 @@ class Snapshot:
         window: list[str],
         first: date,
         again: bool = True,
-    ) -> tuple[pl.DataFrame, metrics.Before]:
+    ) -> tuple[pl.DataFrame, footwear.Before]:
         summary = self._summary(bucket)
         late = pl.col("cut").first() > pl.lit(first).cast(pl.Datetime("us"))
         if summary is None or summary[0].select(late).item():  # the window starts earlier
-            return self._bucket(bucket, ids, wanted, window), _nothing_before()
+            return self._bucket(bucket, ids, wanted, window), footwear.Before.nothing()
         athletes, shoes = summary
         delta = self._read(self._path(bucket, "delta"))  # small: read whole
         in_delta = set(delta.get_column("athlete_id").unique().to_list())
@@ -205,29 +215,27 @@ class Snapshot:
         stale = [a for a in ids if held.get(a) != wanted[a]]
         renewed = set(stale)
         gone = in_delta | renewed  # whose rows in the base are superseded
-        if stale:  # read again into the delta; the base is written again only to merge
-            fresh = self._fresh(stale, wanted)
-            changed = pl.concat([delta.filter(~pl.col("athlete_id").is_in(stale)), fresh])
-            kept_rows = athletes.filter(~pl.col("athlete_id").is_in(sorted(gone)))["rows"].sum()
-            if changed.height * MERGE_AT > kept_rows:
-                return self._bucket(bucket, ids, wanted, window), _nothing_before()  # merged
-            self.read_from_sql += len(stale)
-            if fresh.height or not renewed.isdisjoint(held):
-                self._write(self._path(bucket, "delta"), changed)
-            delta = changed
         used = athletes.filter(~pl.col("athlete_id").is_in(sorted(gone)))
+        if stale:  # read again into the delta; the base is written again only to merge
+            changed = self._renewed(delta, stale, wanted, held)
+            if changed is not None and changed.height * MERGE_AT > used["rows"].sum():
+                return self._bucket(bucket, ids, wanted, window), footwear.Before.nothing()
+            self.read_from_sql += len(stale)
+            if changed is not None:
+                self._write(self._path(bucket, "delta"), changed)
+                delta = changed
         recent = self._read(self._path(bucket, "recent"), [*window, VERSION]).filter(
             pl.col("athlete_id").is_in(used["athlete_id"].implode())
         )
         if not _goes_with(recent, used):  # another base's, or damaged: made again
             if again and self._rebuild(bucket):
                 return self._window(bucket, ids, wanted, window, first, again=False)
-            return self._bucket(bucket, ids, wanted, window), _nothing_before()
+            return self._bucket(bucket, ids, wanted, window), footwear.Before.nothing()
         asked = set(ids)
         self._add_order(held, in_delta, asked, renewed)
         rows = pl.concat([recent, delta.select(recent.columns)])
         mine = pl.col("athlete_id").is_in(ids)
-        before = metrics.Before(
+        before = footwear.Before(
             shoes.filter(pl.col("athlete_id").is_in(used["athlete_id"].implode()) & mine),
             used.filter(mine).select("athlete_id", "last"),
         )
@@ -237,16 +245,17 @@ class Snapshot:
 
     def _summary(self, bucket: int) -> tuple[pl.DataFrame, pl.DataFrame] | None:
         """The bucket's summaries (athletes, shoes), made from its base if there are none."""
-        for attempt in (1, 2):
-            try:
-                athletes = pl.read_ipc(self._path(bucket, "summary"))
-                shoes = pl.read_ipc(self._path(bucket, "summary-shoes"))
-            except (OSError, pl.exceptions.ComputeError):
-                if attempt == 2 or not self._rebuild(bucket):
-                    return None
-                continue
-            return (athletes, shoes) if athletes.height else None
-        return None
+        found = self._summaries(bucket)
+        if found is None and self._rebuild(bucket):
+            found = self._summaries(bucket)
+        return found if found is not None and found[0].height else None
+
+    def _summaries(self, bucket: int) -> tuple[pl.DataFrame, pl.DataFrame] | None:
+        try:
+            athletes = pl.read_ipc(self._path(bucket, "summary"))
+            return athletes, pl.read_ipc(self._path(bucket, "summary-shoes"))
+        except (OSError, pl.exceptions.ComputeError):  # none yet, or damaged
+            return None
 
     def _rebuild(self, bucket: int) -> bool:
         """The recent file and summaries made again from the bucket's base; False: no base."""
@@ -309,15 +318,12 @@ def _spans(frame: pl.DataFrame) -> pl.DataFrame:
     )
 
 
-def _without(
-    frame: pl.DataFrame, athletes: set[str], spans: pl.DataFrame | None = None
-) -> pl.DataFrame:
+def _without(frame: pl.DataFrame, athletes: set[str]) -> pl.DataFrame:
     """``frame`` without these athletes' rows: the rest is kept as slices, not copied (a
-    filter would copy every column of the bucket). ``spans``: the frame's, if known."""
+    filter would copy every column of the bucket)."""
     if not athletes or frame.is_empty():
         return frame
-    spans = _spans(frame) if spans is None else spans
-    cut = spans.filter(pl.col("athlete_id").is_in(sorted(athletes))).sort("start")
+    cut = _spans(frame).filter(pl.col("athlete_id").is_in(sorted(athletes))).sort("start")
     if cut.is_empty():
         return frame
     pieces, kept_from = [], 0
@@ -326,20 +332,6 @@ def _without(
         kept_from = end
     pieces.append(frame.slice(kept_from))
     return pl.concat(pieces)
-
-
-def _nothing_before() -> metrics.Before:
-    shoes = pl.DataFrame(
-        schema={
-            "athlete_id": pl.String,
-            "shoe": pl.Int64,
-            "run_km": pl.Float64,
-            "first_used": pl.Date,
-            "last_used": pl.Date,
-            "rehab_runs": pl.Int64,
-        }
-    )
-    return metrics.Before(shoes, pl.DataFrame(schema={"athlete_id": pl.String, "last": pl.Date}))
 
 
 def _goes_with(recent: pl.DataFrame, used: pl.DataFrame) -> bool:

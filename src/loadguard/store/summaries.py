@@ -4,7 +4,7 @@ scheduled pass reads only the recent ones (:meth:`loadguard.store.snapshot.Snaps
 Made with the recent file from the bucket's base, by the metrics' own functions: per
 athlete the rows in the base and from the cut on (to check the recent file against),
 and the last run's day; per shoe its km, first and last use and runs in the plan
-(:func:`loadguard.guard.metrics.shoe_use`). A row carries the athlete's version: where
+(:func:`loadguard.guard.footwear.shoe_use`). A row carries the athlete's version: where
 it is not the version wanted, the athlete is read again like any stale one.
 """
 
@@ -15,7 +15,7 @@ from datetime import date, datetime, timedelta
 
 import polars as pl
 
-from loadguard.guard import metrics
+from loadguard.guard import footwear, metrics
 from loadguard.store import frames
 from loadguard.store.db import Store
 from loadguard.store.sql import chunks
@@ -41,7 +41,7 @@ def summarise(
     versions: Callable[[Store, Sequence[str]], dict[str, int]],
 ) -> tuple[pl.DataFrame, pl.DataFrame]:
     """(per athlete: athlete_id, version, rows, recent_rows, last, cut; per shoe:
-    athlete_id, shoe and :func:`~loadguard.guard.metrics.shoe_use`'s sums) of ``base``'s
+    athlete_id, shoe and :func:`~loadguard.guard.footwear.shoe_use`'s sums) of ``base``'s
     rows before ``cut``. Only athletes whose version is the rows' before and after their
     shoes are read are kept: the sums must be those of that version."""
     held = base.group_by("athlete_id").agg(
@@ -64,7 +64,7 @@ def summarise(
         schema={"athlete_id": pl.String, "plan_start": pl.Date},
     )
     older = base.filter((pl.col("start_local") < cut) & pl.col("athlete_id").is_in(keep))
-    runs = metrics.with_shoes(metrics.runs_frame(older, athletes, LAST_DAY), shoes)
+    runs = footwear.with_shoes(metrics.runs_frame(older, athletes, LAST_DAY), shoes)
     last = runs.group_by(pl.col("athlete_id").cast(pl.String)).agg(last=pl.col("local_date").max())
     summary = (
         held.filter(pl.col("athlete_id").is_in(keep))
@@ -72,7 +72,7 @@ def summarise(
         .with_columns(cut=pl.lit(cut, dtype=pl.Datetime("us")))
         .sort("athlete_id")
     )
-    return summary, metrics.shoe_use(runs)
+    return summary, footwear.shoe_use(runs)
 
 
 def _plan_starts(store: Store, ids: list[str]) -> dict[str, date]:
