@@ -191,16 +191,21 @@ def test_a_worker_that_dies_loses_no_file_the_rest_is_read_in_the_importing_proc
     store: Store, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     monkeypatch.setattr(importing, "GROUP_FILES", 2)
+    # The importing process takes no chunk a worker could start: run-003 is a worker's.
+    monkeypatch.setattr(normalise.Readers, "_steal", lambda self, waiting: False)
     read, parent = normalise.activities_of, os.getpid()
+    died = tmp_path / "a worker died"
 
     def dying_in_a_worker(raw: RawRecord) -> list[Activity]:
         if raw.origin.endswith("run-003.fit") and os.getpid() != parent:
+            died.write_text(str(os.getpid()))
             os._exit(1)  # killed (out of memory, say) while reading it
         return read(raw)
 
     monkeypatch.setattr(normalise, "activities_of", dying_in_a_worker)
     folder = folder_of_runs(tmp_path, 8)
     summary = service.import_from(store, anna(store), str(folder))
+    assert died.exists()
     assert (summary.new, summary.failed) == (8, [])
     assert counts(store) == (8, 8)
 

@@ -105,6 +105,9 @@ class Streams:
         return self.columns.get(name)
 
 
+RUNNING = "running"  # the sport (FIT's name) the guard counts
+
+
 @dataclass(frozen=True)
 class Activity:
     """One normalised activity; the core's only view of a run.

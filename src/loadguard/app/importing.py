@@ -22,13 +22,13 @@ from loadguard.app.reading import normaliser
 from loadguard.contract import (
     DROPPED,
     NAMED_GEAR,
+    RUNNING,
     Athlete,
     ConnectorError,
     FetchFailure,
     NotAnActivity,
     RawRecord,
 )
-from loadguard.guard import metrics
 from loadguard.sources import anyfile, registry
 from loadguard.sources.normalise import Fault, Normalised, Outcome, Readers, outcome
 from loadguard.sources.plausible import Held
@@ -129,8 +129,8 @@ def import_from(
         else:
             fetched = registry.connector(source).fetch(target)
         pending: deque[_Group] = deque()
-        for number, items in enumerate(_groups(fetched)):
-            if number:  # more than one group: worth reading beside this process
+        for items, more in _groups(fetched):
+            if more:  # more than one group: worth reading beside this process, from the first
                 readers.parallel()
             pending.append(run.planned(items, pending))
             while pending and (
@@ -145,17 +145,19 @@ def import_from(
     return run.summary
 
 
-def _groups(items: Iterable[Item]) -> Iterator[list[Item]]:
+def _groups(items: Iterable[Item]) -> Iterator[tuple[list[Item], bool]]:
+    """The items in groups, each with whether more items follow it (looked at one item
+    ahead, so the workers start before a second group is read)."""
     group: list[Item] = []
     held = 0
     for item in items:
+        if group and (len(group) >= GROUP_FILES or held >= GROUP_BYTES):
+            yield group, True
+            group, held = [], 0
         group.append(item)
         held += len(item.payload) if isinstance(item, RawRecord) else 0
-        if len(group) >= GROUP_FILES or held >= GROUP_BYTES:
-            yield group
-            group, held = [], 0
     if group:
-        yield group
+        yield group, False
 
 
 class _Import:
@@ -315,7 +317,7 @@ class _Import:
             s.new += 1
             s.activities += len(what.written)
             s.duplicates += sum(1 for w in what.written if w.duplicate_of is not None)
-            s.runs += sum(1 for p in result if p.activity.sport == metrics.RUNNING)
+            s.runs += sum(1 for p in result if p.activity.sport == RUNNING)
 
 
 def _key(item: Item) -> tuple[str, str]:

@@ -125,9 +125,9 @@ def _progress_import(
 ) -> ImportSummary:
     from rich.progress import BarColumn, Progress, TextColumn, TimeElapsedColumn
 
-    from loadguard.app import service
+    from loadguard.app import importing  # not service: polars loads only if runs came in
 
-    total = service.ImportSummary()
+    total = importing.ImportSummary()
     columns = (TextColumn("{task.description}"), BarColumn(), TextColumn("{task.fields[info]}"))
     with Progress(*columns, TimeElapsedColumn(), console=err, transient=True) as bar:
         task = bar.add_task("importing", total=None, info="")
@@ -136,9 +136,9 @@ def _progress_import(
             info = f"{s.seen} items, {s.bytes / 1e6:.1f} MB, {len(s.failed)} failed"
             bar.update(task, advance=1, info=info)
 
-        parts = [service.retry_failures(store, athlete, progress=tick)] if retry else []
+        parts = [importing.retry_failures(store, athlete, progress=tick)] if retry else []
         parts += [
-            service.import_from(store, athlete, t, source=source, progress=tick) for t in targets
+            importing.import_from(store, athlete, t, source=source, progress=tick) for t in targets
         ]
     for part in parts:
         total.add(part)
@@ -170,7 +170,6 @@ def import_(
 
     A file already read is skipped; one that cannot be read is listed (exit 1) and
     kept for --retry."""
-    from loadguard.app import service
     from loadguard.app.wording import held_text
 
     if not paths and not retry:
@@ -179,6 +178,8 @@ def import_(
         assert who is not None
         s = _progress_import(store, who, paths or [], source, retry)
         if s.runs:  # new runs: the guard keeps its findings and alerts whoever listens
+            from loadguard.app import service
+
             service.run_guard(store, who, "import")
     skipped = len(s.not_activities)
     out.print(

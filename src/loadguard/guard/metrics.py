@@ -15,6 +15,7 @@ from datetime import date, timedelta
 
 import polars as pl
 
+from loadguard.contract import RUNNING
 from loadguard.guard.cap import with_cap
 from loadguard.guard.footwear import Before, shoe_mileage, with_shoes
 from loadguard.guard.plan import Plan
@@ -23,7 +24,6 @@ from loadguard.guard.weeks import plan_week_expr, weekly
 from loadguard.surfaces.classes import STORED_SURFACES
 from loadguard.surfaces.km import surface_km
 
-RUNNING = "running"
 # Heel load that is not running: counted in its own column, never toward the run cap.
 WALKING = ("walking", "hiking")
 # No heel impact (the plan's cross-training); elliptical ("fitness_equipment") is low.

@@ -134,13 +134,13 @@ def add_places(
 
 def context(store: Store, athlete: Athlete) -> SurfaceContext:
     """The athlete's places and every map index on this machine."""
-    import shapely.geometry
-
     from loadguard.surfaces.mix import Place, SurfaceContext  # numpy: when files are read
 
-    places = [
-        Place(name, surface, shapely.geometry.shape(geometry))
-        for name, surface, geometry in stored_surfaces.places(store, athlete.id)
-    ]
+    rows = stored_surfaces.places(store, athlete.id)
+    places = []
+    if rows:  # shapely (20 ms) only for an athlete who drew places
+        import shapely.geometry
+
+        places = [Place(n, surface, shapely.geometry.shape(g)) for n, surface, g in rows]
     indexes = [_load(p, p.stat().st_mtime_ns) for p in maps(store)]
     return SurfaceContext(tuple(places), tuple(indexes))
