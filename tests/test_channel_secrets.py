@@ -73,8 +73,11 @@ def secret_url(port: int) -> str:
 
 
 def file_bytes(db: Path) -> bytes:
-    """Every byte of the SQLite store as it lies on disk: the file, its journal or WAL."""
-    return b"".join(p.read_bytes() for p in sorted(db.parent.glob(f"{db.name}*")))
+    """Every byte of the SQLite store as it lies on disk: the file, its journal or WAL, and
+    the files kept beside it (the columnar copy, kept reports)."""
+    beside = sorted(db.parent.glob(f"{db.name}*"))
+    files = [p for p in beside if p.is_file()] + [f for p in beside for f in sorted(p.rglob("*"))]
+    return b"".join(p.read_bytes() for p in files if p.is_file())
 
 
 def rows(store: Store) -> list[tuple[str, ...]]:

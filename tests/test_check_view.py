@@ -12,7 +12,7 @@ import pytest
 
 from clirun import lg
 from loadguard.cli import demo
-from loadguard.cli.words import Words
+from loadguard.cli.words import Words, rounded
 from loadguard.guard.rules.common import fmt
 
 
@@ -73,3 +73,12 @@ def test_the_weeks_km_in_the_table_is_the_km_in_the_cap_message(season: Path) ->
         said = re.match(r"Week (\d+): ([\d.]+) km", f["message"])
         assert said is not None
         assert _num(by_week[int(said.group(1))]["run_km"]) == said.group(2)
+
+
+def test_the_tables_round_as_polars_rounds_without_loading_it() -> None:
+    ties = [k / 8 for k in range(-400, 400)] + [k / 200 for k in range(-4000, 4000)]
+    values = [*ties, 2.675, 1.005, 0.135, -0.5, -0.04, 0.0, -0.0, 1e-9, 123456.785]
+    for decimals in (0, 1, 2):
+        polars = pl.Series(values, dtype=pl.Float64).round(decimals).to_list()
+        ours = [rounded(v, decimals) for v in values]
+        assert [str(x) for x in ours] == [str(x) for x in polars]  # str: -0.0 is not 0.0

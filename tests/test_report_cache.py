@@ -13,7 +13,7 @@ from typing import Any
 
 import pytest
 
-from loadguard.app import service
+from loadguard.app import checking, service
 from loadguard.store.db import Store
 from webapp import A_RUN
 
@@ -103,14 +103,14 @@ def test_pages_asking_at_once_after_a_change_share_one_guard_pass(
     db = tmp_path / "lg.sqlite"
     fresh(db)
     passes: list[int] = []
-    guard_pass = service._check
+    guard_pass = checking._check
     started = threading.Barrier(4)
 
     def counted(*args: Any) -> Any:
         passes.append(1)
         return guard_pass(*args)
 
-    monkeypatch.setattr(service, "_check", counted)
+    monkeypatch.setattr(checking, "_check", counted)
     service.forget_reports()
     reports: list[object] = []
 

@@ -93,6 +93,19 @@ def test_check_loads_polars_but_not_numpy_or_the_strava_plugin(store: Path) -> N
     )
 
 
+@pytest.mark.parametrize("command", [["check"], ["shoe", "list"]])
+def test_a_check_asked_again_with_nothing_changed_starts_without_polars(
+    store: Path, command: list[str]
+) -> None:
+    run = (
+        Path(__file__).parents[2] / "shared/data/fit/python-fitparse/activity-small-fenix2-run.fit"
+    )
+    CliRunner().invoke(with_plugins(), ["--db", str(store), "import", str(run)])
+    asked = ["--db", str(store), *command, "--as-of", "2014-03-01"]
+    assert "polars" in imported(*asked, cwd=store.parent)  # the guard makes the report
+    assert not imported(*asked, cwd=store.parent) & set(HEAVY)  # the kept one is shown
+
+
 def test_a_strava_command_loads_the_plugin(store: Path) -> None:
     assert "loadguard_strava" in imported("--db", str(store), "strava", "--help", cwd=store.parent)
 

@@ -6,7 +6,6 @@ Data flows one way: connector -> raw record -> normalised activity (store)
 
 from __future__ import annotations
 
-import json
 import time
 from collections.abc import Iterator
 from datetime import UTC, date, datetime
@@ -16,7 +15,11 @@ from typing import Any
 from loadguard import settings
 from loadguard.alerts import delivery
 from loadguard.alerts.recipients import Recipient
-from loadguard.app import folders, kept, passes
+from loadguard.app import folders
+from loadguard.app.checking import check as check
+from loadguard.app.checking import forget_reports as forget_reports
+from loadguard.app.checking import report_json as report_json
+from loadguard.app.checking import today as today
 from loadguard.app.importing import ImportSummary as ImportSummary
 from loadguard.app.importing import Progress as Progress
 from loadguard.app.importing import import_from as import_from
@@ -30,8 +33,8 @@ from loadguard.contract import (
     Streams,
 )
 from loadguard.guard import pain_scale, verdict
-from loadguard.guard.plan import Plan, load_plan
-from loadguard.guard.report import Report, build_report
+from loadguard.guard.plan import load_plan
+from loadguard.guard.report import Report
 from loadguard.sources import registry
 from loadguard.sources.normalise import Normalised, activities_of
 from loadguard.store import accounts as accounts_store
@@ -101,48 +104,6 @@ def recompute_surfaces(store: Store, athlete: Athlete) -> tuple[int, list[tuple[
 
 def _now() -> datetime:
     return datetime.now(UTC)
-
-
-def today(athlete: Athlete) -> date:
-    """The athlete's local date now (the CLI's default as_of)."""
-    return datetime.now(athlete.zone).date()
-
-
-def check(
-    store: Store,
-    athlete: Athlete,
-    as_of: date,
-    *,
-    plans_dir: Path | None = None,
-    hide: frozenset[str] = frozenset(),
-) -> Report:
-    """Where the athlete stands in the plan at ``as_of`` and what the guard finds;
-    ``hide``: sources whose activities are left out (what a coach may not see of Strava).
-
-    The guard is a pure function of the athlete's data, the plan and the day, so a report
-    is kept (:mod:`loadguard.app.kept`) until the athlete's revision says any of its data
-    changed: a page asked for again costs one query, not a guard pass."""
-    plan: Plan = load_plan(athlete.plan_id, plans_dir)
-    key = (store.identity, athlete, as_of, id(plan), store.revision(athlete.id), hide)
-    return kept.report(
-        key, lambda: _check(store, athlete, as_of, plan, hide), lambda made: made.plan is plan
-    )
-
-
-def forget_reports() -> None:
-    """Drop every kept report (benchmarks; a test of the guard pass itself)."""
-    kept.forget()
-
-
-def _check(store: Store, athlete: Athlete, as_of: date, plan: Plan, hide: frozenset[str]) -> Report:
-    m = passes.metrics_for(store, [athlete], plan, as_of, hide)
-    found = verdict.newest_first(verdict.evaluate(m, plan, as_of))
-    light = verdict.status(found, [athlete.id], as_of)[athlete.id]
-    return build_report(athlete, plan, m, found, light, as_of)
-
-
-def report_json(report: Report) -> str:
-    return json.dumps(report.as_dict(), indent=2, default=str)
 
 
 def recent_runs(

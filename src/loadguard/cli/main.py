@@ -266,20 +266,20 @@ def check(
 
     Shows your plan week and stage, each week against its cap, surfaces, shoes,
     pain and every finding with its source."""
-    from loadguard.app import corrections, service
+    from loadguard.app import checking, corrections
     from loadguard.cli.render import render
     from loadguard.guard.plan import PlanError
 
     with opened(athlete) as (store, who):
         assert who is not None
-        day = parse_date(as_of, "--as-of") if as_of else service.today(who)
+        day = parse_date(as_of, "--as-of") if as_of else checking.today(who)
         try:
-            report = service.check(store, who, day)
+            report = checking.check(store, who, day)
         except PlanError as exc:
             raise fail(str(exc)) from None
         held = len(corrections.held_runs(store, who))
     if json:
-        print(service.report_json(report))
+        print(checking.report_json(report))
     else:
         render(report, out, every_finding=every, language=language(who))
         if held:

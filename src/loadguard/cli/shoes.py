@@ -59,12 +59,12 @@ def shoe_list(
     ] = None,
 ) -> None:
     """List shoes with their mileage."""
-    from loadguard.app import service
+    from loadguard.app import checking
 
     with opened(athlete) as (store, who):
         assert who is not None
-        day = parse_date(as_of, "--as-of") if as_of else service.today(who)
-        report = service.check(store, who, day)
+        day = parse_date(as_of, "--as-of") if as_of else checking.today(who)
+        report = checking.check(store, who, day)
     lang = language(who)
     for s in report.shoes:
         km, status = number(s["km"], lang), word(lang, s["status"])

@@ -35,13 +35,13 @@ from collections.abc import Sequence
 from datetime import date
 from pathlib import Path
 
-import platformdirs
 import polars as pl
 
 from loadguard.guard import footwear
 from loadguard.store import frames, summaries
+from loadguard.store.beside import folder_beside, versions
 from loadguard.store.db import Store
-from loadguard.store.sql import Target, chunks, private_folder
+from loadguard.store.sql import Target, private_folder
 
 BUCKETS = 16
 VERSION = summaries.VERSION
@@ -50,10 +50,7 @@ MERGE_AT = 4  # a delta is merged into its base once it holds 1/MERGE_AT of the 
 
 
 def folder_for(db: Target) -> Path:
-    if db.path is not None:
-        return db.path.with_name(db.path.name + ".frames")
-    digest = hashlib.sha256(str(db).encode()).hexdigest()[:16]
-    return Path(platformdirs.user_state_dir("loadguard")) / "frames" / digest
+    return folder_beside(db, "frames")
 
 
 def _fingerprint() -> str:
@@ -63,22 +60,6 @@ def _fingerprint() -> str:
 
 def bucket_of(athlete_id: str) -> int:
     return zlib.crc32(athlete_id.encode()) % BUCKETS
-
-
-def versions(store: Store, athlete_ids: Sequence[str]) -> dict[str, int]:
-    """Each athlete's version: its revision, and when it was made (in one 56-bit int): an
-    athlete deleted and made again counts its revisions anew, only the second differs."""
-    rows = []
-    for chunk in chunks(athlete_ids):
-        marks = ",".join("?" * len(chunk))
-        rows += store.conn.execute(
-            f"SELECT id, revision, created_at FROM athletes WHERE id IN ({marks})", chunk
-        ).fetchall()
-    made = {str(r[0]): (int(r[1]), str(r[2])) for r in rows}
-    return {
-        a: ((zlib.crc32(created.encode()) & 0xFFFFFF) << 32) | (revision & 0xFFFFFFFF)
-        for a, (revision, created) in made.items()
-    }
 
 
 class Snapshot:

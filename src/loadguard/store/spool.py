@@ -13,7 +13,6 @@ PostgreSQL store's is in the user's state folder, one per database.
 
 from __future__ import annotations
 
-import hashlib
 import itertools
 import json
 import os
@@ -24,8 +23,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-import platformdirs
-
+from loadguard.store.beside import folder_beside
 from loadguard.store.sql import Target, private_folder
 
 SUFFIX = ".events"
@@ -42,10 +40,7 @@ class Spooled:
 
 
 def folder_for(db: Target) -> Path:
-    if db.path is not None:
-        return db.path.with_name(db.path.name + ".spool")
-    digest = hashlib.sha256(str(db).encode()).hexdigest()[:16]
-    return Path(platformdirs.user_state_dir("loadguard")) / "spool" / digest
+    return folder_beside(db, "spool")
 
 
 class Spool:
