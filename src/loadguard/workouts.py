@@ -13,6 +13,7 @@ from datetime import date
 from typing import Literal, Protocol, runtime_checkable
 
 Intensity = Literal["warmup", "active", "rest", "cooldown"]
+MAX_WEEKS = 8  # how many weeks of sessions ahead may be planned, written or fed at once
 
 
 @dataclass(frozen=True)

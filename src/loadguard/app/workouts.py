@@ -20,9 +20,8 @@ from loadguard.sources import registry
 from loadguard.store import activities as stored
 from loadguard.store import calendars
 from loadguard.store.db import Store, StoreError
-from loadguard.workouts import Step, Workout, WorkoutWriter
+from loadguard.workouts import MAX_WEEKS, Step, Workout, WorkoutWriter
 
-MAX_WEEKS = 8
 MANIFEST = ".loadguard-workouts"  # the files the last run wrote into a folder
 
 

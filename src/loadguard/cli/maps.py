@@ -6,14 +6,6 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Annotated
 
 import typer
-from rich.progress import (
-    BarColumn,
-    DownloadColumn,
-    Progress,
-    TaskID,
-    TextColumn,
-    TransferSpeedColumn,
-)
 
 from loadguard.cli.common import AthleteOption, err, fail, opened, out, say
 from loadguard.store.db import StoreError
@@ -60,6 +52,15 @@ def osm_fetch(
     The region comes from the extract server's index (Geofabrik's by default; `[maps]
     index_url` in the settings for your own mirror); the surfaces of your stored runs
     are then worked out again."""
+    from rich.progress import (
+        BarColumn,
+        DownloadColumn,
+        Progress,
+        TaskID,
+        TextColumn,
+        TransferSpeedColumn,
+    )
+
     from loadguard.app import mapfetch
 
     columns = (

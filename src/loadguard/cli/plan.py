@@ -5,12 +5,15 @@ from __future__ import annotations
 
 from datetime import UTC, datetime
 from pathlib import Path
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated
 
 import typer
 
 from loadguard import settings
-from loadguard.app import workouts
+from loadguard.workouts import MAX_WEEKS
+
+if TYPE_CHECKING:
+    from loadguard.app import workouts
 from loadguard.cli.common import AthleteOption, fail, language, opened, out, parse_date, say
 from loadguard.store.db import StoreError
 
@@ -19,9 +22,7 @@ plan_app = typer.Typer(
     help="Your next sessions: list them, put them on your watch, or in your calendar.",
 )
 
-WeeksOption = Annotated[
-    int, typer.Option("--weeks", help=f"How many weeks ahead (1-{workouts.MAX_WEEKS}).")
-]
+WeeksOption = Annotated[int, typer.Option("--weeks", help=f"How many weeks ahead (1-{MAX_WEEKS}).")]
 AsOfOption = Annotated[
     str | None, typer.Option("--as-of", help="Plan from this day (YYYY-MM-DD; default today).")
 ]
@@ -30,6 +31,8 @@ AsOfOption = Annotated[
 def _planned(
     athlete: str | None, weeks: int, as_of: str | None
 ) -> tuple[list[workouts.Planned], str]:
+    from loadguard.app import workouts  # its sessions and stores: when a plan command runs
+
     day = parse_date(as_of, "--as-of") if as_of else None
     with opened(athlete) as (store, who):
         assert who is not None
@@ -43,6 +46,8 @@ def _planned(
 @plan_app.command("show")
 def show(athlete: AthleteOption = None, weeks: WeeksOption = 1, as_of: AsOfOption = None) -> None:
     """List the next sessions, step by step."""
+    from loadguard.app import workouts
+
     plans, lang = _planned(athlete, weeks, as_of)
     if not plans:
         out.print(say(None, "plan.none"), markup=False)
@@ -69,6 +74,8 @@ def workouts_command(
     """Write the next sessions as workout files your watch follows (run/walk repeats, the
     warm-up walk, the whole session). Run it again after the stage changes: files no
     longer planned are removed."""
+    from loadguard.app import workouts
+
     plans, _ = _planned(athlete, weeks, as_of)
     try:
         written = workouts.write_workouts(plans, out_dir.expanduser(), kind)
@@ -93,6 +100,8 @@ def calendar(
 ) -> None:
     """Your next sessions in your phone's calendar: a private feed link to subscribe to
     (served by `loadguard serve`), or an .ics file."""
+    from loadguard.app import workouts
+
     if new and revoke:
         raise fail("give --new or --revoke, not both")
     with opened(athlete) as (store, who):

@@ -11,7 +11,6 @@ import typer
 from rich.table import Table
 
 from loadguard.app import corrections
-from loadguard.app.wording import held_text
 from loadguard.cli.common import AthleteOption, fail, language, opened, out, say
 from loadguard.cli.words import Words
 from loadguard.contract import Athlete
@@ -108,6 +107,8 @@ def print_held(who: Athlete, found: list[RunRef]) -> None:
     """The runs held for review, each with why, and how to accept or drop them."""
     if not found:
         return
+    from loadguard.app.wording import held_text  # the alerts' texts: only when runs are held
+
     t = Words(language(who))
     out.print(t.cli("runs.held_title"), markup=False)
     for r in found:

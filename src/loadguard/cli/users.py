@@ -8,8 +8,6 @@ from typing import Annotated
 
 import typer
 
-from loadguard.app import accounts
-from loadguard.app.accounts import AccountError, NewAccount
 from loadguard.cli.common import fail, opened, out, parse_date
 from loadguard.store import users as user_store
 
@@ -48,12 +46,14 @@ def user_add(
     ] = False,
 ) -> None:
     """Make an account. A runner without --athlete gets a new athlete of their own."""
+    from loadguard.app.accounts import AccountError, NewAccount, add_account
+
     roles = tuple(role or ["runner"])
     start = parse_date(plan_start, "--plan-start") if plan_start else datetime.now(UTC).date()
     secret = _password(password)
     with opened("") as (store, _):
         try:
-            made = accounts.add_account(
+            made = add_account(
                 store,
                 NewAccount(
                     email=email,
@@ -90,11 +90,13 @@ def user_link(
     athlete: Annotated[str, typer.Argument(help="The athlete id (see `athlete list`).")],
 ) -> None:
     """Link an existing athlete (made on the command line) to an account."""
+    from loadguard.app.accounts import link_athlete
+
     with opened("") as (store, _):
         user = user_store.user_by_email(store, email)
         if user is None:
             raise fail(f"no account {email}: `loadguard user list` shows them")
-        accounts.link_athlete(store, user, store.athlete(athlete))
+        link_athlete(store, user, store.athlete(athlete))
     out.print(f"{email} now sees athlete {athlete}", markup=False)
 
 

@@ -8,10 +8,12 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from functools import cache
-from importlib.metadata import EntryPoint, entry_points
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from loadguard.contract import Connector, WebhookReceiver
+
+if TYPE_CHECKING:
+    from importlib.metadata import EntryPoint
 
 GROUP = "loadguard.connectors"
 WEBHOOKS = "loadguard.webhooks"
@@ -26,6 +28,8 @@ class UnknownConnector(LookupError):
 
 
 def _entry_points(group: str = GROUP) -> dict[str, EntryPoint]:
+    from importlib.metadata import entry_points  # 13 ms: when a plug-in is looked up
+
     return {ep.name: ep for ep in entry_points(group=group)}
 
 
