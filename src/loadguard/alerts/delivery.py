@@ -19,9 +19,10 @@ from typing import TYPE_CHECKING, Any
 
 from loadguard.alerts import channels, texts
 from loadguard.alerts.recipients import Recipient, _channels, everyone, held_until, watching
+from loadguard.alerts.texts import finding_payload as finding_payload
 from loadguard.contract import Athlete
-from loadguard.guard.findings import SEVERITY_RANK, Finding
-from loadguard.i18n import LANGUAGES, language_for
+from loadguard.guard.findings import SEVERITY_RANK
+from loadguard.i18n import language_for
 from loadguard.settings import Settings
 from loadguard.store import coaching, outbox, users
 from loadguard.store.db import Store
@@ -87,36 +88,6 @@ def web_coaches(
 
 def coach_key(user_id: int) -> str:
     return f"coach:u{user_id}"
-
-
-def finding_payload(report: Report, f: Finding) -> dict[str, Any]:
-    """A finding as plain data, in no language: what the texts are rendered from."""
-    source = report.plan.evidence(f.evidence)
-    shoe_id = f.subject.removeprefix("shoe ") if f.subject.startswith("shoe ") else None
-    shoe = next((s["name"] for s in report.shoes if str(s["id"]) == shoe_id), shoe_id)
-    weeks = [
-        {"plan_week": w["plan_week"], "run_km": w["run_km"], "cap_km": w["cap_km"]}
-        for w in report.weeks
-        if w["plan_week"] <= max(1, report.plan_week)
-    ][-6:]
-    return {
-        "athlete": report.athlete.id,
-        "athlete_name": report.athlete.name,
-        "rule": f.rule,
-        "severity": f.severity,
-        "date": f.date.isoformat(),
-        "plan_week": f.plan_week,
-        "subject": f.subject,
-        "value": f.value,
-        "limit": f.limit,
-        "message": f.message,
-        "grade": source.grade,
-        "source": source.source,
-        "sources": {language: source.text(language) for language in LANGUAGES},
-        "detail": f.detail,
-        "shoe": shoe,
-        "weeks": weeks,  # the email's small chart
-    }
 
 
 def queue_findings(

@@ -10,11 +10,15 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from dataclasses import dataclass
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from loadguard.i18n import LANGUAGES as LANGUAGES
 from loadguard.i18n import catalogue as catalogue
 from loadguard.i18n import localised, number
+
+if TYPE_CHECKING:
+    from loadguard.guard.findings import Finding
+    from loadguard.guard.report import Report
 
 
 @dataclass(frozen=True)
@@ -203,3 +207,33 @@ def file_text(problem: Mapping[str, Any], language: str) -> Text:
     """A watch file that could not be read: which, why, and what loadguard does about it."""
     t = catalogue(language)["file"]
     return Text(t["title"].format_map(problem), t["body"].format_map(problem))
+
+
+def finding_payload(report: Report, f: Finding) -> dict[str, Any]:
+    """A finding as plain data, in no language: what the texts are rendered from."""
+    source = report.plan.evidence(f.evidence)
+    shoe_id = f.subject.removeprefix("shoe ") if f.subject.startswith("shoe ") else None
+    shoe = next((s["name"] for s in report.shoes if str(s["id"]) == shoe_id), shoe_id)
+    weeks = [
+        {"plan_week": w["plan_week"], "run_km": w["run_km"], "cap_km": w["cap_km"]}
+        for w in report.weeks
+        if w["plan_week"] <= max(1, report.plan_week)
+    ][-6:]
+    return {
+        "athlete": report.athlete.id,
+        "athlete_name": report.athlete.name,
+        "rule": f.rule,
+        "severity": f.severity,
+        "date": f.date.isoformat(),
+        "plan_week": f.plan_week,
+        "subject": f.subject,
+        "value": f.value,
+        "limit": f.limit,
+        "message": f.message,
+        "grade": source.grade,
+        "source": source.source,
+        "sources": {language: source.text(language) for language in LANGUAGES},
+        "detail": f.detail,
+        "shoe": shoe,
+        "weeks": weeks,  # the email's small chart
+    }

@@ -6,8 +6,7 @@ from __future__ import annotations
 import re
 from typing import TYPE_CHECKING
 
-from loadguard.alerts.delivery import finding_payload
-from loadguard.alerts.texts import finding_text
+from loadguard.alerts.texts import finding_payload, finding_text
 from loadguard.guard.findings import Finding
 from loadguard.i18n import catalogue, say
 from loadguard.sources.plausible import Held
