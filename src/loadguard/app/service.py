@@ -217,9 +217,18 @@ def log_pain(
     the one logged for that day and moment, and run the guard so its alerts go out now.
     Returns (the id of that day's run it belongs to, the score it replaced). Raises
     pain_scale.PainError, storing nothing."""
+    run, replaced = store_pain(store, athlete, score, moment, day)
+    run_guard(store, athlete, "pain")  # pain above 5, or a morning not settled, alerts now
+    return run, replaced
+
+
+def store_pain(
+    store: Store, athlete: Athlete, score: int, moment: str, day: date
+) -> tuple[int | None, int | None]:
+    """:func:`log_pain` without the guard (the caller runs it: the command line answers
+    first). Raises pain_scale.PainError, storing nothing."""
     pain_scale.check_entry(score, moment, day, today(athlete))
     replaced = pain_store.set_logged_pain(store, athlete.id, day, moment, score)
-    run_guard(store, athlete, "pain")  # pain above 5, or a morning not settled, alerts now
     run = pain_store.run_on(store, athlete.id, day) if moment in ("during", "after") else None
     return run, replaced
 

@@ -59,25 +59,26 @@ def pain_command(
             out.print(say(who, "pain.removed", score=removed, moment=said, day=when))
             return
         try:
-            run, replaced = service.log_pain(store, who, score, moment, when)
+            run, replaced = service.store_pain(store, who, score, moment, when)
         except pain_scale.PainError as exc:
             raise fail(str(exc)) from None
         bands = load_plan(who.plan_id).pain
-    light = say(who, "pain." + pain_scale.light(score, bands.green_max, bands.yellow_max))
-    linked = say(who, "pain.linked", run=run) if run else ""
-    instead = say(who, "pain.replaces", score=replaced) if replaced is not None else ""
-    out.print(
-        say(
-            who,
-            "pain.logged",
-            score=score,
-            moment=say(who, moment),
-            day=when,
-            linked=linked,
-            light=light,
-            instead=instead,
+        light = say(who, "pain." + pain_scale.light(score, bands.green_max, bands.yellow_max))
+        linked = say(who, "pain.linked", run=run) if run else ""
+        instead = say(who, "pain.replaces", score=replaced) if replaced is not None else ""
+        out.print(
+            say(
+                who,
+                "pain.logged",
+                score=score,
+                moment=say(who, moment),
+                day=when,
+                linked=linked,
+                light=light,
+                instead=instead,
+            )
         )
-    )
+        service.run_guard(store, who, "pain")  # after the answer: its alerts go out now
 
 
 def symptom_command(
