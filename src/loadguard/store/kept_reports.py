@@ -14,22 +14,22 @@ missing, damaged or made under another key is a miss: the report is made again.
 from __future__ import annotations
 
 import contextlib
+import dataclasses
 import functools
 import hashlib
 import logging
 import os
 import threading
 import time
+import typing
 from dataclasses import dataclass
 from datetime import date
 from pathlib import Path
-from typing import Any
 
 import msgspec
 
 import loadguard
 from loadguard.contract import Athlete
-from loadguard.guard.findings import Finding
 from loadguard.guard.plan import Plan
 from loadguard.guard.report import Report
 from loadguard.store.beside import folder_beside, versions
@@ -42,23 +42,16 @@ FORMAT = 1  # the file's layout
 _forgotten_ns = 0  # files written before this are not read (forget)
 
 
-class _Kept(msgspec.Struct, frozen=True, kw_only=True):
-    """A report on disk: its key and what the report holds besides the athlete and the
-    plan (the caller has those, and the key says they are the ones it was made with)."""
-
-    key: str
-    plan_week: int
-    stage: str
-    stage_week: int
-    stage_reason: str
-    status: str
-    weeks: list[dict[str, Any]]
-    shoes: list[dict[str, Any]]
-    findings: list[Finding]
-    acwr: float | None
-    runs: list[dict[str, Any]]
-    calendar_weeks: list[dict[str, Any]]
-    pain: dict[str, Any]
+# A report on disk: its key, and the report's fields but the athlete, the plan and the
+# day (the caller has those, and the key says they are the ones it was made with).
+_GIVEN = ("athlete", "plan", "as_of")
+_Kept = msgspec.defstruct(
+    "_Kept",
+    [("key", str)]
+    + [(name, kind) for name, kind in typing.get_type_hints(Report).items() if name not in _GIVEN],
+    frozen=True,
+    kw_only=True,
+)
 
 
 @dataclass(frozen=True)
@@ -121,29 +114,16 @@ def load(at: Place, athlete: Athlete, plan: Plan, as_of: date) -> Report | None:
     except (msgspec.DecodeError, msgspec.ValidationError) as exc:
         log.debug("kept report %s cannot be read (%s): made again", at.path, exc)
         return None
-    if kept.key != at.key:
+    fields = msgspec.structs.asdict(kept)
+    if fields.pop("key") != at.key:
         return None
-    fields = {f: getattr(kept, f) for f in kept.__struct_fields__ if f != "key"}
     return Report(athlete=athlete, plan=plan, as_of=as_of, **fields)
 
 
 def save(at: Place, report: Report) -> None:
     """Keep ``report`` at ``at``; a folder that cannot be written only means no kept report."""
-    kept = _Kept(
-        key=at.key,
-        plan_week=report.plan_week,
-        stage=report.stage,
-        stage_week=report.stage_week,
-        stage_reason=report.stage_reason,
-        status=report.status,
-        weeks=report.weeks,
-        shoes=report.shoes,
-        findings=report.findings,
-        acwr=report.acwr,
-        runs=report.runs,
-        calendar_weeks=report.calendar_weeks,
-        pain=report.pain,
-    )
+    fields = {f.name: getattr(report, f.name) for f in dataclasses.fields(report)}
+    kept = _Kept(key=at.key, **{k: v for k, v in fields.items() if k not in _GIVEN})
     temporary = at.path.with_name(f".{at.path.name}.{os.getpid()}.{threading.get_ident()}.tmp")
     try:
         private_folder(at.path.parent)
