@@ -210,6 +210,31 @@ def test_a_worker_that_dies_loses_no_file_the_rest_is_read_in_the_importing_proc
     assert counts(store) == (8, 8)
 
 
+def test_work_meanwhile_is_done_once_while_workers_read_new_files_and_never_for_nothing_new(
+    store: Store, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(importing, "GROUP_FILES", 2)
+    monkeypatch.setattr(normalise, "_cores", lambda: 2)
+    folder = folder_of_runs(tmp_path / "watch", 12)
+    one = tmp_path / "one" / "run.fit"
+    one.parent.mkdir()
+    one.write_bytes(run_file(40))
+    done: list[str] = []
+
+    def import_noting(what: Path, name: str) -> importing.ImportSummary:
+        return service.import_from(
+            store, anna(store), str(what), meanwhile=lambda: done.append(name)
+        )
+
+    first, again, small = (
+        import_noting(folder, "first"),
+        import_noting(folder, "again"),
+        import_noting(one.parent, "small"),
+    )
+    assert (first.new, again.unchanged, small.new) == (12, 12, 1)
+    assert done == ["first"]
+
+
 KILLED_IMPORT = """
 import sys, time
 from loadguard.app import importing, service

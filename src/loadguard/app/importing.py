@@ -113,12 +113,15 @@ def import_from(
     *,
     source: str = anyfile.AUTO,
     progress: Progress | None = None,
+    meanwhile: Callable[[], object] | None = None,
 ) -> ImportSummary:
     """Read everything ``target`` holds through a connector into the store (``auto``:
     each file through the connector for its kind, an export through its reader).
 
     Unchanged items are skipped by content key; a bad item is recorded as a
-    failure (listed, retryable) and the batch goes on.
+    failure (listed, retryable) and the batch goes on. ``meanwhile``: work for this
+    process once worker processes have new files to read ahead of it (the command line
+    loads the guard it runs afterwards), done at most once, and only then.
     """
     read = normaliser(store, athlete)
     # max_bytes=1: the batch commits whenever told (see _Import.settle)
@@ -133,6 +136,9 @@ def import_from(
             if more:  # more than one group: worth reading beside this process, from the first
                 readers.parallel()
             pending.append(run.planned(items, pending))
+            if meanwhile is not None and len(pending) > AHEAD and readers.reading_ahead:
+                meanwhile()
+                meanwhile = None
             while pending and (
                 not readers.forked  # read here: nothing to gain holding a group's bytes
                 or len(pending) > AHEAD

@@ -138,11 +138,22 @@ def _progress_import(
 
         parts = [importing.retry_failures(store, athlete, progress=tick)] if retry else []
         parts += [
-            importing.import_from(store, athlete, t, source=source, progress=tick) for t in targets
+            importing.import_from(
+                store, athlete, t, source=source, progress=tick, meanwhile=_load_the_guard
+            )
+            for t in targets
         ]
     for part in parts:
         total.add(part)
     return total
+
+
+def _load_the_guard() -> object:
+    """The guard that runs after an import that brought runs, and polars with it (0.15 s),
+    loaded while worker processes read the files."""
+    from loadguard.app import service
+
+    return service
 
 
 def import_(

@@ -207,6 +207,11 @@ class Readers:
     def forked(self) -> bool:
         return self._pool is not None
 
+    @property
+    def reading_ahead(self) -> bool:
+        """Whether workers have records to read that this process has not taken back."""
+        return self._pool is not None and bool(self._sent)
+
     def parallel(self) -> None:
         """Read from now on in worker processes, where that is worth it and safe."""
         if self._pool is not None or self._broken or self._workers < 2 or not _may_fork():
