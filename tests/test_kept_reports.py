@@ -17,7 +17,7 @@ import pytest
 from clirun import lg
 from loadguard.app import checking, kept, service
 from loadguard.guard.plan import default_plans_dir
-from loadguard.store import kept_reports
+from loadguard.store import export, kept_reports, snapshot
 from loadguard.store.db import Store
 from webapp import A_RUN
 
@@ -165,3 +165,26 @@ def test_forgetting_makes_the_next_check_a_guard_pass(db: Path, passes: list[int
     checking.forget_reports()
     check_as_a_new_process(db)
     assert passes == [1, 1]
+
+
+def test_erasing_an_athlete_leaves_none_of_their_reports_or_runs_beside_the_store(
+    db: Path, passes: list[int]
+) -> None:
+    with Store(db) as store:
+        bob = store.add_athlete("bob", "Bob", "heel-fat-pad", date(2015, 6, 22), "UTC")
+        service.import_from(store, bob, str(A_RUN))
+        for athlete in (store.athlete("anna"), bob):
+            checking.check(store, athlete, DAY)
+        snapshot.Snapshot(store).activities(["anna", "bob"])
+        ours = snapshot.bucket_of("anna")
+        assert snapshot.bucket_of("bob") != ours  # so the test can tell them apart
+        frames = db.parent / "lg.sqlite.frames"
+        assert list(frames.glob(f"*-{ours:02d}-base.arrow"))
+        reports = db.parent / "lg.sqlite.reports"
+        assert len(list(reports.glob("*.msgpack"))) == 2
+        export.erase(store, "anna", None, None)
+        assert not list(frames.glob(f"*-{ours:02d}-*.arrow"))
+        assert list(frames.glob(f"*-{snapshot.bucket_of('bob'):02d}-base.arrow"))
+        (left,) = reports.glob("*.msgpack")
+        assert left.name.startswith(kept_reports._digest("bob"))
+        assert b"anna" not in b"".join(p.read_bytes() for p in frames.glob("*"))

@@ -70,7 +70,11 @@ def raw_files(store: Store, athlete_id: str) -> Iterator[tuple[int, str, str, by
 
 def erase(store: Store, athlete_id: str, user_id: int | None, email: str | None) -> None:
     """The athlete and everything that hangs on them (foreign keys cascade), their alert
-    channels, their account, its sessions and its sign-in record: one transaction."""
+    channels, their account, its sessions and its sign-in record: one transaction. Then
+    what is kept beside the store of them: their kept reports and the columnar copy's
+    bucket that holds their runs."""
+    from loadguard.store import kept_reports, snapshot  # polars: only when one is erased
+
     with store.atomic():
         for table in ("alert_channels", "alert_choices"):
             store.conn.execute(
@@ -82,3 +86,5 @@ def erase(store: Store, athlete_id: str, user_id: int | None, email: str | None)
             store.conn.execute("DELETE FROM users WHERE id = ?", (user_id,))
         if email:
             store.conn.execute("DELETE FROM login_attempts WHERE email = ?", (email,))
+    kept_reports.forget_athlete(store, athlete_id)
+    snapshot.forget_athlete(store, athlete_id)

@@ -96,8 +96,20 @@ def place(
         sorted(hide),
     )
     key = hashlib.sha256(repr(parts).encode()).hexdigest()
-    view = hashlib.sha256(repr((athlete.id, sorted(hide))).encode()).hexdigest()[:24]
-    return Place(folder_beside(store.target, "reports") / f"{view}.msgpack", key)
+    name = f"{_digest(athlete.id)}-{_digest(repr(sorted(hide)))}.msgpack"
+    return Place(folder_beside(store.target, "reports") / name, key)
+
+
+def _digest(text: str) -> str:
+    return hashlib.sha256(text.encode()).hexdigest()[:16]
+
+
+def forget_athlete(store: Store, athlete_id: str) -> None:
+    """Delete every report kept for ``athlete_id`` (an athlete erased: nothing of theirs
+    stays on disk)."""
+    folder = folder_beside(store.target, "reports")
+    for path in folder.glob(f"{_digest(athlete_id)}-*.msgpack"):
+        path.unlink(missing_ok=True)
 
 
 def load(at: Place, athlete: Athlete, plan: Plan, as_of: date) -> Report | None:

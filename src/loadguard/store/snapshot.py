@@ -62,6 +62,15 @@ def bucket_of(athlete_id: str) -> int:
     return zlib.crc32(athlete_id.encode()) % BUCKETS
 
 
+def forget_athlete(store: Store, athlete_id: str) -> None:
+    """Delete the files of the bucket that holds ``athlete_id``'s rows, of any format (an
+    athlete erased: nothing of theirs stays on disk); the bucket is read again from SQL
+    when next asked for."""
+    bucket = bucket_of(athlete_id)
+    for path in folder_for(store.target).glob(f"activities-v*-{bucket:02d}-*.arrow"):
+        path.unlink(missing_ok=True)
+
+
 class Snapshot:
     """The activities of a store's athletes, kept in Arrow IPC buckets by version."""
 
