@@ -16,6 +16,7 @@ from loadguard.contract import Athlete
 from loadguard.guard.plan import Plan, load_plan
 from loadguard.guard.report import Report
 from loadguard.store import kept_reports
+from loadguard.store.beside import versions
 from loadguard.store.db import Store
 
 
@@ -36,29 +37,35 @@ def check(
     ``hide``: sources whose activities are left out (what a coach may not see of Strava).
 
     The guard is a pure function of the athlete's data, the plan and the day, so a report
-    is kept until the athlete's revision says any of its data changed: in this process
+    is kept until the athlete's version says any of its data changed: in this process
     (a page asked for again costs one query, not a guard pass), and on disk (a command
     run again, a server started again)."""
     plan: Plan = load_plan(athlete.plan_id, plans_dir)
-    key = (store.identity, athlete, as_of, id(plan), store.revision(athlete.id), hide)
+    version = versions(store, [athlete.id]).get(athlete.id)
+    key = (store.identity, athlete, as_of, id(plan), version, hide)
     return kept.report(
         key,
-        lambda: _kept_or_made(store, athlete, as_of, plan, hide),
+        lambda: _kept_or_made(store, athlete, version, as_of, plan, hide),
         lambda made: made.plan is plan,
     )
 
 
 def _kept_or_made(
-    store: Store, athlete: Athlete, as_of: date, plan: Plan, hide: frozenset[str]
+    store: Store,
+    athlete: Athlete,
+    version: int | None,
+    as_of: date,
+    plan: Plan,
+    hide: frozenset[str],
 ) -> Report:
-    at = kept_reports.place(store, athlete, as_of, plan, hide)
-    found = None if at is None else kept_reports.load(at, athlete, plan, as_of)
-    if found is not None:
-        return found
-    made = _check(store, athlete, as_of, plan, hide)
-    if at is not None:
-        kept_reports.save(at, made)
-    return made
+    if version is None:  # not in the store (deleted meanwhile): nothing to keep it under
+        return _check(store, athlete, as_of, plan, hide)
+    at = kept_reports.place(store, athlete, version, as_of, plan, hide)
+    found = kept_reports.load(at, athlete, plan, as_of)
+    if found is None:
+        found = _check(store, athlete, as_of, plan, hide)
+        kept_reports.save(at, found)
+    return found
 
 
 def _check(store: Store, athlete: Athlete, as_of: date, plan: Plan, hide: frozenset[str]) -> Report:

@@ -10,12 +10,12 @@ from typing import TYPE_CHECKING, Annotated
 import typer
 
 from loadguard import settings
+from loadguard.cli.common import AthleteOption, fail, language, opened, out, parse_date, say
+from loadguard.store.db import StoreError
 from loadguard.workouts import MAX_WEEKS
 
 if TYPE_CHECKING:
     from loadguard.app import workouts
-from loadguard.cli.common import AthleteOption, fail, language, opened, out, parse_date, say
-from loadguard.store.db import StoreError
 
 plan_app = typer.Typer(
     no_args_is_help=True,

@@ -32,7 +32,7 @@ import loadguard
 from loadguard.contract import Athlete
 from loadguard.guard.plan import Plan
 from loadguard.guard.report import Report
-from loadguard.store.beside import folder_beside, versions
+from loadguard.store.beside import folder_beside
 from loadguard.store.db import Store
 from loadguard.store.sql import private_folder
 
@@ -77,14 +77,11 @@ def _code() -> str:
 
 
 def place(
-    store: Store, athlete: Athlete, as_of: date, plan: Plan, hide: frozenset[str]
-) -> Place | None:
-    """Where the report is kept and its key, read before the report is made (a write to
-    the athlete while it is made leaves the report made under the old key: a miss next
-    time). None for an athlete not in the store."""
-    version = versions(store, [athlete.id]).get(athlete.id)
-    if version is None:
-        return None
+    store: Store, athlete: Athlete, version: int, as_of: date, plan: Plan, hide: frozenset[str]
+) -> Place:
+    """Where the report is kept and its key; ``version``: the athlete's (:func:`.beside.
+    versions`), read before the report is made (a write to the athlete while it is made
+    leaves the report made under the old key: a miss next time)."""
     parts = (
         FORMAT,
         _code(),
